@@ -1,0 +1,121 @@
+// Errors that name what failed, where, and what to do. Every cloud call failure becomes a CloudError;
+// resources wrap it with their own name via `describeFailure`, so the user reads one sentence that
+// names the resource, the action, the cloud's code, the request id and a next step.
+
+export type Cloud = "volcengine" | "alicloud";
+
+export class CloudError extends Error {
+  readonly cloud: Cloud;
+  readonly action: string;
+  readonly code: string;
+  readonly requestId?: string;
+  readonly httpStatus?: number;
+  /** Server-requested delay before a retry (Retry-After / x-acs-retry-after), when the cloud sent one. */
+  readonly retryAfterMs?: number;
+  /** The cloud's own message, kept apart from the composed one. */
+  readonly cloudMessage: string;
+
+  constructor(init: {
+    cloud: Cloud;
+    action: string;
+    code: string;
+    message: string;
+    requestId?: string;
+    httpStatus?: number;
+    retryAfterMs?: number;
+  }) {
+    const rid = init.requestId ? `, request id ${init.requestId}` : "";
+    super(`${init.cloud} ${init.action} failed: ${init.code}: ${init.message}${rid}`);
+    this.name = "CloudError";
+    this.cloud = init.cloud;
+    this.action = init.action;
+    this.code = init.code;
+    this.cloudMessage = init.message;
+    this.requestId = init.requestId;
+    this.httpStatus = init.httpStatus;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** A wait that ran out of time or reached a failed state. */
+export class WaitError extends Error {
+  constructor(
+    message: string,
+    readonly reason: "timeout" | "failed",
+    readonly lastState?: string,
+  ) {
+    super(message);
+    this.name = "WaitError";
+  }
+}
+
+/** Codes whose fix is on the user's side; the hint is appended to the message. */
+const HINTS: Record<string, string> = {
+  // Gateway / auth (both clouds)
+  InvalidAccessKey: "check the access key (stack config volcengine:accessKey or VOLCENGINE_ACCESS_KEY)",
+  SignatureDoesNotMatch: "check the secret key and that the endpoint is the one the key belongs to",
+  InvalidAccessKeyId: "check the access key id (alicloud:accessKey or ALIBABA_CLOUD_ACCESS_KEY_ID)",
+  "InvalidAccessKeyId.NotFound": "check the access key id (alicloud:accessKey or ALIBABA_CLOUD_ACCESS_KEY_ID)",
+  AccessDenied: "grant the caller's account or role permission for this action",
+  "Forbidden.RAM": "grant the RAM user permission for this action",
+  InvalidTimestamp: "the machine's clock is off; sync it (NTP) and retry",
+  // Volcengine ECS
+  "InvalidInstance.NotFound": "the instance no longer exists; run `pulumi refresh` to drop it from state",
+  InvalidInstanceStatus: "wait until the instance is RUNNING or STOPPED and retry",
+  IdempotentParameterMismatch:
+    "the same ClientToken was used with different parameters; this usually means inputs changed between a failed and a retried create: run `pulumi refresh`, then `pulumi up`",
+  "InvalidClientToken.Malformed": "client tokens must be at most 64 ASCII characters",
+  InsufficientInstanceStock: "no spot stock for this instance type in this zone: try another zoneId or instanceTypeId",
+  "OperationDenied.NoStock": "no stock in this zone: try another zone or instance type",
+  "Insufficient.Balance": "top up the account balance, then retry",
+  "InvalidImage.NotFound": "the image does not exist in this region; check imageId and region",
+  InvalidImageStatus: "wait until the image is available (or error) and retry",
+  // Alibaba Cloud
+  "InvalidInstanceId.NotFound": "the instance does not exist in this region; check instanceId and region",
+  "EntityAlreadyExists.Role": "a RAM role with this name exists already: pick another roleName or adopt it",
+  "EntityNotExist.Role": "the RAM role does not exist: create it (SnapshotRole) first",
+};
+
+/** Transient codes: throttling and server-side trouble, safe to retry where the call is idempotent. */
+export function isThrottlingCode(code: string): boolean {
+  return /FlowLimitExceeded|Throttling|TooManyRequests|RequestLimitExceeded/i.test(code);
+}
+
+const TRANSIENT_CODES = new Set([
+  "InternalServiceError",
+  "InternalError",
+  "ServiceUnavailable",
+  "ServiceUnavailableTemp",
+  "InternalServerError",
+]);
+
+const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "ECONNABORTED", "EPIPE", "EAI_AGAIN", "ERR_SOCKET_CONNECTION_TIMEOUT"]);
+
+/** Whether an error is worth retrying at all (the caller also decides whether a retry is safe). */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof CloudError) {
+    if (isThrottlingCode(err.code) || TRANSIENT_CODES.has(err.code)) return true;
+    return err.httpStatus !== undefined && [429, 500, 502, 503, 504].includes(err.httpStatus);
+  }
+  const e = err as { code?: string; message?: string } | undefined;
+  if (e?.code && NETWORK_CODES.has(e.code)) return true;
+  return /socket hang up|network timeout|timeout of \d+ms exceeded/i.test(e?.message ?? "");
+}
+
+/** The one-sentence failure for a resource operation: resource, action, code, request id, next step. */
+export function describeFailure(resource: string, err: unknown): Error {
+  if (err instanceof CloudError) {
+    const hint = HINTS[err.code] ?? (isTransient(err) ? "a transient cloud error outlasted the retries; run the command again" : undefined);
+    const rid = err.requestId ? ` (request id ${err.requestId})` : "";
+    const out = new Error(
+      `${resource}: ${err.cloud} ${err.action} failed with ${err.code}: ${err.cloudMessage}${rid}${hint ? `. What to do: ${hint}.` : ""}`,
+    );
+    (out as any).code = err.code;
+    return out;
+  }
+  if (err instanceof Error) {
+    const out = new Error(err.message.startsWith(resource) ? err.message : `${resource}: ${err.message}`);
+    return out;
+  }
+  return new Error(`${resource}: ${String(err)}`);
+}
