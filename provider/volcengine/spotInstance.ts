@@ -170,8 +170,10 @@ async function outputsFor(client: EcsClient, inputs: Record<string, any>, inst: 
     zoneId: inst.ZoneId,
     vpcId: inst.VpcId,
     privateIpAddress: nic?.PrimaryIpAddress,
-    spotStrategy: inst.SpotStrategy ?? inputs.spotStrategy,
-    spotPriceLimit: inst.SpotPriceLimit ?? inputs.spotPriceLimit,
+    // Inputs stay as declared (the cloud reports 0 for "no limit"): overwriting them would show up as
+    // a change, and a replacement, in the next diff.
+    spotStrategy: inputs.spotStrategy ?? inst.SpotStrategy,
+    spotPriceLimit: inputs.spotPriceLimit,
     createdAt: inst.CreatedAt,
     interruptionScheduled: Boolean(interruption),
     interruptionEventId: interruption?.eventId,

@@ -1,0 +1,63 @@
+// A typed client for the emulator's admin API (/_admin/…), for tests, drills and the CLI.
+import type { FaultRule } from "./faults";
+import type { CallRecord } from "./service";
+
+export class AdminClient {
+  readonly volcengine: {
+    state(): Promise<{ instances: any[]; images: any[]; events: any[] }>;
+    spotInterruption(req: { instanceId: string; noticeSeconds?: number }): Promise<{ eventId: string; releaseAt: string; type: string }>;
+    release(req: { instanceId: string }): Promise<unknown>;
+    writeFile(req: { instanceId: string; path: string; content: string }): Promise<{ files: Record<string, string> }>;
+    files(instanceId: string): Promise<Record<string, string>>;
+    imageFiles(imageId: string): Promise<Record<string, string>>;
+    settings(patch?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  };
+
+  constructor(readonly url: string) {
+    const v = (path: string, method = "GET", body?: unknown) => this.request(`volcengine/${path}`, method, body);
+    this.volcengine = {
+      state: () => v("state"),
+      spotInterruption: (req) => v("spot-interruption", "POST", req),
+      release: (req) => v("release", "POST", req),
+      writeFile: (req) => v("disk", "POST", req),
+      files: async (instanceId) => (await v(`disk?instanceId=${encodeURIComponent(instanceId)}`)).files,
+      imageFiles: async (imageId) => (await v(`image-disk?imageId=${encodeURIComponent(imageId)}`)).files,
+      settings: (patch) => (patch ? v("settings", "POST", patch) : v("settings")),
+    };
+  }
+
+  /** Any admin route, for services without typed helpers here (e.g. alicloud/...). */
+  async request(path: string, method = "GET", body?: unknown): Promise<any> {
+    const res = await fetch(`${this.url}/_admin/${path}`, {
+      method,
+      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json: any = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`emulator admin ${method} ${path}: ${res.status} ${json.error ?? ""} ${json.message ?? ""}`.trim());
+    return json;
+  }
+
+  health() {
+    return this.request("health");
+  }
+  reset() {
+    return this.request("reset", "POST");
+  }
+  clock(patch?: { timeScale?: number; advanceSeconds?: number }): Promise<{ now: string; timeScale: number }> {
+    return patch ? this.request("clock", "POST", patch) : this.request("clock");
+  }
+  addFault(rule: FaultRule): Promise<FaultRule> {
+    return this.request("faults", "POST", rule);
+  }
+  clearFaults() {
+    return this.request("faults", "DELETE");
+  }
+  calls(filter: { since?: number; action?: string; cloud?: string } = {}): Promise<CallRecord[]> {
+    const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string]));
+    return this.request(`calls${q.size ? `?${q}` : ""}`);
+  }
+  clearCalls() {
+    return this.request("calls", "DELETE");
+  }
+}
