@@ -9,6 +9,8 @@ export const RECOVERY_TAGS = {
   imageEvery: "pulumi-recovery:image-every",
   /** On a replacement launched by the controller: the instance it replaces. */
   recoveredFrom: "pulumi-recovery:recovered-from",
+  /** On a replacement: the first instance of its line (kept across repeated recoveries). */
+  origin: "pulumi-recovery:origin",
   /** On recovery images: the instance they were taken of, and why. */
   sourceInstance: "pulumi-recovery:source-instance",
   imageKind: "pulumi-recovery:image-kind", // "final" | "rolling"

@@ -64,6 +64,8 @@ const SPOT_OUTPUTS = [
   "interruptionEventId",
   "releaseAt",
   "clientToken",
+  "recoveredFrom",
+  "launchedFromImageId",
 ] as const;
 
 /** A Volcengine ECS spot instance. */
@@ -82,6 +84,9 @@ export class SpotInstance extends pulumi.dynamic.Resource {
   declare readonly interruptionEventId: pulumi.Output<string | undefined>;
   /** When a scheduled interruption releases the instance (ISO 8601). */
   declare readonly releaseAt: pulumi.Output<string | undefined>;
+  /** After a refresh that adopted a recovery controller's replacement: the instance it replaced. */
+  declare readonly recoveredFrom: pulumi.Output<string | undefined>;
+  declare readonly launchedFromImageId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SpotInstanceArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = {

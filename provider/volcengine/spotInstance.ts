@@ -10,7 +10,7 @@ import { plain } from "../core/outputs";
 import { parseDuration, sleep } from "../core/waiter";
 import { EcsClient } from "./client";
 import { findInterruptions } from "./events";
-import { findInstance, tagMap, waitInstanceGone, waitInstanceRunning, type Instance } from "./instances";
+import { findInstance, listInstances, tagMap, waitInstanceGone, waitInstanceRunning, type Instance } from "./instances";
 import { RECOVERY_TAGS, recoverySchema, recoveryTags } from "./recoveryPolicy";
 
 const VOLUME_TYPES = ["ESSD_PL0", "ESSD_PL1", "ESSD_PL2", "ESSD_PL3", "ESSD_FlexPL", "PTSSD"] as const;
@@ -265,10 +265,14 @@ export const spotInstanceHandler: ResourceHandler = {
   async read(id, props, ctx) {
     const client = clientFor(props, ctx);
     try {
-      const inst = await findInstance(client, id);
-      // Released (by the spot market, or by hand): gone. Refresh drops it; the next `up` recreates it.
+      const inst = (await findInstance(client, id)) ?? (await findReplacement(client, id));
+      // Released (by the spot market, or by hand) with no recovery: gone. Refresh drops it; the next
+      // `up` recreates it.
       if (!inst) return { id: "", props: {} };
-      return { id, props: await outputsFor(client, withCloudValues(props, inst), inst) };
+      // Released and relaunched by the recovery controller: the stack adopts the replacement (same
+      // inputs, so the next `up` changes nothing).
+      const lineage = inst.InstanceId === id ? {} : { recoveredFrom: id, launchedFromImageId: inst.ImageId };
+      return { id: inst.InstanceId, props: await outputsFor(client, { ...withCloudValues(props, inst), ...lineage }, inst) };
     } catch (err) {
       throw describeFailure(label(props, id), err);
     }
@@ -303,6 +307,19 @@ export const spotInstanceHandler: ResourceHandler = {
     }
   },
 };
+
+/**
+ * The instance the recovery controller launched in place of `id`: tagged recovered-from `id`, or — when
+ * the state missed several recoveries in a row — tagged with `id` as the origin of its line.
+ */
+async function findReplacement(client: EcsClient, id: string): Promise<Instance | undefined> {
+  for (const tagKey of [RECOVERY_TAGS.recoveredFrom, RECOVERY_TAGS.origin]) {
+    const found = await listInstances(client, { tagKey, tagValues: [id] });
+    const newest = found.sort((a, b) => (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? ""))[0];
+    if (newest) return newest;
+  }
+  return undefined;
+}
 
 /** Drops the engine's bookkeeping and our computed outputs, leaving the inputs. */
 function strip(props: Record<string, any>): Record<string, any> {

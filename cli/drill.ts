@@ -1,0 +1,142 @@
+// `pulumi-recovery drill` (and `npm run demo`): a whole spot recovery on the local emulator, through the
+// real SDK and the same provider objects Pulumi runs. Starts the emulator at a fast time scale, declares a
+// protected spot instance and a baseline RecoveryImage, writes a data marker on the instance's disk,
+// injects a spot interruption, runs the recovery controller, checks the replacement holds the marker,
+// shows the timeline against the deadline, and deletes everything again.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { envFor, startEmulator } from "../emulator";
+import { recoveryImageProvider, spotInstanceProvider } from "../provider";
+import { volcengineConnection } from "../provider/config";
+import { RecoveryController, type RecoveryEvent } from "../provider/recovery/controller";
+import { Journal } from "../provider/recovery/journal";
+import { formatMs } from "../provider/recovery/planner";
+import { EcsClient } from "../provider/volcengine/client";
+import { eventPrinter } from "./watch";
+
+export interface DrillOptions {
+  json?: boolean;
+  timeScale?: number;
+  noticeSeconds?: number;
+}
+
+const MARKER_PATH = "/var/lib/app/marker.txt";
+
+export async function drill(opts: DrillOptions = {}): Promise<number> {
+  const timeScale = opts.timeScale ?? 60;
+  const noticeSeconds = opts.noticeSeconds ?? 300;
+  const say = opts.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
+  const emu = await startEmulator({ timeScale });
+  const savedEnv = { ...process.env };
+  Object.assign(process.env, envFor(emu), { PULUMI_RECOVERY_POLL_MS: process.env.PULUMI_RECOVERY_POLL_MS ?? "50" });
+  const dir = mkdtempSync(path.join(tmpdir(), "pulumi-recovery-drill-"));
+  const events: RecoveryEvent[] = [];
+  try {
+    say(`emulator at ${emu.url} (time scale ${timeScale}×: the ${noticeSeconds / 60}-minute notice lasts ${formatMs((noticeSeconds * 1000) / timeScale)} of real time)`);
+
+    // 1. The stack: a protected spot instance and its baseline image, as `pulumi up` would create them.
+    const news = {
+      zoneId: "cn-beijing-a",
+      imageId: "image-ubuntu2204-emu",
+      instanceTypeId: "ecs.g3il.large",
+      subnetId: "subnet-emu-cn-beijing-a",
+      securityGroupIds: ["sg-emu-default"],
+      instanceName: "drill-web",
+      spotStrategy: "SpotWithPriceLimit",
+      spotPriceLimit: 0.2,
+      tags: { app: "drill" },
+      recovery: { onInterruption: "image-and-relaunch", keepImages: 2 },
+      __identity: "drill/dev/web",
+    };
+    const checked = await spotInstanceProvider.check!({}, news);
+    if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+    const inst = await spotInstanceProvider.create(checked.inputs!);
+    say(`created SpotInstance drill-web: ${inst.id} (${inst.outs.status}, ${inst.outs.spotStrategy} ≤ ${inst.outs.spotPriceLimit}, ip ${inst.outs.privateIpAddress})`);
+    const imgInputs = (await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "drill-web-baseline", __identity: "drill/dev/baseline" })).inputs!;
+    const baseline = await recoveryImageProvider.create(imgInputs);
+    say(`created RecoveryImage drill-web-baseline: ${baseline.id} (${baseline.outs.status}, ${baseline.outs.size} GiB)`);
+
+    // 2. Data that must survive, written after the baseline image.
+    const marker = `drill-${Date.now().toString(36)}`;
+    await emu.admin.volcengine.writeFile({ instanceId: inst.id, path: MARKER_PATH, content: marker });
+    say(`wrote data marker ${marker} to ${MARKER_PATH} on ${inst.id}`);
+
+    // 3. The cloud gives notice.
+    const { eventId, releaseAt } = await emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds });
+    say(`spot interruption ${eventId}: ${inst.id} will be released at ${releaseAt}`);
+    const seen = await spotInstanceProvider.read!(inst.id, inst.outs);
+    say(`SpotInstance reads interruptionScheduled=${seen.props.interruptionScheduled}, releaseAt=${seen.props.releaseAt}`);
+
+    // 4. The controller, one pass carried through to the end (as `pulumi-recovery watch --once`).
+    const conn = volcengineConnection(undefined);
+    const print = eventPrinter(false, say);
+    const controller = new RecoveryController({
+      client: new EcsClient(conn),
+      journal: new Journal(path.join(dir, "journal.json")),
+      now: () => emu.clock.now(),
+      onEvent: (e) => {
+        events.push(e);
+        print(e);
+      },
+    });
+    const pass = await controller.runOnce();
+    const rec = pass.recoveries.find((r) => r.eventId === eventId);
+    if (!rec) throw new Error("the controller did not pick up the interruption");
+
+    // 5. Did the data survive? Wait for the release, then look at the replacement's disk.
+    const waitReal = Math.max(0, (Date.parse(releaseAt) - emu.clock.now()) / timeScale);
+    if (waitReal > 0) await new Promise((r) => setTimeout(r, waitReal + 100));
+    const stateAfter = await emu.admin.volcengine.state();
+    const originalGone = !stateAfter.instances.some((i) => i.InstanceId === inst.id);
+    const files = rec.replacementId ? await emu.admin.volcengine.files(rec.replacementId) : {};
+    const dataIntact = files[MARKER_PATH] === marker;
+    say(`released: ${originalGone ? "yes" : "no"}; replacement ${rec.replacementId} holds the marker: ${dataIntact ? "yes" : "NO"}`);
+
+    // 6. What `pulumi refresh` sees: the stack adopts the replacement.
+    const refreshed = await spotInstanceProvider.read!(inst.id, inst.outs);
+    say(`pulumi refresh would now read SpotInstance drill-web as ${refreshed.id} (recoveredFrom ${refreshed.props.recoveredFrom})`);
+
+    // 7. Timeline against the deadline.
+    say("\ntimeline (emulated time, relative to the notice):");
+    const t0 = Date.parse(rec.noticedAt);
+    for (const [step, t] of Object.entries(rec.steps)) {
+      if (!t?.endedAt) continue;
+      say(`  ${step.padEnd(13)} +${formatMs(Date.parse(t.endedAt) - t0).padStart(6)}  took ${formatMs(t.ms ?? 0).padStart(6)}  margin ${formatMs(t.marginMs ?? 0)}`);
+    }
+    say(`  release       +${formatMs(Date.parse(releaseAt) - t0).padStart(6)}`);
+
+    // 8. `pulumi destroy`: everything goes, through the providers.
+    const recoveryImages = stateAfter.images.filter((i) => i.ImageId !== baseline.id).map((i) => i.ImageId);
+    await spotInstanceProvider.delete!(refreshed.id || inst.id, refreshed.props);
+    for (const id of [baseline.id, ...recoveryImages]) await recoveryImageProvider.delete!(id, { imageName: id });
+    const finalState = await emu.admin.volcengine.state();
+    const empty = finalState.instances.length === 0 && finalState.images.length === 0;
+    say(`deleted everything; emulator empty: ${empty ? "yes" : "NO"}`);
+
+    const recovered = rec.state === "done" && Boolean(rec.replacementId);
+    const summary = {
+      recovered,
+      dataIntact,
+      deadlineMet: Boolean(rec.deadlineMet),
+      originalInstanceId: inst.id,
+      replacementInstanceId: rec.replacementId ?? null,
+      recoveryImageId: rec.imageId ?? null,
+      imageSource: rec.imageSource ?? null,
+      baselineImageId: baseline.id,
+      releaseAt,
+      noticeSeconds,
+      timeScale,
+      steps: Object.fromEntries(Object.entries(rec.steps).map(([k, v]) => [k, { ms: v?.ms ?? null, marginMs: v?.marginMs ?? null }])),
+      apiCalls: (await emu.admin.calls()).length,
+      emulatorEmptyAfterCleanup: empty,
+    };
+    say(`\n${recovered && dataIntact && summary.deadlineMet ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} deadlineMet=${summary.deadlineMet}`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return recovered && dataIntact && summary.deadlineMet && empty ? 0 : 1;
+  } finally {
+    process.env = savedEnv;
+    rmSync(dir, { recursive: true, force: true });
+    await emu.close();
+  }
+}

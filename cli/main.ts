@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// pulumi-recovery: the package's command line. A thin dispatcher; each command lives in its own module.
+import { Command } from "commander";
+
+const program = new Command()
+  .name("pulumi-recovery")
+  .description("Recovery and snapshot policies as code: the recovery controller, drills, and the local cloud emulator");
+
+program
+  .command("emulator")
+  .description("run the local cloud emulator (Volcengine ECS, Alibaba Cloud ECS/RAM/Cloud Assistant) and print the env lines that point the SDKs at it")
+  .option("--port <n>", "port on 127.0.0.1 (0 = any free port)", "0")
+  .option("--time-scale <x>", "emulated seconds per real second", "1")
+  .action(async (o: { port: string; timeScale: string }) => {
+    const { startEmulator, envFor } = await import("../emulator");
+    const emu = await startEmulator({ port: Number(o.port), timeScale: Number(o.timeScale) });
+    process.stdout.write(`# pulumi-recovery emulator at ${emu.url} (time scale ${emu.clock.timeScale}x); admin API at ${emu.url}/_admin/health\n`);
+    for (const [k, v] of Object.entries(envFor(emu))) process.stdout.write(`export ${k}=${v}\n`);
+    const stop = () => void emu.close().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+program
+  .command("watch")
+  .description("run the spot recovery controller for the protected instances of a region")
+  .option("--region <r>", "region (default: VOLCENGINE_REGION)")
+  .option("--endpoint <url>", "API endpoint (default: VOLCENGINE_ENDPOINT, or the public one)")
+  .option("--once", "one pass that carries every recovery it finds to its end, then exit (for scheduled jobs)")
+  .option("--json", "one JSON object per line")
+  .option("--interval <seconds>", "seconds between passes", "30")
+  .option("--journal <path>", "the durable journal (default .pulumi-recovery/journal-<region>.json)")
+  .action(async (o) => {
+    const { watch } = await import("./watch");
+    process.exitCode = await watch(o);
+  });
+
+program
+  .command("drill")
+  .description("a whole spot recovery on the local emulator: interruption, image, relaunch, data check, cleanup")
+  .option("--json", "print one JSON summary as the last line")
+  .option("--time-scale <x>", "emulated seconds per real second", "60")
+  .action(async (o: { json?: boolean; timeScale: string }) => {
+    const { drill } = await import("./drill");
+    process.exitCode = await drill({ json: o.json, timeScale: Number(o.timeScale) });
+  });
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  process.stderr.write(`pulumi-recovery: ${e.message}\n`);
+  process.exitCode = 2;
+});
