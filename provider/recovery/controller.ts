@@ -149,7 +149,10 @@ export class RecoveryController {
           poll: () => findImage(client, r.imageId!),
           // Past the release with a rolling image at hand: stop waiting for a final image that may never come.
           done: (i) => i?.Status === "available" || (rolling !== undefined && this.now() >= releaseAt),
-          failed: (i) => (rolling === undefined && (i === undefined || i.Status === "error") ? `the image ${i ? "ended in error" : "disappeared"}` : undefined),
+          failed: (i) =>
+            rolling === undefined && (i === undefined || i.Status === "error")
+              ? `the image ${i ? "ended in error" : "disappeared"} and there is no rolling recovery image (set recovery.imageEvery to keep one): the data on ${r.instanceId} is lost`
+              : undefined,
           state: (i) => i?.Status ?? "gone",
           timeoutMs: this.o.imageTimeoutMs ?? 60 * 60_000,
           interval: pollInterval(),
