@@ -1,0 +1,21 @@
+// `pulumi-recovery drill --json` (what `npm run demo` runs), as a user runs it: the built CLI in a child
+// process. Its last line is the machine-readable verdict.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(__dirname, "../..");
+
+describe("the drill", () => {
+  it("recovers a spot instance before the release with its data, and cleans up", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, "dist/cli/main.js"), "drill", "--json"], { cwd: root, timeout: 120_000 });
+    const last = stdout.trim().split("\n").pop()!;
+    const summary = JSON.parse(last);
+    expect(summary).toMatchObject({ recovered: true, dataIntact: true, deadlineMet: true, emulatorEmptyAfterCleanup: true, imageSource: "final" });
+    expect(summary.replacementInstanceId).toMatch(/^i-/);
+    expect(summary.recoveryImageId).toMatch(/^image-/);
+    expect(Object.keys(summary.steps)).toEqual(["image", "wait-image", "relaunch", "wait-running", "prune"]);
+    for (const step of Object.values<any>(summary.steps)) expect(step.marginMs).toBeGreaterThan(0);
+  });
+});
