@@ -14,6 +14,8 @@ const web = new ProtectedSpotInstance("web", {
   spotPriceLimit: config.getNumber("spotPriceLimit") ?? 0.25,
   password: config.getSecret("password"),
   tags: { app: "spot-recovery-example" },
+  // Bring an instance that already exists under management (dynamic resources cannot `pulumi import`).
+  adoptInstanceId: config.get("adoptInstanceId"),
   recovery: { onInterruption: "image-and-relaunch", keepImages: 3, imageEvery: config.get("imageEvery") },
 });
 

@@ -31,6 +31,8 @@ export const recoveryImageSchema = z
       .refine((t) => !(CREATE_TOKEN_TAG in t), `the tag ${CREATE_TOKEN_TAG} is reserved`)
       .optional(),
     region: z.string().min(1).optional(),
+    /** Bring an existing image under management instead of creating one. */
+    adoptImageId: z.string().regex(/^image-[\w-]+$/, 'adoptImageId must be an image id such as "image-abc123"').optional(),
     timeouts: timeoutsSchema.optional(),
     __identity: z.string().optional(),
   })
@@ -38,7 +40,7 @@ export const recoveryImageSchema = z
 
 export type RecoveryImageInputs = z.infer<typeof recoveryImageSchema>;
 const INPUT_KEYS = Object.keys(recoveryImageSchema.shape);
-const REPLACE_KEYS = ["instanceId", "imageName", "description", "createWholeImage", "region"];
+const REPLACE_KEYS = ["instanceId", "imageName", "description", "createWholeImage", "region", "adoptImageId"];
 const DEFAULT_CREATE_MS = 60 * 60_000; // big disks take a long time (35 minutes has been reported)
 const DEFAULT_DELETE_MS = 10 * 60_000;
 
@@ -111,7 +113,13 @@ export const recoveryImageHandler: ResourceHandler = {
     const client = clientFor(inputs, ctx);
     let imageId: string;
     try {
-      imageId = await startImage(client, { ...inputs, token: createToken(inputs) });
+      if (inputs.adoptImageId) {
+        const image = await findImage(client, inputs.adoptImageId);
+        if (!image || image.Visibility === "public") throw new Error(`adoptImageId ${inputs.adoptImageId}: no such custom image in region ${client.region}`);
+        imageId = image.ImageId;
+      } else {
+        imageId = await startImage(client, { ...inputs, token: createToken(inputs) });
+      }
     } catch (err) {
       throw describeFailure(name, err);
     }

@@ -50,6 +50,8 @@ export interface SpotInstanceArgs {
   userData?: In<string>;
   tags?: In<Record<string, In<string>>>;
   region?: In<string>;
+  /** Manage this existing instance instead of launching one (dynamic resources cannot `pulumi import`). */
+  adoptInstanceId?: In<string>;
   recovery?: In<RecoveryPolicyArgs>;
   timeouts?: In<TimeoutsArgs>;
 }
@@ -107,6 +109,8 @@ export interface RecoveryImageArgs {
   createWholeImage?: In<boolean>;
   tags?: In<Record<string, In<string>>>;
   region?: In<string>;
+  /** Manage this existing custom image instead of creating one. */
+  adoptImageId?: In<string>;
   timeouts?: In<TimeoutsArgs>;
 }
 

@@ -80,6 +80,8 @@ export const spotInstanceSchema = z
       .refine((t) => !Object.keys(t).some((k) => k.startsWith("pulumi-recovery:")), "tag keys starting with pulumi-recovery: are reserved for the recovery policy")
       .optional(),
     region: z.string().min(1).optional(),
+    /** Bring an existing instance under management instead of launching one (`pulumi import` cannot). */
+    adoptInstanceId: z.string().regex(/^i-[\w-]+$/, 'adoptInstanceId must be an instance id such as "i-abc123"').optional(),
     recovery: recoverySchema.optional(),
     timeouts: timeoutsSchema.optional(),
     // Bookkeeping set by the SpotInstance class and by check (never compared by diff).
@@ -208,6 +210,33 @@ async function launch(client: EcsClient, inputs: SpotInstanceInputs): Promise<{ 
   throw new Error("five ClientToken generations in a row named released instances; run `pulumi up` again");
 }
 
+/**
+ * Adoption: the instance must exist and match what the program declares about its placement and shape
+ * (a mismatch is an error, not a silent replacement); name, description, tags and the recovery policy
+ * are then set as declared, exactly as an update would.
+ */
+async function adopt(client: EcsClient, inputs: SpotInstanceInputs, id: string): Promise<Instance> {
+  const inst = await findInstance(client, id);
+  if (!inst) throw new Error(`adoptInstanceId ${id}: no such instance in region ${client.region}`);
+  const nic = inst.NetworkInterfaces?.[0];
+  const mismatches = [
+    ["zoneId", inputs.zoneId, inst.ZoneId],
+    ["instanceTypeId", inputs.instanceTypeId, inst.InstanceTypeId],
+    ["imageId", inputs.imageId, inst.ImageId],
+    ["subnetId", inputs.subnetId, nic?.SubnetId],
+    ["spotStrategy", inputs.spotStrategy, inst.SpotStrategy],
+  ].filter(([, declared, actual]) => actual !== undefined && declared !== actual);
+  if (mismatches.length) {
+    throw new Error(`adoptInstanceId ${id}: the instance differs from the declared inputs (${mismatches.map(([k, d, a]) => `${k}: declared ${d}, actual ${a}`).join("; ")}); set the inputs to the instance's values`);
+  }
+  const modify: Record<string, string> = {};
+  if (inputs.instanceName && inputs.instanceName !== inst.InstanceName) modify.InstanceName = inputs.instanceName;
+  if (inputs.description !== undefined && inputs.description !== inst.Description) modify.Description = inputs.description;
+  if (Object.keys(modify).length) await client.call("ModifyInstanceAttribute", { InstanceId: id, ...modify }, { safe: true });
+  await syncTags(client, id, tagMap(inst.Tags), { ...(inputs.tags ?? {}), ...recoveryTags(inputs.recovery) });
+  return (await findInstance(client, id)) ?? inst;
+}
+
 /** A new instance may take a moment to show in DescribeInstances: only a repeated miss means gone. */
 async function stillThere(client: EcsClient, instanceId: string): Promise<boolean> {
   for (let i = 0; i < 3; i++) {
@@ -236,6 +265,14 @@ export const spotInstanceHandler: ResourceHandler = {
     const inputs = spotInstanceSchema.parse(strip(props));
     const name = label(inputs);
     const client = clientFor(inputs, ctx);
+    if (inputs.adoptInstanceId) {
+      try {
+        const inst = await adopt(client, inputs, inputs.adoptInstanceId);
+        return { id: inst.InstanceId, outs: await outputsFor(client, { ...props, ...inputs }, inst) };
+      } catch (err) {
+        throw describeFailure(name, err);
+      }
+    }
     let launched: { instanceId: string; clientToken: string };
     try {
       launched = await launch(client, inputs);

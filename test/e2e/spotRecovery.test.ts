@@ -132,4 +132,40 @@ describe.skipIf("skip" in cli)("spot-recovery example with the Pulumi CLI", () =
       expect(printed, "CLI output").not.toContain(secret);
     }
   }, 300_000);
+
+  it("adopts an instance that already exists (dynamic resources cannot `pulumi import`), and manages it from then on", async () => {
+    const { EcsClient } = await import("../../provider/volcengine/client");
+    const client = new EcsClient({ region: "cn-beijing", endpoint: emu.url, accessKeyId: emu.credentials.accessKeyId, secretKey: emu.credentials.secretKey });
+    const { InstanceIds } = await client.call<{ InstanceIds: string[] }>("RunInstances", {
+      ZoneId: "cn-beijing-a",
+      ImageId: "image-ubuntu2204-emu",
+      InstanceTypeId: "ecs.g3il.large",
+      InstanceName: "hand-made",
+      SpotStrategy: "SpotWithPriceLimit",
+      SpotPriceLimit: 0.25,
+      ClientToken: "e2e-adopt",
+      NetworkInterfaces: [{ SubnetId: "subnet-emu-cn-beijing-a", SecurityGroupIds: ["sg-emu-default"] }],
+    });
+    const adopted = InstanceIds[0];
+    await project.run(["stack", "init", "adopt"]);
+    for (const [k, v, secret] of [
+      ["volcengine:region", "cn-beijing", false],
+      ["volcengine:endpoint", emu.url, false],
+      ["volcengine:accessKey", emu.credentials.accessKeyId, true],
+      ["volcengine:secretKey", emu.credentials.secretKey, true],
+      ["adoptInstanceId", adopted, false],
+      ["instanceName", "adopted-web", false],
+    ] as const) {
+      await project.run(["config", "set", ...(secret ? ["--secret"] : []), k, v]);
+    }
+    const before = (await emu.admin.calls({ action: "RunInstances" })).length;
+    await project.run(["up", "--yes", "--skip-preview"]);
+    expect((await project.outputs()).instanceId).toBe(adopted);
+    expect(await emu.admin.calls({ action: "RunInstances" })).toHaveLength(before);
+    const inst = (await live()).find((i) => i.InstanceId === adopted)!;
+    expect(inst.InstanceName).toBe("adopted-web");
+    expect(inst.Tags).toEqual(expect.arrayContaining([{ Key: "pulumi-recovery:on-interruption", Value: "image-and-relaunch" }]));
+    await project.run(["destroy", "--yes", "--skip-preview"]);
+    expect((await live()).map((i) => i.InstanceId)).not.toContain(adopted);
+  }, 300_000);
 });
