@@ -1,0 +1,71 @@
+// Upgrade safety: refresh and destroy run the provider stored in state, which loads the *installed*
+// package. State written by every earlier release (test/host/fixtures/state-v*.json, one per release,
+// never edited) must still refresh, diff clean and destroy with the current code, through the host.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../../emulator";
+import { secret, serializeProvider, startHost, urnOf, type Host } from "./harness";
+
+const dir = path.join(__dirname, "fixtures");
+const fixtures = readdirSync(dir).filter((f) => /^state-v[\d.]+\.json$/.test(f));
+
+let emu: RunningEmulator;
+let host: Host;
+
+beforeAll(async () => {
+  emu = await startEmulator({ timeScale: 200 });
+  host = await startHost({ env: { PULUMI_RECOVERY_POLL_MS: "20" } });
+  await host.configure({
+    "volcengine:region": "cn-beijing",
+    "volcengine:endpoint": emu.url,
+    "volcengine:accessKey": secret(emu.credentials.accessKeyId),
+    "volcengine:secretKey": secret(emu.credentials.secretKey),
+  });
+});
+afterAll(async () => {
+  await host?.close();
+  await emu?.close();
+});
+
+describe.each(fixtures)("state written by %s", (file) => {
+  const fixture = JSON.parse(readFileSync(path.join(dir, file), "utf8"));
+
+  it("refreshes, diffs clean against the current check, and destroys with the current code", async () => {
+    // A live instance and image for the old state to point at.
+    const current = await serializeProvider("dist/provider/index.js", "spotInstanceProvider");
+    const urn = urnOf("SpotInstance", "web");
+    const live = await host.create(urn, (await host.check(urn, {}, { ...stripOutputs(fixture.spotInstance), __provider: current })).inputs);
+    const old = JSON.parse(JSON.stringify(fixture.spotInstance).split("{{INSTANCE_ID}}").join(live.id));
+
+    const refreshed = await host.read(live.id, urn, old);
+    expect(refreshed.id).toBe(live.id);
+    expect(refreshed.properties.__provider).toBe(fixture.spotInstance.__provider);
+    expect(refreshed.properties).toMatchObject({ instanceId: live.id, status: "RUNNING" });
+
+    // The program (current code) declares the same inputs: nothing to do.
+    const news = (await host.check(urn, stripOutputs(old), { ...stripOutputs(old), __provider: current })).inputs;
+    expect((await host.diff(live.id, urn, refreshed.properties, news)).changes).toBe("none");
+
+    const iurn = urnOf("RecoveryImage", "baseline");
+    const currentImage = await serializeProvider("dist/provider/index.js", "recoveryImageProvider");
+    const img = await host.create(iurn, (await host.check(iurn, {}, { ...stripOutputs(fixture.recoveryImage), instanceId: live.id, __provider: currentImage })).inputs);
+    const oldImg = JSON.parse(JSON.stringify(fixture.recoveryImage).split("{{IMAGE_ID}}").join(img.id).split("{{INSTANCE_ID}}").join(live.id));
+    expect((await host.read(img.id, iurn, oldImg)).id).toBe(img.id);
+
+    await host.delete(img.id, iurn, oldImg);
+    await host.delete(live.id, urn, refreshed.properties);
+    const state = await emu.admin.volcengine.state();
+    expect(state.instances.filter((i) => i.Status !== "DELETING")).toEqual([]);
+    expect(state.images).toEqual([]);
+  });
+});
+
+/** The inputs part of an old output bag (what a program declared). */
+function stripOutputs(props: Record<string, any>): Record<string, any> {
+  const image = "imageName" in props;
+  const outputs = image
+    ? ["imageId", "status", "size", "osType", "platform", "createdAt", "__provider"]
+    : ["instanceId", "status", "vpcId", "privateIpAddress", "createdAt", "interruptionScheduled", "interruptionEventId", "releaseAt", "clientToken", "recoveredFrom", "launchedFromImageId", "__provider"];
+  return Object.fromEntries(Object.entries(props).filter(([k]) => !outputs.includes(k)));
+}
