@@ -5,12 +5,15 @@ import { createClock, type Clock } from "./clock";
 import { Faults } from "./faults";
 import { EmulatorFront } from "./server";
 import type { CloudService, EmulatorContext } from "./service";
+import { createAlicloudService, type AlicloudService } from "./alicloud";
+import type { AlicloudOptions } from "./alicloud/models";
 import { createVolcengineService, type VolcengineService } from "./volcengine";
 import type { VolcengineOptions } from "./volcengine/models";
 
 export { AdminClient } from "./adminClient";
 export type { FaultRule } from "./faults";
 export type { VolcengineOptions } from "./volcengine/models";
+export type { AlicloudOptions } from "./alicloud/models";
 
 /** Obviously fake, and the only pair the emulator accepts unless told otherwise. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "emulator-access-key", secretKey: "emulator-secret-key" };
@@ -22,7 +25,7 @@ export interface EmulatorOptions {
   credentials?: { accessKeyId: string; secretKey: string }[];
   faultSeed?: number;
   volcengine?: Partial<VolcengineOptions>;
-  alicloud?: Record<string, unknown>;
+  alicloud?: Partial<AlicloudOptions>;
 }
 
 export interface RunningEmulator {
@@ -33,22 +36,22 @@ export interface RunningEmulator {
   admin: AdminClient;
   services: CloudService[];
   volcengine: VolcengineService;
+  alicloud: AlicloudService;
   close(): Promise<void>;
 }
 
-/** Further clouds register here: (context, options) → service. */
-const EXTRA_SERVICES: ((ctx: EmulatorContext, opts: EmulatorOptions) => CloudService)[] = [];
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
   const creds = opts.credentials?.length ? opts.credentials : [EMULATOR_CREDENTIALS];
   const ctx: EmulatorContext = { clock: createClock(opts.timeScale ?? 1), credentials: new Map(creds.map((c) => [c.accessKeyId, c.secretKey])) };
   const volcengine = createVolcengineService(ctx, opts.volcengine);
-  const services: CloudService[] = [volcengine, ...EXTRA_SERVICES.map((make) => make(ctx, opts))];
+  const alicloud = createAlicloudService(ctx, opts.alicloud);
+  const services: CloudService[] = [volcengine, alicloud];
   const front = new EmulatorFront({ clock: ctx.clock, services, faults: new Faults(opts.faultSeed) });
   const host = opts.host ?? "127.0.0.1";
   const port = await front.listen(opts.port ?? 0, host);
   const url = `http://${host}:${port}`;
-  return { url, port, clock: ctx.clock, credentials: creds[0], admin: new AdminClient(url), services, volcengine, close: () => front.close() };
+  return { url, port, clock: ctx.clock, credentials: creds[0], admin: new AdminClient(url), services, volcengine, alicloud, close: () => front.close() };
 }
 
 /** The environment that points the SDKs and the providers at this emulator. */

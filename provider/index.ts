@@ -6,3 +6,5 @@ export type { ProtectedSpotInstanceArgs } from "./volcengine/protectedSpotInstan
 export { RecoveryController } from "./recovery/controller";
 export type { ControllerOptions, RecoveryEvent, PassResult } from "./recovery/controller";
 export { Journal } from "./recovery/journal";
+export { SnapshotRole, snapshotRoleProvider, ConsistentSnapshotGroup, consistentSnapshotGroupProvider } from "./alicloud/resources";
+export type { SnapshotRoleArgs, ConsistentSnapshotGroupArgs } from "./alicloud/resources";

@@ -1,0 +1,99 @@
+// The one Alibaba Cloud client: ECS (with Cloud Assistant) on @alicloud/ecs20140526 and RAM on
+// @alicloud/ram20150501, both through the SDK's generic RPC call (`callApi`: ACS3-HMAC-SHA256 signing,
+// parameters in the query). The SDK retries nothing here (no retryOptions): every retry goes through the
+// one retry policy. SDK errors (ThrottlingError, ClientError, ServerError) become CloudError.
+import type { AlicloudConnection } from "../config";
+import { CloudError } from "../core/errors";
+import { RetryBudget, withRetry, type RetryOptions } from "../core/retry";
+
+const VERSIONS = { ecs: "2014-05-26", ram: "2015-05-01" } as const;
+const TIMEOUT_MS = 30_000; // the SDK's 3 s defaults are too short for a loaded endpoint
+
+export type AlicloudParam = string | number | boolean | undefined | string[];
+
+export class AlicloudClient {
+  readonly region: string;
+  private readonly ecs: any;
+  private readonly ram: any;
+  private readonly budget = new RetryBudget();
+
+  constructor(
+    conn: AlicloudConnection,
+    private readonly opts: { retry?: Partial<RetryOptions> } = {},
+  ) {
+    // Required here, not at module scope: keeps the SDKs out of anything serialized with a provider.
+    const core = require("@alicloud/openapi-core");
+    const Ecs = require("@alicloud/ecs20140526").default;
+    const Ram = require("@alicloud/ram20150501").default;
+    this.region = conn.region;
+    const config = (endpoint: string | undefined, fallback: string) => {
+      const url = endpoint ? new URL(endpoint) : undefined;
+      return new core.$OpenApiUtil.Config({
+        accessKeyId: conn.accessKeyId,
+        accessKeySecret: conn.accessKeySecret,
+        securityToken: conn.securityToken,
+        regionId: conn.region,
+        endpoint: url ? url.host : fallback,
+        protocol: url ? url.protocol.replace(":", "").toUpperCase() : "HTTPS",
+        readTimeout: TIMEOUT_MS,
+        connectTimeout: TIMEOUT_MS,
+      });
+    };
+    this.ecs = new Ecs(config(conn.ecsEndpoint, `ecs.${conn.region}.aliyuncs.com`));
+    this.ram = new Ram(config(conn.ramEndpoint, "ram.aliyuncs.com"));
+  }
+
+  /**
+   * Calls `action` on ECS or RAM. Lists flatten to `Name.N`. Reads are retried; writes only when they
+   * carry a ClientToken or the caller says a repeat is harmless (`safe`).
+   */
+  async call<T = any>(service: "ecs" | "ram", action: string, params: Record<string, AlicloudParam> = {}, opts: { safe?: boolean } = {}): Promise<T> {
+    const safe = opts.safe ?? (/^(Describe|List|Get)/.test(action) || Boolean(params.ClientToken));
+    const query: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) v.forEach((item, i) => (query[`${k}.${i + 1}`] = item));
+      else query[k] = String(v);
+    }
+    return withRetry(() => this.once<T>(service, action, query), { safe, budget: this.budget, retry: this.opts.retry });
+  }
+
+  private async once<T>(service: "ecs" | "ram", action: string, query: Record<string, string>): Promise<T> {
+    const core = require("@alicloud/openapi-core");
+    const { RuntimeOptions } = require("@darabonba/typescript");
+    const params = new core.$OpenApiUtil.Params({
+      action,
+      version: VERSIONS[service],
+      protocol: "HTTPS",
+      pathname: "/",
+      method: "POST",
+      authType: "AK",
+      style: "RPC",
+      reqBodyType: "formData",
+      bodyType: "json",
+    });
+    const request = new core.$OpenApiUtil.OpenApiRequest({ query: { RegionId: service === "ecs" ? this.region : undefined, ...query } });
+    try {
+      const res = await (service === "ecs" ? this.ecs : this.ram).callApi(params, request, new RuntimeOptions({ readTimeout: TIMEOUT_MS, connectTimeout: TIMEOUT_MS }));
+      return res.body as T;
+    } catch (err) {
+      throw toCloudError(action, err);
+    }
+  }
+}
+
+function toCloudError(action: string, err: any): Error {
+  if (err?.code && err?.statusCode) {
+    const retryAfter = Number(err.retryAfter);
+    return new CloudError({
+      cloud: "alicloud",
+      action,
+      code: String(err.code),
+      message: String(err.data?.Message ?? err.message ?? ""),
+      requestId: err.data?.RequestId ?? err.requestId,
+      httpStatus: err.statusCode,
+      retryAfterMs: retryAfter > 0 ? retryAfter : undefined,
+    });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,161 @@
+// SnapshotRole: the RAM role an instance needs for application-consistent snapshots — a role ECS can
+// assume, a least-privilege snapshot policy attached to it, and the role attached to the instances.
+// Delete undoes all of it, in reverse order.
+import { z } from "zod";
+import { alicloudConnection } from "../config";
+import { checkInputs } from "../core/check";
+import { CloudError, describeFailure } from "../core/errors";
+import { diffInputs, type HandlerContext, type ResourceHandler } from "../core/handler";
+import { plain } from "../core/outputs";
+import { AlicloudClient } from "./client";
+
+/** What the app-snapshot plugin does with the instance's role, and nothing more. */
+export const SNAPSHOT_POLICY = {
+  Version: "1",
+  Statement: [{ Effect: "Allow", Action: ["ecs:DescribeSnapshot*", "ecs:CreateSnapshot*", "ecs:TagResources", "ecs:DescribeDisks"], Resource: ["*"] }],
+};
+
+export const ECS_TRUST_POLICY = {
+  Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: ["ecs.aliyuncs.com"] } }],
+  Version: "1",
+};
+
+const NAME = /^[A-Za-z0-9.-]{1,64}$/;
+
+export const snapshotRoleSchema = z
+  .object({
+    roleName: z.string({ message: "roleName is required (1-64 letters, digits, '.' or '-')" }).regex(NAME, "roleName takes 1-64 letters, digits, '.' or '-'"),
+    policyName: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, "policyName takes 1-128 letters, digits or '-'").optional(),
+    description: z.string().max(1024, "description is at most 1024 characters").optional(),
+    instanceIds: z.array(z.string().regex(/^i-[\w-]+$/, 'instanceIds must be instance ids such as "i-abc123"')).max(100, "instanceIds takes at most 100 instances").default([]),
+    region: z.string().min(1).optional(),
+  })
+  .strict();
+
+type Inputs = z.infer<typeof snapshotRoleSchema>;
+const INPUT_KEYS = Object.keys(snapshotRoleSchema.shape);
+
+const clientFor = (inputs: { region?: string }, ctx: HandlerContext) => new AlicloudClient(alicloudConnection(ctx.config, inputs.region));
+const policyNameOf = (i: Inputs) => i.policyName ?? `${i.roleName}-snapshot`.slice(0, 128).replace(/\./g, "-");
+
+async function attachInstances(client: AlicloudClient, roleName: string, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const res = await client.call("ecs", "AttachInstanceRamRole", { RamRoleName: roleName, InstanceIds: JSON.stringify(ids) }, { safe: true });
+  const failed = (res.AttachInstanceRamRoleResults?.AttachInstanceRamRoleResult ?? []).filter((r: any) => !r.Success);
+  if (failed.length) {
+    throw new CloudError({ cloud: "alicloud", action: "AttachInstanceRamRole", code: failed[0].Code, message: failed.map((f: any) => `${f.InstanceId}: ${f.Code} ${f.Message}`).join("; "), requestId: res.RequestId });
+  }
+}
+
+async function detachInstances(client: AlicloudClient, roleName: string, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await client.call("ecs", "DetachInstanceRamRole", { RamRoleName: roleName, InstanceIds: JSON.stringify(ids) }, { safe: true });
+}
+
+/** Runs `fn`, taking "already gone" as done (deletes are idempotent that way). */
+async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof CloudError && /^EntityNotExist/.test(e.code)) return;
+    throw e;
+  }
+}
+
+async function removeAll(client: AlicloudClient, roleName: string, policyName: string, instanceIds: string[]): Promise<void> {
+  const attached = await attachedInstances(client, roleName, instanceIds);
+  await detachInstances(client, roleName, attached);
+  await ignoreMissing(() => client.call("ram", "DetachPolicyFromRole", { PolicyType: "Custom", PolicyName: policyName, RoleName: roleName }, { safe: true }));
+  await ignoreMissing(() => client.call("ram", "DeletePolicy", { PolicyName: policyName }, { safe: true }));
+  await ignoreMissing(() => client.call("ram", "DeleteRole", { RoleName: roleName }, { safe: true }));
+}
+
+async function attachedInstances(client: AlicloudClient, roleName: string, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const res = await client.call("ecs", "DescribeInstanceRamRole", { InstanceIds: JSON.stringify(ids), RamRoleName: roleName });
+  return (res.InstanceRamRoleSets?.InstanceRamRoleSet ?? []).filter((s: any) => s.RamRoleName === roleName).map((s: any) => s.InstanceId);
+}
+
+async function outputs(client: AlicloudClient, inputs: Record<string, any>, roleName: string) {
+  const role = (await client.call("ram", "GetRole", { RoleName: roleName })).Role;
+  const policies = (await client.call("ram", "ListPoliciesForRole", { RoleName: roleName })).Policies?.Policy ?? [];
+  return plain({
+    ...inputs,
+    roleArn: role.Arn,
+    roleId: role.RoleId,
+    policyName: policyNameOf(inputs as Inputs),
+    attachedPolicies: policies.map((p: any) => p.PolicyName),
+    attachedInstanceIds: await attachedInstances(client, roleName, inputs.instanceIds ?? []),
+  });
+}
+
+export const snapshotRoleHandler: ResourceHandler = {
+  async check(_olds, news) {
+    const { inputs, failures } = checkInputs(snapshotRoleSchema, news);
+    // The default policy name is an input like any other, so diffs compare it as such.
+    if (failures.length === 0 && typeof inputs.roleName === "string" && inputs.policyName === undefined) inputs.policyName = policyNameOf(inputs as Inputs);
+    return { inputs: { ...inputs, __provider: news.__provider }, failures };
+  },
+
+  async diff(_id, olds, news) {
+    return diffInputs(olds, news, { inputKeys: INPUT_KEYS, replaceKeys: ["roleName", "policyName", "description", "region"] });
+  },
+
+  async create(props, ctx) {
+    const inputs = snapshotRoleSchema.parse(strip(props));
+    const client = clientFor(inputs, ctx);
+    const policyName = policyNameOf(inputs);
+    const label = `SnapshotRole ${inputs.roleName}`;
+    try {
+      await client.call("ram", "CreateRole", { RoleName: inputs.roleName, AssumeRolePolicyDocument: JSON.stringify(ECS_TRUST_POLICY), Description: inputs.description });
+    } catch (err) {
+      throw describeFailure(label, err);
+    }
+    try {
+      await client.call("ram", "CreatePolicy", { PolicyName: policyName, PolicyDocument: JSON.stringify(SNAPSHOT_POLICY), Description: `Snapshot permissions for ${inputs.roleName} (pulumi-recovery)` });
+      await client.call("ram", "AttachPolicyToRole", { PolicyType: "Custom", PolicyName: policyName, RoleName: inputs.roleName });
+      await attachInstances(client, inputs.roleName, inputs.instanceIds);
+      return { id: inputs.roleName, outs: await outputs(client, { ...props, ...inputs }, inputs.roleName) };
+    } catch (err) {
+      // Nothing half-made is left: undo in reverse order, then report the first failure.
+      await removeAll(client, inputs.roleName, policyName, inputs.instanceIds).catch(() => undefined);
+      throw describeFailure(label, err);
+    }
+  },
+
+  async read(id, props, ctx) {
+    const client = clientFor(props, ctx);
+    try {
+      return { id, props: await outputs(client, props, id) };
+    } catch (err) {
+      if (err instanceof CloudError && err.code === "EntityNotExist.Role") return { id: "", props: {} };
+      throw describeFailure(`SnapshotRole ${id}`, err);
+    }
+  },
+
+  async update(id, olds, news, ctx) {
+    const inputs = snapshotRoleSchema.parse(strip(news));
+    const client = clientFor(inputs, ctx);
+    try {
+      const before: string[] = olds.instanceIds ?? [];
+      await detachInstances(client, id, await attachedInstances(client, id, before.filter((i) => !inputs.instanceIds.includes(i))));
+      await attachInstances(client, id, inputs.instanceIds.filter((i) => !before.includes(i)));
+      return { outs: await outputs(client, { ...news, ...inputs }, id) };
+    } catch (err) {
+      throw describeFailure(`SnapshotRole ${id}`, err);
+    }
+  },
+
+  async delete(id, props, ctx) {
+    const client = clientFor(props, ctx);
+    try {
+      await removeAll(client, id, props.policyName ?? policyNameOf({ ...props, roleName: id } as Inputs), props.instanceIds ?? []);
+    } catch (err) {
+      throw describeFailure(`SnapshotRole ${id}`, err);
+    }
+  },
+};
+
+function strip(props: Record<string, any>): Record<string, any> {
+  return Object.fromEntries(Object.entries(props).filter(([k]) => INPUT_KEYS.includes(k)));
+}
