@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { envFor, startEmulator } from "../emulator";
-import { recoveryImageProvider, spotInstanceProvider } from "../provider";
+import { consistentSnapshotGroupProvider, recoveryImageProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
 import { volcengineConnection } from "../provider/config";
 import { RecoveryController, type RecoveryEvent } from "../provider/recovery/controller";
 import { Journal } from "../provider/recovery/journal";
@@ -114,6 +114,9 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     const empty = finalState.instances.length === 0 && finalState.images.length === 0;
     say(`deleted everything; emulator empty: ${empty ? "yes" : "NO"}`);
 
+    // 9. Alibaba Cloud: an application-consistent snapshot group of a database instance.
+    const snap = await snapshotDrill(emu, say);
+
     const recovered = rec.state === "done" && Boolean(rec.replacementId);
     const summary = {
       recovered,
@@ -130,13 +133,35 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
       steps: Object.fromEntries(Object.entries(rec.steps).map(([k, v]) => [k, { ms: v?.ms ?? null, marginMs: v?.marginMs ?? null }])),
       apiCalls: (await emu.admin.calls()).length,
       emulatorEmptyAfterCleanup: empty,
+      snapshotGroup: snap,
     };
-    say(`\n${recovered && dataIntact && summary.deadlineMet ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} deadlineMet=${summary.deadlineMet}`);
+    const passed = recovered && dataIntact && summary.deadlineMet && empty && snap.consistency === "application";
+    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} deadlineMet=${summary.deadlineMet} snapshotGroup=${snap.consistency}`);
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    return recovered && dataIntact && summary.deadlineMet && empty ? 0 : 1;
+    return passed ? 0 : 1;
   } finally {
     process.env = savedEnv;
     rmSync(dir, { recursive: true, force: true });
     await emu.close();
   }
+}
+
+/** SnapshotRole → freeze/thaw scripts on the instance → ConsistentSnapshotGroup → delete both. */
+async function snapshotDrill(emu: Awaited<ReturnType<typeof startEmulator>>, say: (line: string) => void) {
+  const instanceId = "i-emu-db-linux";
+  say(`\nAlibaba Cloud: application-consistent snapshot group of ${instanceId}`);
+  const role = await snapshotRoleProvider.create((await snapshotRoleProvider.check!({}, { roleName: "drill-snapshots", instanceIds: [instanceId] })).inputs!);
+  say(`created SnapshotRole drill-snapshots (policy ${role.outs.policyName}) and attached it to ${instanceId}`);
+  for (const [path, body] of [["/root/prescript.sh", "FLUSH TABLES WITH READ LOCK"], ["/root/postscript.sh", "UNLOCK TABLES"]]) {
+    await emu.admin.request("alicloud/files", "POST", { instanceId, path, content: `#!/bin/sh\nmysql -e '${body}'\n`, owner: "root", mode: "700" });
+  }
+  const news = { instanceId, ramRoleName: "drill-snapshots", name: "drill-db", preScriptPath: "/root/prescript.sh", postScriptPath: "/root/postscript.sh", __identity: "drill/dev/db" };
+  const group = await consistentSnapshotGroupProvider.create((await consistentSnapshotGroupProvider.check!({}, news)).inputs!);
+  say(`created ConsistentSnapshotGroup ${group.id}: ${group.outs.consistency}-consistent, ${group.outs.snapshotIds.length} snapshots (${group.outs.snapshotIds.join(", ")}), via invocation ${group.outs.invocationId}`);
+  await consistentSnapshotGroupProvider.delete!(group.id, group.outs);
+  await snapshotRoleProvider.delete!(role.id, role.outs);
+  const state = await emu.admin.request("alicloud/state");
+  const empty = state.roles.length === 0 && state.policies.length === 0 && state.snapshotGroups.length === 0;
+  say(`deleted the group and the role; nothing left: ${empty ? "yes" : "NO"}`);
+  return { snapshotGroupId: group.id, consistency: group.outs.consistency as string, snapshots: group.outs.snapshotIds.length as number, cleanedUp: empty };
 }

@@ -14,6 +14,7 @@ describe("the drill", () => {
     const summary = JSON.parse(last);
     expect(summary).toMatchObject({ recovered: true, dataIntact: true, deadlineMet: true, emulatorEmptyAfterCleanup: true, imageSource: "final" });
     expect(summary.replacementInstanceId).toMatch(/^i-/);
+    expect(summary.snapshotGroup).toMatchObject({ consistency: "application", snapshots: 2, cleanedUp: true });
     expect(summary.recoveryImageId).toMatch(/^image-/);
     expect(Object.keys(summary.steps)).toEqual(["image", "wait-image", "relaunch", "wait-running", "prune"]);
     for (const step of Object.values<any>(summary.steps)) expect(step.marginMs).toBeGreaterThan(0);
