@@ -66,7 +66,7 @@ if [ -d "$shared" ]; then
   else
     echo "pulumi-recovery: building the Node language host from $shared…"
     start=$(date +%s)
-    (cd "$shared" && GOFLAGS=-mod=mod go build -ldflags "$ldflags" -o "$bin/pulumi-language-nodejs" .)
+    (cd "$shared" && go build -ldflags "$ldflags" -o "$bin/pulumi-language-nodejs" .)
     echo "$hwant" > "$hstamp"
     echo "pulumi-recovery: built the language host in $(( $(date +%s) - start ))s"
   fi
