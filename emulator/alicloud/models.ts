@@ -3,6 +3,7 @@
 // Time-driven status is derived from the emulated clock when read.
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock";
+import { ClientTokens } from "../idempotency";
 
 export class AcsError extends Error {
   constructor(
@@ -131,7 +132,11 @@ export class AlicloudModel {
   instanceRoles = new Map<string, string>();
   invocations = new Map<string, Invocation>();
   groups = new Map<string, SnapshotGroup>();
-  tokens = new Map<string, { hash: string; result: unknown }>();
+  readonly tokens = new ClientTokens((kind) =>
+    kind === "malformed"
+      ? new AcsError("InvalidClientToken.Malformed", 400, "ClientToken is at most 64 ASCII characters.")
+      : new AcsError("IdempotentParameterMismatch", 400, "The same ClientToken was used with different parameters."),
+  );
 
   constructor(
     readonly clock: Clock,

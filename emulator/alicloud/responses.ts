@@ -1,6 +1,5 @@
 // Alibaba Cloud actions (ECS 2014-05-26 with Cloud Assistant, RAM 2015-05-01): parse the flat query,
 // validate as the API does, call the model, render the body (the service adds RequestId and errors).
-import { createHash } from "node:crypto";
 import { AcsError, newId, type AlicloudModel, type Invocation, type InvocationResult } from "./models";
 import { runAppSnapshotPlugin } from "./plugin";
 
@@ -34,23 +33,6 @@ function jsonList(q: Q, name: string): string[] {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-
-function idempotent<T>(m: AlicloudModel, action: string, q: Q, run: () => T): T {
-  const token = q.ClientToken;
-  if (!token) return run();
-  if (token.length > 64) throw new AcsError("InvalidClientToken.Malformed", 400, "ClientToken is at most 64 ASCII characters.");
-  const { ClientToken, Signature, SignatureNonce, Timestamp, ...rest } = q;
-  const hash = createHash("sha256").update(JSON.stringify(Object.entries(rest).sort())).digest("hex");
-  const key = `${action}\0${token}`;
-  const seen = m.tokens.get(key);
-  if (seen) {
-    if (seen.hash !== hash) throw new AcsError("IdempotentParameterMismatch", 400, "The same ClientToken was used with different parameters.");
-    return seen.result as T;
-  }
-  const result = run();
-  m.tokens.set(key, { hash, result });
-  return result;
-}
 
 function resultStatus(m: AlicloudModel, r: InvocationResult, hung: boolean): { InvocationStatus: string; InvokeRecordStatus: string } {
   const now = m.clock.now();
@@ -146,7 +128,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
     const timeout = q.Timeout ? Number(q.Timeout) : 60;
     if (!Number.isInteger(timeout) || timeout < 10 || timeout > 86400) throw new AcsError("InvalidParameter.Timeout", 400, "Timeout is 10 to 86400 seconds.");
     const insts = ids.map((id) => m.instance(id));
-    return idempotent(m, "RunCommand", q, () => {
+    return m.tokens.run("RunCommand", q.ClientToken, q, () => {
       const now = m.clock.now();
       const inv: Invocation = { InvokeId: newId("t"), CommandId: newId("c"), Name: q.Name ?? "", Type: type, CommandContent: content, Timeout: timeout, createdAt: now, results: [] };
       for (const inst of insts) {
@@ -236,7 +218,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
 
   CreateSnapshotGroup(q, m) {
     const instanceId = required(q, "InstanceId");
-    return idempotent(m, "CreateSnapshotGroup", q, () => {
+    return m.tokens.run("CreateSnapshotGroup", q.ClientToken, q, () => {
       const g = m.createSnapshotGroup({ InstanceId: instanceId, Name: q.Name, Description: q.Description, DiskIds: list(q, "DiskId"), ExcludeDiskIds: list(q, "ExcludeDiskId"), InstantAccess: q.InstantAccess === "true" });
       return { SnapshotGroupId: g.SnapshotGroupId };
     });

@@ -2,7 +2,8 @@
 // Time-driven transitions are derived from the emulated clock on every request (`settle`), so there
 // are no timers: an instance is CREATING until its ready time, a spot instance is released at its
 // interruption's release time, an image is creating until its size-based finish time.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { ClientTokens } from "../idempotency";
 import type { Clock } from "../clock";
 
 export class ApiError extends Error {
@@ -144,8 +145,6 @@ export class VolcengineModel {
   events = new Map<string, SystemEvent>();
   subnets = new Map<string, Subnet>();
   securityGroups = new Set<string>();
-  /** ClientToken → the parameters' hash and the answer first given. */
-  private tokens = new Map<string, { hash: string; result: unknown }>();
 
   constructor(
     private readonly clock: Clock,
@@ -218,21 +217,11 @@ export class VolcengineModel {
   }
 
   /** Same ClientToken: same answer; different parameters: IdempotentParameterMismatch. */
-  idempotent<T>(action: string, token: string | undefined, params: Record<string, string>, run: () => T): T {
-    if (token === undefined) return run();
-    if (token.length > 64 || !/^[\x20-\x7e]*$/.test(token)) throw new ApiError("InvalidClientToken.Malformed", 400, "The ClientToken must be at most 64 ASCII characters.");
-    const { ClientToken, ...rest } = params;
-    const hash = createHash("sha256").update(JSON.stringify(Object.entries(rest).sort())).digest("hex");
-    const key = `${action}\0${token}`;
-    const seen = this.tokens.get(key);
-    if (seen) {
-      if (seen.hash !== hash) throw new ApiError("IdempotentParameterMismatch", 400, "The same ClientToken was used with different parameters.");
-      return seen.result as T;
-    }
-    const result = run();
-    this.tokens.set(key, { hash, result });
-    return result;
-  }
+  readonly tokens = new ClientTokens((kind) =>
+    kind === "malformed"
+      ? new ApiError("InvalidClientToken.Malformed", 400, "The ClientToken must be at most 64 ASCII characters.")
+      : new ApiError("IdempotentParameterMismatch", 400, "The same ClientToken was used with different parameters."),
+  );
 
   runInstance(req: {
     ZoneId: string;

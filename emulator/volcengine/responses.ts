@@ -143,7 +143,7 @@ export const ACTIONS: Record<string, Handler> = {
     if (p.UserData && !/^[A-Za-z0-9+/]*={0,2}$/.test(p.UserData)) throw new ApiError("InvalidParameter", 400, "UserData must be base64-encoded.");
     if (p.Password && p.KeyPairName) throw new ApiError("InvalidParameter", 400, "Password and KeyPairName are mutually exclusive.");
     const dryRun = bool(p, "DryRun", false);
-    return m.idempotent("RunInstances", p.ClientToken, p, () => {
+    return m.tokens.run("RunInstances", p.ClientToken, p, () => {
       if (dryRun) throw new ApiError("DryRunOperation", 400, "Request validation has been passed with DryRun flag set.");
       const ids: string[] = [];
       for (let n = 0; n < count; n++) {
@@ -190,7 +190,7 @@ export const ACTIONS: Record<string, Handler> = {
   DeleteInstance(p, m) {
     const InstanceId = required(p, "InstanceId");
     const dryRun = bool(p, "DryRun", false);
-    return m.idempotent("DeleteInstance", p.ClientToken, p, () => {
+    return m.tokens.run("DeleteInstance", p.ClientToken, p, () => {
       if (dryRun) {
         m.getInstance(InstanceId);
         throw new ApiError("DryRunOperation", 400, "Request validation has been passed with DryRun flag set.");
