@@ -21,6 +21,11 @@ beforeAll(async () => {
     "volcengine:endpoint": emu.url,
     "volcengine:accessKey": secret(emu.credentials.accessKeyId),
     "volcengine:secretKey": secret(emu.credentials.secretKey),
+    "alicloud:region": "cn-hangzhou",
+    "alicloud:ecsEndpoint": emu.url,
+    "alicloud:ramEndpoint": emu.url,
+    "alicloud:accessKey": secret(emu.credentials.accessKeyId),
+    "alicloud:secretKey": secret(emu.credentials.secretKey),
   });
 });
 afterAll(async () => {
@@ -59,7 +64,37 @@ describe.each(fixtures)("state written by %s", (file) => {
     expect(state.instances.filter((i) => i.Status !== "DELETING")).toEqual([]);
     expect(state.images).toEqual([]);
   });
+
+  it.skipIf(!fixture.snapshotRole)("Alibaba resources: refresh, diff clean and destroy with the current code", async () => {
+    const [roleNow, groupNow] = await Promise.all([
+      serializeProvider("dist/provider/index.js", "snapshotRoleProvider"),
+      serializeProvider("dist/provider/index.js", "consistentSnapshotGroupProvider"),
+    ]);
+    const rurn = urnOf("SnapshotRole", "snap");
+    const roleInputs = pick(fixture.snapshotRole, ["roleName", "policyName", "description", "instanceIds", "region"]);
+    const role = await host.create(rurn, (await host.check(rurn, {}, { ...roleInputs, __provider: roleNow })).inputs);
+    const refreshedRole = await host.read(role.id, rurn, fixture.snapshotRole);
+    expect(refreshedRole.id).toBe(fixture.snapshotRole.roleName);
+    expect((await host.diff(role.id, rurn, refreshedRole.properties, (await host.check(rurn, roleInputs, { ...roleInputs, __provider: roleNow })).inputs)).changes).toBe("none");
+
+    const gurn = urnOf("ConsistentSnapshotGroup", "db");
+    const groupInputs = pick(fixture.consistentSnapshotGroup, ["instanceId", "osType", "ramRoleName", "name", "__identity"]);
+    const live = await host.create(gurn, (await host.check(gurn, {}, { ...groupInputs, __provider: groupNow })).inputs);
+    const old = JSON.parse(JSON.stringify(fixture.consistentSnapshotGroup).split("{{SNAPSHOT_GROUP_ID}}").join(live.id));
+    const refreshed = await host.read(live.id, gurn, old);
+    expect(refreshed.properties).toMatchObject({ snapshotGroupId: live.id, status: "accomplished" });
+    expect((await host.diff(live.id, gurn, refreshed.properties, (await host.check(gurn, groupInputs, { ...groupInputs, __provider: groupNow })).inputs)).changes).toBe("none");
+
+    await host.delete(live.id, gurn, refreshed.properties);
+    await host.delete(role.id, rurn, refreshedRole.properties);
+    const state = await emu.admin.request("alicloud/state");
+    expect([state.roles, state.policies, state.snapshotGroups]).toEqual([[], [], []]);
+  });
 });
+
+function pick(o: Record<string, any>, keys: string[]): Record<string, any> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}
 
 /** The inputs part of an old output bag (what a program declared). */
 function stripOutputs(props: Record<string, any>): Record<string, any> {
