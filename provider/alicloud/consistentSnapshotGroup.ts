@@ -5,12 +5,11 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { alicloudConnection, pollInterval } from "../config";
-import { checkInputs } from "../core/check";
+import { checkInputs, timeoutsSchema } from "../core/check";
 import { CloudError, describeFailure, WaitError } from "../core/errors";
-import { diffInputs, partialResource, type HandlerContext, type ResourceHandler } from "../core/handler";
+import { diffInputs, partialResource, type HandlerContext, type ResourceHandler, pickInputs } from "../core/handler";
 import { plain } from "../core/outputs";
 import { parseDuration, waitUntil } from "../core/waiter";
-import { timeoutsSchema } from "../volcengine/spotInstance";
 import { CMD_UNSAFE, CONTROL, explainExitCode, parsePluginOutput, pluginCommand } from "./appSnapshotPlugin";
 import { AlicloudClient } from "./client";
 
@@ -126,7 +125,7 @@ export const consistentSnapshotGroupHandler: ResourceHandler = {
   },
 
   async create(props, ctx) {
-    const inputs = consistentSnapshotGroupSchema.parse(strip(props));
+    const inputs = consistentSnapshotGroupSchema.parse(pickInputs(props, INPUT_KEYS));
     const label = `ConsistentSnapshotGroup ${inputs.name ?? inputs.instanceId}`;
     const client = clientFor(inputs, ctx);
     const deadline = parseDuration(inputs.timeouts?.create ?? "") ?? DEFAULT_CREATE_MS;
@@ -241,6 +240,3 @@ export const consistentSnapshotGroupHandler: ResourceHandler = {
   },
 };
 
-function strip(props: Record<string, any>): Record<string, any> {
-  return Object.fromEntries(Object.entries(props).filter(([k]) => INPUT_KEYS.includes(k)));
-}

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { alicloudConnection } from "../config";
 import { checkInputs } from "../core/check";
 import { CloudError, describeFailure } from "../core/errors";
-import { diffInputs, type HandlerContext, type ResourceHandler } from "../core/handler";
+import { diffInputs, type HandlerContext, type ResourceHandler, pickInputs } from "../core/handler";
 import { plain } from "../core/outputs";
 import { AlicloudClient } from "./client";
 
@@ -102,7 +102,7 @@ export const snapshotRoleHandler: ResourceHandler = {
   },
 
   async create(props, ctx) {
-    const inputs = snapshotRoleSchema.parse(strip(props));
+    const inputs = snapshotRoleSchema.parse(pickInputs(props, INPUT_KEYS));
     const client = clientFor(inputs, ctx);
     const policyName = policyNameOf(inputs);
     const label = `SnapshotRole ${inputs.roleName}`;
@@ -134,7 +134,7 @@ export const snapshotRoleHandler: ResourceHandler = {
   },
 
   async update(id, olds, news, ctx) {
-    const inputs = snapshotRoleSchema.parse(strip(news));
+    const inputs = snapshotRoleSchema.parse(pickInputs(news, INPUT_KEYS));
     const client = clientFor(inputs, ctx);
     try {
       const before: string[] = olds.instanceIds ?? [];
@@ -156,6 +156,3 @@ export const snapshotRoleHandler: ResourceHandler = {
   },
 };
 
-function strip(props: Record<string, any>): Record<string, any> {
-  return Object.fromEntries(Object.entries(props).filter(([k]) => INPUT_KEYS.includes(k)));
-}

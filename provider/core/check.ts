@@ -1,7 +1,8 @@
 // Input validation at `check` time (preview), before any API call, with zod. Each failure names the
 // field and says how to fix it. Unknown inputs (values not yet known at preview) are skipped: they are
 // checked again at `up`, when they are known.
-import type { z } from "zod";
+import { z } from "zod";
+import { parseDuration } from "./waiter";
 
 /** The engine's marker for a value that is not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -50,3 +51,11 @@ export function assertValid(resource: string, failures: CheckFailure[]): void {
   if (failures.length === 0) return;
   throw new Error(`${resource}: invalid inputs:\n${failures.map((f) => `  - ${f.property}: ${f.reason}`).join("\n")}`);
 }
+
+const duration = (field: string) =>
+  z.string().refine((s) => parseDuration(s) !== undefined, { message: `${field} must be a duration such as "10m", "90s" or "1h30m"` });
+
+/** `timeouts` inputs: Pulumi's customTimeouts do not reach dynamic providers, so resources take these. */
+export const timeoutsSchema = z
+  .object({ create: duration("timeouts.create").optional(), update: duration("timeouts.update").optional(), delete: duration("timeouts.delete").optional() })
+  .strict();

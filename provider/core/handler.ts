@@ -65,3 +65,8 @@ export function partialResource(id: string, properties: Record<string, any>, rea
   err.reasons = reasons;
   return err;
 }
+
+/** The input keys of a property bag: drops the engine's bookkeeping and the computed outputs. */
+export function pickInputs(props: Record<string, any>, inputKeys: string[]): Record<string, any> {
+  return Object.fromEntries(Object.entries(props).filter(([k]) => inputKeys.includes(k)));
+}

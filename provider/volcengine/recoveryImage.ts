@@ -2,16 +2,15 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { volcengineConnection } from "../config";
-import { checkInputs } from "../core/check";
+import { checkInputs, timeoutsSchema } from "../core/check";
 import { describeFailure } from "../core/errors";
-import { diffInputs, partialResource, type HandlerContext, type ResourceHandler } from "../core/handler";
+import { diffInputs, partialResource, type HandlerContext, type ResourceHandler, pickInputs } from "../core/handler";
 import { plain } from "../core/outputs";
 import { withRetry } from "../core/retry";
 import { parseDuration } from "../core/waiter";
 import { EcsClient } from "./client";
 import { deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone, type Image } from "./images";
 import { tagMap } from "./instances";
-import { timeoutsSchema } from "./spotInstance";
 
 /** CreateImage takes no ClientToken: this tag makes a retried create find the image it already made. */
 export const CREATE_TOKEN_TAG = "pulumi-recovery:create-token";
@@ -108,7 +107,7 @@ export const recoveryImageHandler: ResourceHandler = {
   },
 
   async create(props, ctx) {
-    const inputs = recoveryImageSchema.parse(strip(props));
+    const inputs = recoveryImageSchema.parse(pickInputs(props, INPUT_KEYS));
     const name = `RecoveryImage ${inputs.imageName}`;
     const client = clientFor(inputs, ctx);
     let imageId: string;
@@ -150,7 +149,7 @@ export const recoveryImageHandler: ResourceHandler = {
   },
 
   async update(id, olds, news, ctx) {
-    const inputs = recoveryImageSchema.parse(strip(news));
+    const inputs = recoveryImageSchema.parse(pickInputs(news, INPUT_KEYS));
     const client = clientFor(inputs, ctx);
     try {
       const oldTags: Record<string, string> = olds.tags ?? {};
@@ -178,6 +177,3 @@ export const recoveryImageHandler: ResourceHandler = {
   },
 };
 
-function strip(props: Record<string, any>): Record<string, any> {
-  return Object.fromEntries(Object.entries(props).filter(([k]) => INPUT_KEYS.includes(k)));
-}

@@ -3,9 +3,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { pollInterval, volcengineConnection } from "../config";
-import { checkInputs } from "../core/check";
+import { checkInputs, timeoutsSchema } from "../core/check";
 import { CloudError, describeFailure } from "../core/errors";
-import { diffInputs, partialResource, type HandlerContext, type ResourceHandler } from "../core/handler";
+import { diffInputs, partialResource, pickInputs, type HandlerContext, type ResourceHandler } from "../core/handler";
 import { plain } from "../core/outputs";
 import { parseDuration, sleep } from "../core/waiter";
 import { EcsClient } from "./client";
@@ -15,13 +15,6 @@ import { RECOVERY_TAGS, recoverySchema, recoveryTags } from "./recoveryPolicy";
 
 const VOLUME_TYPES = ["ESSD_PL0", "ESSD_PL1", "ESSD_PL2", "ESSD_PL3", "ESSD_FlexPL", "PTSSD"] as const;
 const TAG_KEY = /^(?!volc:|sys:)[^\s][\s\S]{0,127}$/;
-
-const duration = (field: string) =>
-  z.string().refine((s) => parseDuration(s) !== undefined, { message: `${field} must be a duration such as "10m", "90s" or "1h30m"` });
-
-export const timeoutsSchema = z
-  .object({ create: duration("timeouts.create").optional(), update: duration("timeouts.update").optional(), delete: duration("timeouts.delete").optional() })
-  .strict();
 
 /** Three of: upper case, lower case, digit, special; 8–30 characters (Volcengine's password rule). */
 function strongPassword(p: string): boolean {
@@ -262,7 +255,7 @@ export const spotInstanceHandler: ResourceHandler = {
   },
 
   async create(props, ctx) {
-    const inputs = spotInstanceSchema.parse(strip(props));
+    const inputs = spotInstanceSchema.parse(pickInputs(props, INPUT_KEYS));
     const name = label(inputs);
     const client = clientFor(inputs, ctx);
     if (inputs.adoptInstanceId) {
@@ -316,7 +309,7 @@ export const spotInstanceHandler: ResourceHandler = {
   },
 
   async update(id, olds, news, ctx) {
-    const inputs = spotInstanceSchema.parse(strip(news));
+    const inputs = spotInstanceSchema.parse(pickInputs(news, INPUT_KEYS));
     const client = clientFor(inputs, ctx);
     const name = label(inputs, id);
     try {
@@ -358,10 +351,6 @@ async function findReplacement(client: EcsClient, id: string): Promise<Instance 
   return undefined;
 }
 
-/** Drops the engine's bookkeeping and our computed outputs, leaving the inputs. */
-function strip(props: Record<string, any>): Record<string, any> {
-  return Object.fromEntries(Object.entries(props).filter(([k]) => INPUT_KEYS.includes(k)));
-}
 
 /** ModifyInstanceAttribute and tag edits are idempotent, so retried; CreateTags overwrites values. */
 async function syncTags(client: EcsClient, id: string, olds: Record<string, string>, news: Record<string, string>): Promise<void> {
