@@ -187,6 +187,27 @@ describe("spot recovery", () => {
   });
 });
 
+describe("recovery images", () => {
+  it("keeps one rolling image per interval while healthy, and prunes down to keepImages after a recovery", async () => {
+    await emu.admin.volcengine.settings({ imageSecondsPerGiB: 0.1 });
+    const inst = await protectedInstance("pruned", { recovery: { onInterruption: "image-and-relaunch", keepImages: 1, imageEvery: "5m" } });
+    const file = journalPath();
+    const ofInstance = async () => (await emu.admin.volcengine.state()).images.filter((i) => i.Tags.some((t: any) => t.Key === "pulumi-recovery:source-instance" && t.Value === inst.id));
+    await controller(file).c.runOnce();
+    await controller(file).c.runOnce(); // same interval: no second rolling image
+    expect(await ofInstance()).toHaveLength(1);
+    emu.clock.advance(6 * 60_000);
+    await controller(file).c.runOnce(); // next interval: a new rolling image, the old one pruned (keepImages 1)
+    const rolling = await ofInstance();
+    expect(rolling).toHaveLength(1);
+    await emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const pass = await controller(file).c.runOnce();
+    const rec = pass.recoveries[0];
+    expect(rec).toMatchObject({ state: "done", imageSource: "final", prunedImageIds: [rolling[0].ImageId] });
+    expect((await ofInstance()).map((i) => i.ImageId)).toEqual([rec.imageId]);
+  });
+});
+
 describe("deadlines", () => {
   it("recovers from the newest rolling image when the final image cannot finish before the release, and says how old the data is", async () => {
     await emu.admin.volcengine.settings({ imageSecondsPerGiB: 1 });
