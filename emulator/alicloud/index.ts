@@ -1,107 +1,115 @@
-// The Alibaba Cloud service of the emulator: ECS (with Cloud Assistant) and RAM. Routes by the ACS3
-// Authorization scheme or a legacy Signature parameter, tells ECS from RAM by API version, verifies the
-// signature, renders the {RequestId, …} body or the {RequestId, HostId, Code, Message, Recommend} error.
+// The Alibaba Cloud service of the emulator: ECS 2014-05-26 (with Cloud Assistant) and RAM 2015-05-01.
+// Recognises the SDKs' requests by their ACS3 Authorization header, x-acs-version header or RPC Version
+// parameter; verifies the signature (signature.ts); tells ECS from RAM by API version; settles
+// time-driven state; dispatches the action; renders {RequestId, …} or the gateway's error body
+// {RequestId, HostId, Code, Message, Recommend}.
 import { randomUUID } from "node:crypto";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
-import { AcsError, AlicloudModel, type AlicloudOptions } from "./models";
-import { ECS_ACTIONS, RAM_ACTIONS } from "./responses";
-import { AcsSignatureError, parseAcsQuery, verifyAcsSignature } from "./signature";
+import { adminRoute } from "./admin";
+import { ASSISTANT_ACTIONS } from "./assistant/responses";
+import { ECS_ACTIONS } from "./ecs/responses";
+import { AcsError } from "./errors";
+import { AlicloudModel, type AlicloudOptions } from "./models";
+import type { Handler, Query } from "./params";
+import { RAM_ACTIONS } from "./ram/responses";
+import { NonceCache, parseForm, requestParams, verifyAcsSignature } from "./signature";
 
-const VERSIONS: Record<string, { service: "ecs" | "ram"; actions: typeof ECS_ACTIONS }> = {
-  "2014-05-26": { service: "ecs", actions: ECS_ACTIONS },
-  "2015-05-01": { service: "ram", actions: RAM_ACTIONS },
+export type { AlicloudOptions } from "./models";
+
+const APIS: Record<string, { service: "ecs" | "ram"; product: string; host: string; actions: Record<string, Handler> }> = {
+  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...ASSISTANT_ACTIONS } },
+  "2015-05-01": { service: "ram", product: "Ram", host: "ram.aliyuncs.com", actions: RAM_ACTIONS },
 };
-const SECRET_PARAMS = ["AccessKeyId", "Signature", "SignatureNonce", "SecurityToken"];
+
+/** Protocol parameters: part of signing, not of the action. */
+const PROTOCOL = ["Action", "Version", "Format", "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce", "SignatureType", "Timestamp", "SecurityToken", "BearerToken"];
 
 export interface AlicloudService extends CloudService {
   model: AlicloudModel;
 }
 
-function target(req: EmulatorRequest): { action: string; version: string; query: Record<string, string> } {
-  const query = parseAcsQuery(req.rawQuery);
-  const action = String(req.headers["x-acs-action"] ?? query.Action ?? "");
-  const version = String(req.headers["x-acs-version"] ?? query.Version ?? "");
-  for (const k of ["Action", "Version", "Format", "SignatureMethod", "SignatureVersion", "Timestamp", ...SECRET_PARAMS]) delete query[k];
+function header(req: EmulatorRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return v === undefined ? undefined : String(v);
+}
+
+function target(req: EmulatorRequest, params: Query): { action: string; version: string; query: Query } {
+  const action = header(req, "x-acs-action") ?? params.Action ?? "";
+  const version = header(req, "x-acs-version") ?? params.Version ?? "";
+  const query = { ...params };
+  for (const k of PROTOCOL) delete query[k];
   return { action, version, query };
 }
 
 export function createAlicloudService(ctx: EmulatorContext, options: Partial<AlicloudOptions> = {}): AlicloudService {
   const model = new AlicloudModel(ctx.clock, options);
-  const requestId = () => randomUUID().toUpperCase();
-  const error = (status: number, code: string, message: string, headers?: Record<string, string>): EmulatorResponse => ({
-    status,
-    headers,
-    body: { RequestId: requestId(), HostId: "ecs.emulator.local", Code: code, Message: message, Recommend: `https://next.api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}` },
-  });
+  const nonces = new NonceCache();
+
+  const error = (version: string, status: number, code: string, message: string, headers?: Record<string, string>): EmulatorResponse => {
+    const api = APIS[version] ?? APIS["2014-05-26"];
+    const requestId = randomUUID().toUpperCase();
+    return {
+      status,
+      headers,
+      body: { RequestId: requestId, HostId: api.host, Code: code, Message: message, Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=${api.product}&requestId=${requestId}` },
+    };
+  };
+
+  const versionOf = (req: EmulatorRequest) => {
+    try {
+      return target(req, parseForm(req.rawQuery)).version;
+    } catch {
+      return "";
+    }
+  };
 
   return {
     cloud: "alicloud",
     model,
-    matches: (req) => String(req.headers.authorization ?? "").startsWith("ACS3-") || /(^|&)Signature=/.test(req.rawQuery),
+    matches(req) {
+      if (String(req.headers.authorization ?? "").startsWith("ACS3-")) return true;
+      return versionOf(req) in APIS;
+    },
     describe(req) {
-      const t = target(req);
-      const params = { ...t.query };
-      if (params.CommandContent) params.CommandContent = params.CommandContent.slice(0, 2000);
-      return t.action ? { service: VERSIONS[t.version]?.service ?? "?", action: t.action, params } : undefined;
+      try {
+        const t = target(req, requestParams(req));
+        if (!t.action) return undefined;
+        // The call log is for tests and drills: long scripts are cut, and no signing parameter is kept.
+        if (t.query.CommandContent && t.query.CommandContent.length > 2000) t.query.CommandContent = `${t.query.CommandContent.slice(0, 2000)}…`;
+        return { service: APIS[t.version]?.service ?? "unknown", action: t.action, params: t.query };
+      } catch {
+        return undefined;
+      }
     },
     handle(req) {
+      let version = "";
       try {
-        verifyAcsSignature(req, ctx.credentials);
-        const t = target(req);
-        const api = VERSIONS[t.version];
-        const handler = api?.actions[t.action];
-        if (!handler) return error(404, "InvalidAction.NotFound", `Specified api ${t.action} is not found for version ${t.version}.`);
-        return { status: 200, body: { RequestId: requestId(), ...(handler(t.query, model) as object) } };
+        const params = requestParams(req);
+        const t = target(req, params);
+        version = t.version;
+        verifyAcsSignature(req, params, ctx.credentials, nonces);
+        const api = APIS[t.version];
+        if (!api) throw new AcsError("InvalidVersion", 400, "Specified parameter Version is not valid.");
+        const handler = Object.hasOwn(api.actions, t.action) ? api.actions[t.action] : undefined;
+        if (!handler) throw new AcsError("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method.");
+        model.settle();
+        return { status: 200, body: { RequestId: randomUUID().toUpperCase(), ...handler(t.query, model) } };
       } catch (e) {
-        if (e instanceof AcsError || e instanceof AcsSignatureError) return error(e.status, e.code, e.message);
-        return error(500, "InternalError", String((e as Error).message));
+        if (e instanceof AcsError) return error(version, e.status, e.code, e.message);
+        return error(version, 500, "InternalError", `The request processing has failed due to some unknown error. (${(e as Error).message})`);
       }
     },
-    renderFault(_req, fault) {
-      return error(fault.status, fault.code, "Injected fault.", fault.retryAfterSeconds !== undefined ? { "x-acs-retry-after": String(fault.retryAfterSeconds * 1000) } : undefined);
+    renderFault(req, fault) {
+      const headers = fault.retryAfterSeconds !== undefined ? { "x-acs-retry-after": String(Math.round(fault.retryAfterSeconds * 1000)) } : undefined;
+      return error(versionOf(req), fault.status, fault.code, "Injected fault.", headers);
     },
     admin(subpath, method, body) {
-      const ok = (b: unknown): EmulatorResponse => ({ status: 200, body: b });
-      try {
-        switch (`${method} ${subpath}`) {
-          case "GET state":
-            return ok({
-              instances: [...model.instances.values()].map((i) => ({ ...i, ramRole: model.instanceRoles.get(i.InstanceId) })),
-              roles: [...model.roles.values()].map((r) => ({ ...r, policies: [...r.policies] })),
-              policies: [...model.policies.values()],
-              snapshotGroups: [...model.groups.values()].map((g) => ({ ...g, Status: model.groupStatus(g) })),
-              invocations: [...model.invocations.values()],
-            });
-          case "POST instances":
-            return ok(model.addInstance(body));
-          case "POST instance": {
-            const inst = model.instance(String(body.instanceId));
-            if (body.forcedExitCode !== undefined) inst.forcedExitCode = body.forcedExitCode === null ? undefined : Number(body.forcedExitCode);
-            if (body.hangInvocations !== undefined) inst.hangInvocations = Boolean(body.hangInvocations);
-            if (body.agentInstalled !== undefined) inst.agentInstalled = Boolean(body.agentInstalled);
-            return ok(inst);
-          }
-          case "POST files": {
-            const inst = model.instance(String(body.instanceId));
-            inst.files[String(body.path)] = { content: String(body.content ?? ""), owner: String(body.owner ?? "root"), mode: String(body.mode ?? "700"), exitCode: Number(body.exitCode ?? 0) };
-            return ok({ instanceId: inst.InstanceId, files: inst.files });
-          }
-          case "GET settings":
-            return ok(model.opts);
-          case "POST settings":
-            for (const [k, v] of Object.entries(body ?? {})) {
-              if (!(k in model.opts)) return { status: 400, body: { error: "InvalidParameter", message: `Unknown setting ${k}.` } };
-              (model.opts as any)[k] = v;
-            }
-            return ok(model.opts);
-          default:
-            return undefined;
-        }
-      } catch (e) {
-        if (e instanceof AcsError) return { status: e.status, body: { error: e.code, message: e.message } };
-        throw e;
-      }
+      model.settle();
+      return adminRoute(model, subpath, method, body);
     },
-    reset: () => model.reset(),
+    reset() {
+      model.reset();
+      nonces.clear();
+    },
   };
 }

@@ -1,211 +1,264 @@
-// A simulation of the app-snapshot plugin (`acs-plugin-manager --exec --plugin app-snapshot-plugin`,
-// `app-snapshot-plugin-win` on Windows) as Cloud Assistant runs it on an instance: parses the command
-// line and its --params, checks the documented prerequisites in order, and ends with the documented
-// exit code and output, creating the snapshot group on success.
+// The app-snapshot plugin as Cloud Assistant runs it inside an instance: `acs-plugin-manager --exec
+// --plugin app-snapshot-plugin --params=…` (Linux, RunShellScript) or `app-snapshot-plugin-win`
+// (Windows, RunBatScript). It checks the documented prerequisites, runs the freeze/thaw scripts, and
+// creates the snapshot group through the same ECS model as the CreateSnapshotGroup API, with the
+// instance's RAM role — answering with the documented exit codes (API notes, "The app-snapshot plugin").
 //
-// Accepted quoting (sh and cmd alike): words split on unquoted whitespace; '…' literal (sh); "…" with
-// backslash escapes of " \ $ `; a backslash outside quotes escapes the next character. Inside --params:
-// `-Key=Value` items split on commas outside double quotes; a double-quoted Value takes \" and \\.
-import type { AlicloudModel, Instance } from "./models";
+// Order of the checks (each failure ends the run with its code):
+//   2  --params unparseable, an unknown or OS-foreign parameter, a bad boolean or number
+//   1  the plugin's OS is not the instance's; the snapshot group name is invalid
+//   1  no RAM role attached to the instance
+//   13 -RamRoleName is not the attached role, or that role is gone or cannot be assumed by ECS
+//   3  the role's policies do not allow the snapshot actions (DescribeDisks, CreateSnapshotGroup,
+//      DescribeSnapshotGroups, DescribeSnapshots, TagResources)
+//   1  a network or shared file system is mounted, or a file system other than ext3/ext4/xfs (Linux) or
+//      NTFS (Windows) — fsfreeze takes every mount, excluded disks included (field report)
+//   3  no ESSD disk at all; 1 every ESSD disk excluded ("All attached ESSD Disks were excluded"), or a
+//      selected disk that is not ESSD
+//   N  a drill's forced exit code (admin), before anything is snapshotted
+//   9  the pre-script exits non-zero (scripts run only when both are present, root-owned, mode 700;
+//      otherwise the run silently falls back to file-system consistency, with a [WARN] line saying why)
+//   14 / 16 / 4  CreateSnapshotGroup fails: QuotaExceed.Snapshot / IncorrectDiskStatus.CreatingSnapshot
+//      (the previous snapshot of a disk still being created, without instant access) / anything else
+//   10 the post-script exits non-zero — after the group was created, which is left in place
+//
+// Accepted --params syntax: `-Key=Value` items separated by commas; a value may be double-quoted, and
+// inside quotes \" and \\ are escapes and commas are literal; an unquoted fragment that does not start
+// with `-Key=` continues the previous value (so `-ExcludeDiskId=d-1,d-2` keeps both ids). Booleans are
+// true/false in any case. --params=X and --params X are both accepted, as are -e/-P/-p for
+// --exec/--plugin/--params. The command line itself is split as the shell of its Type would (see
+// commandLine.ts).
+import type { GuestRun } from "./assistant/model";
+import { commandWords, firstCommandLine } from "./commandLine";
+import type { EcsModel, Instance, SnapshotGroup } from "./ecs/model";
+import { AcsError } from "./errors";
+import { parsePolicyDocument, policiesAllow, type RamModel } from "./ram/model";
 
-export interface PluginRun {
-  exitCode: number;
-  output: string;
-  /** Set when Cloud Assistant itself could not run the command (no exit code). */
-  errorCode?: string;
-  errorInfo?: string;
+export { shellWords } from "./commandLine";
+
+export interface PluginEnv {
+  ecs: EcsModel;
+  ram: RamModel;
 }
 
-/** Splits a shell command line into words. */
-export function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let cur = "";
-  let inWord = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new Error("unterminated single quote");
-      cur += line.slice(i + 1, end);
-      i = end;
-      inWord = true;
-    } else if (c === '"') {
-      i++;
-      while (i < line.length && line[i] !== '"') {
-        if (line[i] === "\\" && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) i++;
-        cur += line[i++];
-      }
-      if (i >= line.length) throw new Error("unterminated double quote");
-      inWord = true;
-    } else if (c === "\\" && i + 1 < line.length) {
-      cur += line[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
-}
+const KINDS = {
+  RamRoleName: "string",
+  Name: "string",
+  Description: "string",
+  InstantAccess: "bool",
+  InstantAccessRentationDays: "int",
+  ExcludeDiskId: "string",
+  EnableFsFreeze: "bool",
+  TimeoutInSeconds: "int",
+  PreScriptPath: "string",
+  PostScriptPath: "string",
+  ScriptTimeoutInSeconds: "int",
+  EnableWriters: "bool",
+} as const;
+const LINUX_ONLY = ["EnableFsFreeze", "TimeoutInSeconds", "PreScriptPath", "PostScriptPath", "ScriptTimeoutInSeconds"];
+const WINDOWS_ONLY = ["EnableWriters"];
+const SUPPORTED_FS = { linux: ["ext3", "ext4", "xfs"], windows: ["ntfs"] };
+const NETWORK_FS = ["nfs", "cifs", "smb", "nas", "cpfs"];
+export const SNAPSHOT_ACTIONS = ["ecs:DescribeDisks", "ecs:CreateSnapshotGroup", "ecs:DescribeSnapshotGroups", "ecs:DescribeSnapshots", "ecs:TagResources"];
+const GROUP_NAME = /^[A-Za-z\u4e00-\u9fa5][\w\u4e00-\u9fa5.:-]{1,127}$/;
 
-/** `-Key=Value,-Key="quoted, value"` → { Key: Value }. */
+/** `-Key=Value,-Key="quoted, value"` → { Key: Value } (see the syntax above). */
 export function parsePluginParams(text: string): Record<string, string> {
   const out: Record<string, string> = {};
+  let last: string | undefined;
   let i = 0;
   while (i < text.length) {
     if (text[i] === ",") {
       i++;
       continue;
     }
-    if (text[i] !== "-") throw new Error(`expected -Key=Value at offset ${i}`);
-    const eq = text.indexOf("=", i);
-    if (eq < 0) throw new Error(`missing = after ${text.slice(i, i + 20)}`);
-    const key = text.slice(i + 1, eq);
-    if (!/^[A-Za-z]+$/.test(key)) throw new Error(`bad parameter name ${key}`);
-    i = eq + 1;
+    const head = /^-([A-Za-z]+)=/.exec(text.slice(i));
+    if (!head) {
+      // A fragment after a comma that is not a new item: part of the previous unquoted value.
+      if (last === undefined) throw new Error(`expected -Key=Value at offset ${i}`);
+      let more = "";
+      while (i < text.length && text[i] !== ",") more += text[i++];
+      out[last] += `,${more}`;
+      continue;
+    }
+    const key = head[1];
+    if (key in out) throw new Error(`-${key} is given twice`);
+    i += head[0].length;
     let value = "";
     if (text[i] === '"') {
       i++;
       while (i < text.length && text[i] !== '"') {
-        if (text[i] === "\\" && i + 1 < text.length) i++;
+        if (text[i] === "\\" && (text[i + 1] === '"' || text[i + 1] === "\\")) i++;
         value += text[i++];
       }
-      if (i >= text.length) throw new Error(`unterminated quoted value of ${key}`);
+      if (i >= text.length) throw new Error(`unterminated quoted value of -${key}`);
       i++;
+      if (i < text.length && text[i] !== ",") throw new Error(`a comma must follow the quoted value of -${key}`);
+      last = undefined;
     } else {
       while (i < text.length && text[i] !== ",") value += text[i++];
+      last = key;
     }
     out[key] = value;
   }
   return out;
 }
 
-const SUPPORTED_FS = { linux: ["ext3", "ext4", "xfs"], windows: ["ntfs"] };
-const NETWORK_FS = ["nfs", "cifs", "smb", "nas", "cpfs"];
-const SNAPSHOT_ACTIONS = /^ecs:(\*|CreateSnapshot\*|CreateSnapshotGroup|CreateSnapshot)$/;
+/** The plugin name and its raw --params, if this command runs acs-plugin-manager. */
+export function pluginInvocation(content: string, type: string): { plugin: string; params: string } | undefined {
+  const words = commandWords(firstCommandLine(content), type);
+  if (!words.length || !/(^|[\\/])acs-plugin-manager(\.exe)?$/i.test(words[0])) return undefined;
+  const exec = words.includes("--exec") || words.includes("-e");
+  let plugin: string | undefined;
+  let params = "";
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i];
+    if (w === "--plugin" || w === "-P") plugin = words[++i];
+    else if (w.startsWith("--plugin=")) plugin = w.slice("--plugin=".length);
+    else if (w === "--params" || w === "-p") params = words[++i] ?? "";
+    else if (w.startsWith("--params=")) params = w.slice("--params=".length);
+  }
+  return exec && plugin ? { plugin, params } : undefined;
+}
 
-const fail = (exitCode: number, message: string): PluginRun => ({ exitCode, output: `[ERROR] ${message} [exitcode=${exitCode}]\n` });
+const fail = (exitCode: number, message: string, log: string[] = []): GuestRun => ({ exitCode, output: [...log, `[ERROR] ${message} [exitcode=${exitCode}]`, ""].join("\n") });
 
-/** Runs the plugin command on `inst`; undefined when the command is not the app-snapshot plugin. */
-export function runAppSnapshotPlugin(model: AlicloudModel, inst: Instance, commandLine: string, type: string): PluginRun | undefined {
-  let words: string[];
+type Params = { get(k: keyof typeof KINDS): string | undefined; bool(k: keyof typeof KINDS, dflt: boolean): boolean; int(k: keyof typeof KINDS): number | undefined };
+
+function readParams(raw: string, windows: boolean): Params | string {
+  let p: Record<string, string>;
   try {
-    words = shellWords(commandLine.trim());
+    p = parsePluginParams(raw);
   } catch (e) {
-    return words_unparseable(e as Error);
+    return `invalid --params: ${(e as Error).message}`;
   }
-  const pm = words.indexOf("acs-plugin-manager");
-  if (pm < 0 || !words.includes("--exec")) return undefined;
-  const plugin = words[words.indexOf("--plugin") + 1];
-  if (plugin !== "app-snapshot-plugin" && plugin !== "app-snapshot-plugin-win") return undefined;
-  const windows = plugin === "app-snapshot-plugin-win";
+  for (const k of Object.keys(p)) {
+    if (!(k in KINDS)) return `unknown parameter -${k}`;
+    if ((windows ? LINUX_ONLY : WINDOWS_ONLY).includes(k)) return `-${k} is not a parameter of ${windows ? "app-snapshot-plugin-win" : "app-snapshot-plugin"}`;
+    const kind = KINDS[k as keyof typeof KINDS];
+    if (kind === "bool" && !/^(true|false)$/i.test(p[k])) return `-${k} must be true or false, not "${p[k]}"`;
+    if (kind === "int" && !/^\d{1,9}$/.test(p[k])) return `-${k} must be a whole number, not "${p[k]}"`;
+  }
+  return {
+    get: (k) => (p[k] === undefined || p[k] === "" ? undefined : p[k]),
+    bool: (k, dflt) => (p[k] === undefined || p[k] === "" ? dflt : /^true$/i.test(p[k])),
+    int: (k) => (p[k] === undefined || p[k] === "" ? undefined : Number(p[k])),
+  };
+}
 
-  if (!inst.agentInstalled) return { exitCode: -1, output: "", errorCode: "ClientNotRunning", errorInfo: "the Cloud Assistant agent is not running" };
-  // --params=X or --params X
-  const pIdx = words.findIndex((w) => w === "--params" || w.startsWith("--params="));
-  let params: Record<string, string>;
+/** Runs the plugin on `inst` at emulated time `at`; undefined when the command is not this plugin. */
+export function runAppSnapshotPlugin(env: PluginEnv, inst: Instance, content: string, type: string, at: number): GuestRun | undefined {
+  let call: ReturnType<typeof pluginInvocation>;
   try {
-    const raw = pIdx < 0 ? "" : words[pIdx].startsWith("--params=") ? words[pIdx].slice("--params=".length) : (words[pIdx + 1] ?? "");
-    params = parsePluginParams(raw);
+    call = pluginInvocation(content, type);
   } catch (e) {
-    return fail(2, `invalid --params: ${(e as Error).message}`);
+    // The shell could not even parse the line: acs-plugin-manager never ran with sane arguments.
+    return /acs-plugin-manager/.test(content) ? fail(2, `cannot parse the command line: ${(e as Error).message}`) : undefined;
   }
-  const bool = (k: string, dflt: boolean) => (params[k] === undefined ? dflt : params[k] === "true");
-  const known = ["RamRoleName", "InstantAccess", "EnableFsFreeze", "TimeoutInSeconds", "PreScriptPath", "PostScriptPath", "InstantAccessRentationDays", "ExcludeDiskId", "Name", "Description", "ScriptTimeoutInSeconds", "EnableWriters"];
-  const unknown = Object.keys(params).filter((k) => !known.includes(k));
-  if (unknown.length) return fail(2, `unknown parameter(s) ${unknown.join(", ")}`);
-  for (const k of ["TimeoutInSeconds", "InstantAccessRentationDays", "ScriptTimeoutInSeconds"]) {
-    if (params[k] !== undefined && !/^\d+$/.test(params[k])) return fail(2, `-${k} must be a whole number`);
+  if (!call) return undefined;
+  if (call.plugin !== "app-snapshot-plugin" && call.plugin !== "app-snapshot-plugin-win") {
+    return fail(1, `plugin ${call.plugin} is not one the emulator simulates (only app-snapshot-plugin and app-snapshot-plugin-win)`);
+  }
+  const windows = call.plugin === "app-snapshot-plugin-win";
+  const p = readParams(call.params, windows);
+  if (typeof p === "string") return fail(2, p);
+
+  if (windows !== (inst.OSType === "windows")) return fail(1, `${call.plugin} does not run on a ${inst.OSType} instance`);
+  const name = p.get("Name");
+  if (name !== undefined && (!GROUP_NAME.test(name) || /^https?:\/\//i.test(name))) {
+    return fail(1, "the snapshot group name must be 2 to 128 characters, start with a letter, and contain only letters, digits, '.', '_', '-' and ':'");
   }
 
-  // 1: preconditions — OS and Cloud Assistant shell.
-  if (windows !== (inst.OSType === "windows")) return fail(1, `${plugin} does not run on ${inst.OSType}`);
-  if (windows !== (type === "RunBatScript" || type === "RunPowerShellScript")) return fail(1, `${plugin} needs ${windows ? "RunBatScript" : "RunShellScript"}`);
-  if (params.Name !== undefined && (params.Name.length < 2 || params.Name.length > 128)) return fail(1, "the snapshot group name must be 2 to 128 characters");
+  // The instance's RAM role: the plugin signs its ECS calls with it.
+  const attached = inst.ramRoleName;
+  if (!attached) return fail(1, "the instance has no RAM role attached");
+  const wanted = p.get("RamRoleName") ?? attached;
+  if (wanted !== attached) return fail(13, `RAM role ${wanted} is not authorized on this instance (its role is ${attached})`);
+  if (!env.ram.roles.has(attached) || !env.ram.trusts(attached, "ecs.aliyuncs.com")) return fail(13, `RAM role ${attached} cannot be assumed by ECS (it is gone, or its trust policy does not name ecs.aliyuncs.com)`);
+  const denied = SNAPSHOT_ACTIONS.filter((a) => !roleAllows(env, inst, a));
+  if (denied.length) return fail(3, `RAM role ${attached} is not allowed ${denied.join(", ")}`);
 
-  // RAM role: attached (1), named as attached and trusting ECS (13), allowed to snapshot (3).
-  const attached = model.instanceRoles.get(inst.InstanceId);
-  if (!attached) return fail(1, "the instance has no RAM role");
-  if (params.RamRoleName && params.RamRoleName !== attached) return fail(13, `RAM role ${params.RamRoleName} is not authorised on this instance (it has ${attached})`);
-  const role = model.roles.get(attached);
-  if (!role || !trustsEcs(role.AssumeRolePolicyDocument)) return fail(13, `RAM role ${attached} cannot be assumed by ECS`);
-  if (![...role.policies].some((p) => allowsSnapshots(model.policies.get(p)?.PolicyDocument))) return fail(3, `RAM role ${attached} lacks permission to create snapshots`);
+  // Disks and mounts.
+  const netFs = inst.disks.find((d) => NETWORK_FS.includes(d.FileSystem));
+  if (netFs) return fail(1, `network or shared file systems are not supported (${netFs.FileSystem} on ${netFs.DiskId})`);
+  const badFs = inst.disks.find((d) => !SUPPORTED_FS[inst.OSType].includes(d.FileSystem));
+  if (badFs) return fail(1, `file system ${badFs.FileSystem} on ${badFs.DiskId} is not supported (${SUPPORTED_FS[inst.OSType].join(", ")})`);
+  const excluded = (p.get("ExcludeDiskId") ?? "").split(/[\s,]+/).filter(Boolean);
+  const selected = inst.disks.filter((d) => !excluded.includes(d.DiskId));
+  if (!inst.disks.some((d) => d.Category === "cloud_essd")) return fail(3, "there is no ESSD disk on the instance");
+  if (!selected.some((d) => d.Category === "cloud_essd")) return fail(1, "All attached ESSD Disks were excluded");
+  const notEssd = selected.filter((d) => d.Category !== "cloud_essd");
+  if (notEssd.length) return fail(1, `disk category not supported: ${notEssd.map((d) => `${d.DiskId} (${d.Category})`).join(", ")}; exclude them or use ESSD`);
 
-  // Disks.
-  const excluded = (params.ExcludeDiskId ?? "").split(/[,\s]+/).filter(Boolean);
-  const disks = inst.disks.filter((d) => !excluded.includes(d.DiskId));
-  if (disks.some((d) => NETWORK_FS.includes(d.FileSystem))) return fail(1, "network or shared file systems are not supported");
-  const essd = disks.filter((d) => d.Category === "cloud_essd");
-  if (essd.length === 0) return fail(inst.disks.some((d) => d.Category === "cloud_essd") ? 1 : 3, inst.disks.some((d) => d.Category === "cloud_essd") ? "All attached ESSD Disks were excluded" : "no ESSD disk on the instance");
-  const badFs = essd.find((d) => !SUPPORTED_FS[inst.OSType].includes(d.FileSystem));
-  if (badFs) return fail(1, `file system ${badFs.FileSystem} on ${badFs.DiskId} is not supported`);
-  if (essd.length < disks.length) return fail(1, `disk category not supported: ${disks.filter((d) => d.Category !== "cloud_essd").map((d) => `${d.DiskId} (${d.Category})`).join(", ")}`);
+  if (inst.forcedExitCode !== undefined) return fail(inst.forcedExitCode, "forced by the emulator's admin API (drill)");
 
-  // Quota, an unfinished previous group (16), a drill's forced code.
-  if (model.opts.snapshotQuota <= 0) return fail(14, "snapshot quota exceeded");
-  const busy = [...model.groups.values()].some((g) => g.InstanceId === inst.InstanceId && model.groupStatus(g) === "progressing");
-  if (busy && bool("InstantAccess", false)) return fail(16, "the previous snapshot is still being created");
-  if (inst.forcedExitCode !== undefined) return fail(inst.forcedExitCode, "forced by the emulator's admin API");
-
-  // Consistency: scripts that are present, root-owned and mode 700 make it application-consistent; a
-  // wrong script silently downgrades to file-system consistency (as the cloud does).
+  // Consistency: valid scripts make it application-consistent; anything wrong with them silently
+  // downgrades to file-system consistency.
+  const log: string[] = [`[INFO] ${call.plugin}: instance ${inst.InstanceId}, disks ${selected.map((d) => d.DiskId).join(",")}`];
   let consistency: "APPConsistent" | "FsConsistent" | undefined;
-  const notes: string[] = [];
-  if (windows) consistency = bool("EnableWriters", true) ? "APPConsistent" : "FsConsistent";
-  else {
-    const pre = params.PreScriptPath;
-    const post = params.PostScriptPath;
-    const ok = (p: string | undefined) => {
-      const f = p ? inst.files[p] : undefined;
-      if (!p) return false;
-      if (!f) notes.push(`${p} not found`);
-      else if (f.owner !== "root" || f.mode !== "700") notes.push(`${p} is owned by ${f.owner} with mode ${f.mode}, not root 700`);
-      return Boolean(f && f.owner === "root" && f.mode === "700");
-    };
-    if (pre && post && ok(pre) && ok(post)) {
-      if (inst.files[pre].exitCode !== 0) return fail(9, `the pre-script ${pre} exited ${inst.files[pre].exitCode}`);
-      if (inst.files[post].exitCode !== 0) return fail(10, `the post-script ${post} exited ${inst.files[post].exitCode}`);
-      consistency = "APPConsistent";
-    } else if (bool("EnableFsFreeze", true)) consistency = "FsConsistent";
+  let scripts: { pre: string; post: string } | undefined;
+  if (windows) {
+    consistency = p.bool("EnableWriters", true) ? "APPConsistent" : "FsConsistent";
+  } else {
+    const pre = p.get("PreScriptPath");
+    const post = p.get("PostScriptPath");
+    const problems = [pre, post].flatMap((path) => (path ? scriptProblem(inst, path) : []));
+    if (pre && post && problems.length === 0) scripts = { pre, post };
+    else if (pre || post) {
+      const why = problems.length ? problems : ["both -PreScriptPath and -PostScriptPath are needed"];
+      for (const w of why) log.push(`[WARN] ${w}: falling back to file-system consistency`);
+    }
+    consistency = scripts ? "APPConsistent" : p.bool("EnableFsFreeze", true) ? "FsConsistent" : undefined;
   }
 
-  model.opts.snapshotQuota -= 1;
-  const group = model.createSnapshotGroup({
-    InstanceId: inst.InstanceId,
-    Name: params.Name,
-    Description: params.Description,
-    ExcludeDiskIds: excluded,
-    InstantAccess: bool("InstantAccess", false),
-    tags: consistency ? [{ Key: consistency, Value: "True" }] : [],
-  });
-  const warn = notes.map((n) => `[WARN] ${n}: falling back to file-system consistency\n`).join("");
-  return { exitCode: 0, output: `${warn}[snapshotgroup="${group.SnapshotGroupId}"][message="Finish whole Processes of Snapshot successfully"]\n` };
-}
+  if (scripts) {
+    const code = inst.files[scripts.pre].exitCode;
+    if (code !== 0) return fail(9, `the pre-script ${scripts.pre} exited ${code}`, log);
+    log.push(`[INFO] pre-script ${scripts.pre} exited 0`);
+  }
+  if (consistency === "FsConsistent" || scripts) log.push("[INFO] file systems frozen");
 
-function words_unparseable(e: Error): PluginRun {
-  return fail(2, `cannot parse the command line: ${e.message}`);
-}
-
-function trustsEcs(doc: string): boolean {
+  let group: SnapshotGroup;
   try {
-    const d = JSON.parse(doc);
-    return (d.Statement ?? []).some((s: any) => s.Effect === "Allow" && [s.Principal?.Service].flat().includes("ecs.aliyuncs.com"));
-  } catch {
-    return false;
+    group = env.ecs.createSnapshotGroup({
+      RegionId: inst.RegionId,
+      InstanceId: inst.InstanceId,
+      ExcludeDiskIds: excluded,
+      InstantAccess: p.bool("InstantAccess", false),
+      InstantAccessRetentionDays: p.int("InstantAccessRentationDays"),
+      Name: name,
+      Description: p.get("Description"),
+      at,
+    });
+  } catch (e) {
+    if (!(e instanceof AcsError)) throw e;
+    const code = e.code === "QuotaExceed.Snapshot" ? 14 : e.code === "IncorrectDiskStatus.CreatingSnapshot" ? 16 : 4;
+    const why = code === 14 ? "snapshot quota exceeded" : code === 16 ? "the previous snapshot is still being created" : "the snapshot group could not be created";
+    return fail(code, `${why}: CreateSnapshotGroup failed with ${e.code}: ${e.message}`, log);
   }
+  if (consistency) env.ecs.tagSnapshots(group, [{ Key: consistency, Value: "True" }]);
+  if (consistency === "FsConsistent" || scripts) log.push("[INFO] file systems thawed");
+  log.push(`[INFO] snapshot group created [snapshotgroup="${group.SnapshotGroupId}"]`);
+
+  if (scripts) {
+    const code = inst.files[scripts.post].exitCode;
+    if (code !== 0) return fail(10, `the post-script ${scripts.post} exited ${code}`, log);
+    log.push(`[INFO] post-script ${scripts.post} exited 0`);
+  }
+  log.push(`[snapshotgroup="${group.SnapshotGroupId}"][message="Finish whole Processes of Snapshot successfully"]`, "");
+  return { exitCode: 0, output: log.join("\n") };
 }
 
-function allowsSnapshots(doc: string | undefined): boolean {
-  if (!doc) return false;
-  try {
-    const d = JSON.parse(doc);
-    return (d.Statement ?? []).some((s: any) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => SNAPSHOT_ACTIONS.test(a)));
-  } catch {
-    return false;
-  }
+/** The instance's role allows `action`, within the policy given to AttachInstanceRamRole if any. */
+function roleAllows(env: PluginEnv, inst: Instance, action: string): boolean {
+  if (!inst.ramRoleName || !env.ram.allows(inst.ramRoleName, action)) return false;
+  return inst.ramRolePolicy ? policiesAllow(parsePolicyDocument(inst.ramRolePolicy, "permission"), action) : true;
+}
+
+/** Why the plugin would not run this script (absent, not root's, not mode 700), if it would not. */
+function scriptProblem(inst: Instance, path: string): string[] {
+  const f = inst.files[path];
+  if (!f) return [`${path} not found`];
+  if (f.owner !== "root" || f.mode !== "700") return [`${path} is owned by ${f.owner} with mode ${f.mode}, not root 700`];
+  return [];
 }
