@@ -112,7 +112,7 @@ export function adminRoute(m: AlicloudModel, subpath: string, method: string, bo
       case "DELETE files": {
         const inst = m.ecs.instance(String(field(body, "instanceId")));
         const path = String(field(body, "path") ?? "");
-        if (!(path in inst.files)) throw new AcsError("InvalidParameter", 404, `No file ${path} on ${inst.InstanceId}.`);
+        if (!Object.hasOwn(inst.files, path)) throw new AcsError("InvalidParameter", 404, `No file ${path} on ${inst.InstanceId}.`);
         delete inst.files[path];
         return ok({ instanceId: inst.InstanceId, deleted: path });
       }

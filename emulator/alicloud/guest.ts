@@ -22,6 +22,6 @@ export function runOnInstance(env: PluginEnv, instanceId: string, inv: Invocatio
   } catch {
     return { exitCode: 2, output: "syntax error: unterminated quoted string\n" };
   }
-  const script = words.length === 1 ? inst.files[words[0]] : undefined;
+  const script = words.length === 1 && Object.hasOwn(inst.files, words[0]) ? inst.files[words[0]] : undefined;
   return { exitCode: script ? script.exitCode : 0, output: "" };
 }

@@ -24,6 +24,8 @@ const APIS: Record<string, { service: "ecs" | "ram"; product: string; host: stri
 /** Protocol parameters: part of signing, not of the action. */
 const PROTOCOL = ["Action", "Version", "Format", "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce", "SignatureType", "Timestamp", "SecurityToken", "BearerToken"];
 
+const apiFor = (version: string) => (Object.hasOwn(APIS, version) ? APIS[version] : undefined);
+
 export interface AlicloudService extends CloudService {
   model: AlicloudModel;
 }
@@ -46,7 +48,7 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
   const nonces = new NonceCache();
 
   const error = (version: string, status: number, code: string, message: string, headers?: Record<string, string>): EmulatorResponse => {
-    const api = APIS[version] ?? APIS["2014-05-26"];
+    const api = apiFor(version) ?? APIS["2014-05-26"];
     const requestId = randomUUID().toUpperCase();
     return {
       status,
@@ -68,7 +70,7 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
     model,
     matches(req) {
       if (String(req.headers.authorization ?? "").startsWith("ACS3-")) return true;
-      return versionOf(req) in APIS;
+      return apiFor(versionOf(req)) !== undefined;
     },
     describe(req) {
       try {
@@ -76,7 +78,7 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
         if (!t.action) return undefined;
         // The call log is for tests and drills: long scripts are cut, and no signing parameter is kept.
         if (t.query.CommandContent && t.query.CommandContent.length > 2000) t.query.CommandContent = `${t.query.CommandContent.slice(0, 2000)}…`;
-        return { service: APIS[t.version]?.service ?? "unknown", action: t.action, params: t.query };
+        return { service: apiFor(t.version)?.service ?? "unknown", action: t.action, params: t.query };
       } catch {
         return undefined;
       }
@@ -88,7 +90,7 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
         const t = target(req, params);
         version = t.version;
         verifyAcsSignature(req, params, ctx.credentials, nonces);
-        const api = APIS[t.version];
+        const api = apiFor(t.version);
         if (!api) throw new AcsError("InvalidVersion", 400, "Specified parameter Version is not valid.");
         const handler = Object.hasOwn(api.actions, t.action) ? api.actions[t.action] : undefined;
         if (!handler) throw new AcsError("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method.");

@@ -64,7 +64,7 @@ const GROUP_NAME = /^[A-Za-z\u4e00-\u9fa5][\w\u4e00-\u9fa5.:-]{1,127}$/;
 
 /** `-Key=Value,-Key="quoted, value"` → { Key: Value } (see the syntax above). */
 export function parsePluginParams(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   let last: string | undefined;
   let i = 0;
   while (i < text.length) {
@@ -104,8 +104,8 @@ export function parsePluginParams(text: string): Record<string, string> {
   return out;
 }
 
-/** The plugin name and its raw --params, if this command runs acs-plugin-manager. */
-export function pluginInvocation(content: string, type: string): { plugin: string; params: string } | undefined {
+/** What acs-plugin-manager is asked to do, if this command runs it. */
+export function pluginInvocation(content: string, type: string): { exec: boolean; plugin?: string; params: string } | undefined {
   const words = commandWords(firstCommandLine(content), type);
   if (!words.length || !/(^|[\\/])acs-plugin-manager(\.exe)?$/i.test(words[0])) return undefined;
   const exec = words.includes("--exec") || words.includes("-e");
@@ -118,7 +118,7 @@ export function pluginInvocation(content: string, type: string): { plugin: strin
     else if (w === "--params" || w === "-p") params = words[++i] ?? "";
     else if (w.startsWith("--params=")) params = w.slice("--params=".length);
   }
-  return exec && plugin ? { plugin, params } : undefined;
+  return { exec, plugin, params };
 }
 
 const fail = (exitCode: number, message: string, log: string[] = []): GuestRun => ({ exitCode, output: [...log, `[ERROR] ${message} [exitcode=${exitCode}]`, ""].join("\n") });
@@ -133,7 +133,7 @@ function readParams(raw: string, windows: boolean): Params | string {
     return `invalid --params: ${(e as Error).message}`;
   }
   for (const k of Object.keys(p)) {
-    if (!(k in KINDS)) return `unknown parameter -${k}`;
+    if (!Object.hasOwn(KINDS, k)) return `unknown parameter -${k}`;
     if ((windows ? LINUX_ONLY : WINDOWS_ONLY).includes(k)) return `-${k} is not a parameter of ${windows ? "app-snapshot-plugin-win" : "app-snapshot-plugin"}`;
     const kind = KINDS[k as keyof typeof KINDS];
     if (kind === "bool" && !/^(true|false)$/i.test(p[k])) return `-${k} must be true or false, not "${p[k]}"`;
@@ -155,7 +155,9 @@ export function runAppSnapshotPlugin(env: PluginEnv, inst: Instance, content: st
     // The shell could not even parse the line: acs-plugin-manager never ran with sane arguments.
     return /acs-plugin-manager/.test(content) ? fail(2, `cannot parse the command line: ${(e as Error).message}`) : undefined;
   }
-  if (!call) return undefined;
+  // Other acs-plugin-manager uses (--list, --status…) are not simulated: left to the generic runner.
+  if (!call || !call.exec) return undefined;
+  if (!call.plugin) return fail(1, "acs-plugin-manager --exec needs --plugin <name>");
   if (call.plugin !== "app-snapshot-plugin" && call.plugin !== "app-snapshot-plugin-win") {
     return fail(1, `plugin ${call.plugin} is not one the emulator simulates (only app-snapshot-plugin and app-snapshot-plugin-win)`);
   }
@@ -257,7 +259,7 @@ function roleAllows(env: PluginEnv, inst: Instance, action: string): boolean {
 
 /** Why the plugin would not run this script (absent, not root's, not mode 700), if it would not. */
 function scriptProblem(inst: Instance, path: string): string[] {
-  const f = inst.files[path];
+  const f = Object.hasOwn(inst.files, path) ? inst.files[path] : undefined;
   if (!f) return [`${path} not found`];
   if (f.owner !== "root" || f.mode !== "700") return [`${path} is owned by ${f.owner} with mode ${f.mode}, not root 700`];
   return [];

@@ -51,7 +51,11 @@ export class NonceCache {
   private readonly seen = new Map<string, number>();
 
   use(nonce: string, now = Date.now()): void {
-    for (const [n, exp] of this.seen) if (exp < now) this.seen.delete(n);
+    // Insertion order is expiry order: drop expired entries from the front only.
+    for (const [n, exp] of this.seen) {
+      if (exp >= now) break;
+      this.seen.delete(n);
+    }
     if (this.seen.has(nonce)) throw new AcsError("SignatureNonceUsed", 400, "Specified signature nonce was used already.");
     this.seen.set(nonce, now + 2 * SKEW_MS);
   }

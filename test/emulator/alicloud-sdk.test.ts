@@ -593,3 +593,62 @@ describe("the app-snapshot plugin", () => {
     expect(await result(invokeId)).toMatchObject({ invocationStatus: "Failed", exitCode: 9 });
   });
 });
+
+describe("admin", () => {
+  it("refuses impossible settings and instance changes, and says what is allowed", async () => {
+    await expect(admin("settings", { snapshotQuota: "many" })).rejects.toThrow(/400 InvalidParameter Setting snapshotQuota takes a number/);
+    await expect(admin("settings", { sparkle: true })).rejects.toThrow(/Unknown setting sparkle; settings are region, invocationDeliverySeconds/);
+    await expect(admin("instance", { instanceId: DB, forcedExitCode: 0 })).rejects.toThrow(/forcedExitCode is a whole number from 1 to 255/);
+    await expect(admin("instance", { instanceId: "i-nope", agentInstalled: false })).rejects.toThrow(/404 InvalidInstanceId.NotFound/);
+    await expect(admin("files", { instanceId: DB, path: "relative.sh" })).rejects.toThrow(/path must be absolute/);
+    await expect(admin("files", { instanceId: DB, path: "/root/x.sh", mode: "rwx" })).rejects.toThrow(/mode is octal permission digits/);
+    expect(await admin("settings", { invocationSeconds: 2 })).toMatchObject({ invocationSeconds: 2, snapshotGroupSeconds: 30 });
+    await emu.admin.reset();
+    expect(await emu.admin.request("alicloud/settings")).toMatchObject({ invocationSeconds: 5 });
+  });
+});
+
+describe("with a fast clock", () => {
+  let fast: RunningEmulator;
+  beforeAll(async () => {
+    fast = await startEmulator({ timeScale: 200 });
+  });
+  afterAll(async () => {
+    await fast?.close();
+  });
+
+  it("runs the plugin and the group to the end in real time, polled through the SDK", async () => {
+    const c = new $OpenApiUtil.Config({ ...config(), endpoint: `127.0.0.1:${fast.port}` });
+    const [fastEcs, fastRam] = [new Ecs(c), new Ram(c)];
+    await fastRam.createRole(new $Ram.CreateRoleRequest({ roleName: "snap", assumeRolePolicyDocument: TRUST_ECS }));
+    await fastRam.createPolicy(new $Ram.CreatePolicyRequest({ policyName: "snap-policy", policyDocument: policyOf(SNAPSHOT_ACTIONS) }));
+    await fastRam.attachPolicyToRole(new $Ram.AttachPolicyToRoleRequest({ policyType: "Custom", policyName: "snap-policy", roleName: "snap" }));
+    await fastEcs.attachInstanceRamRole(new $Ecs.AttachInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "snap", instanceIds: JSON.stringify([DB]) }));
+    const content = Buffer.from(`acs-plugin-manager --exec --plugin app-snapshot-plugin --params='-RamRoleName="snap"'`).toString("base64");
+    const invokeId = (await fastEcs.runCommand(new $Ecs.RunCommandRequest({ regionId: REGION, type: "RunShellScript", commandContent: content, contentEncoding: "Base64", instanceId: [DB], timeout: 600 }))).body!.invokeId!;
+    const poll = async <T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<{ value: T; polls: number }> => {
+      for (let polls = 1; ; polls++) {
+        const value = await read();
+        if (done(value)) return { value, polls };
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const finished = await poll(
+      async () => (await fastEcs.describeInvocationResults(new $Ecs.DescribeInvocationResultsRequest({ regionId: REGION, invokeId }))).body!.invocation!.invocationResults!.invocationResult![0],
+      (r) => !["Pending", "Running"].includes(r.invocationStatus!),
+    );
+    expect(finished.value).toMatchObject({ invocationStatus: "Success", exitCode: 0 });
+    const groupId = /snapshotgroup="(ssg-[0-9a-f]+)"/.exec(Buffer.from(finished.value.output!, "base64").toString())![1];
+    const accomplished = await poll(
+      async () => (await fastEcs.describeSnapshotGroups(new $Ecs.DescribeSnapshotGroupsRequest({ regionId: REGION, snapshotGroupId: [groupId] }))).body!.snapshotGroups!.snapshotGroup![0],
+      (g) => g.status !== "progressing",
+    );
+    expect(accomplished.value.status).toBe("accomplished");
+    expect(accomplished.value.snapshots?.snapshot?.every((s) => s.tags?.tag?.some((t) => t.key === "FsConsistent" && t.value === "True"))).toBe(true);
+    // Every poll was one call; nothing else was sent.
+    const calls = await fast.admin.calls({ cloud: "alicloud" });
+    expect(calls.filter((x) => x.action === "DescribeInvocationResults")).toHaveLength(finished.polls);
+    expect(calls.filter((x) => x.action === "DescribeSnapshotGroups")).toHaveLength(accomplished.polls);
+    expect(calls.filter((x) => x.status !== 200)).toEqual([]);
+  });
+});
