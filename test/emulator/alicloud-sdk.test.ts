@@ -6,6 +6,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from "
 import type { AddressInfo } from "node:net";
 import Ecs, * as $Ecs from "@alicloud/ecs20140526";
 import { $OpenApiUtil } from "@alicloud/openapi-core";
+import { RuntimeOptions } from "@darabonba/typescript";
 import Ram, * as $Ram from "@alicloud/ram20150501";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator";
@@ -142,6 +143,20 @@ describe("signatures", () => {
     const err = await rejection(stranger.getRole(new $Ram.GetRoleRequest({ roleName: "x" })));
     expect(err).toMatchObject({ code: "InvalidAccessKeyId.NotFound", statusCode: 404, data: { HostId: "ram.aliyuncs.com", Message: "Specified access key is not found." } });
     expect(JSON.stringify(err.data)).not.toContain("LTAI-nobody-knows");
+  });
+
+  it("answers an unknown action or version as the gateway does", async () => {
+    const call = (action: string, version: string) =>
+      ecs.callApi(
+        new $OpenApiUtil.Params({ action, version, protocol: "HTTP", pathname: "/", method: "POST", authType: "AK", style: "RPC", reqBodyType: "formData", bodyType: "json" }),
+        new $OpenApiUtil.OpenApiRequest({ query: { RegionId: REGION } }),
+        new RuntimeOptions({}),
+      );
+    expect(await rejection(call("DescribeNothing", "2014-05-26"))).toMatchObject({ code: "InvalidAction.NotFound", statusCode: 404 });
+    // RAM actions are not served under the ECS version, nor ECS ones under RAM's.
+    expect(await rejection(call("GetRole", "2014-05-26"))).toMatchObject({ code: "InvalidAction.NotFound", statusCode: 404 });
+    expect(await rejection(call("DescribeInstances", "2015-05-01"))).toMatchObject({ code: "InvalidAction.NotFound", statusCode: 404, data: { HostId: "ram.aliyuncs.com" } });
+    expect(await rejection(call("DescribeInstances", "2099-01-01"))).toMatchObject({ code: "InvalidVersion", statusCode: 400 });
   });
 
   describe("raw requests, captured from the SDK and replayed", () => {
