@@ -25,7 +25,9 @@ export class EmulatorFront {
   constructor(private readonly opts: FrontOptions) {}
 
   async listen(port: number, host: string): Promise<number> {
-    this.server = createServer((req, res) => void this.serve(req, res));
+    // Alibaba RPC calls carry every parameter in the URL: a RunCommand at its 24 KB content limit needs
+    // more than Node's default 16 KB request head, or it is refused (431) before it reaches the cloud.
+    this.server = createServer({ maxHeaderSize: 128 * 1024 }, (req, res) => void this.serve(req, res));
     // Keep-alive sockets would hold close() open; the SDKs open new ones cheaply on loopback.
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {

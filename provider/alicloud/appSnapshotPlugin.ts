@@ -89,7 +89,7 @@ export const EXIT_CODES: Record<number, { what: string; todo: string }> = {
   13: { what: "the RAM role is not authorised (it is not the instance's role, or ECS cannot assume it)", todo: "pass the role attached to the instance, whose trust policy allows ecs.aliyuncs.com (SnapshotRole)" },
   14: { what: "the snapshot quota is exceeded", todo: "delete old snapshots or ask for a higher quota" },
   15: { what: "a snapshot ended in a wrong status", todo: "look at the snapshots of the group and retry" },
-  16: { what: "the previous snapshot is still being created (instant access)", todo: "wait for it to finish, then retry" },
+  16: { what: "the previous snapshot is still being created (one taken without instant access blocks the next)", todo: "wait for it to finish, then retry; with instantAccess the next snapshot need not wait" },
   255: { what: "an unknown error", todo: "read the plugin output below and the Cloud Assistant logs on the instance" },
 };
 

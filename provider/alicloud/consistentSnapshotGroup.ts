@@ -30,11 +30,15 @@ export const consistentSnapshotGroupSchema = z
     instanceId: z.string({ message: "instanceId is required" }).regex(/^i-[\w-]+$/, 'instanceId must be an instance id such as "i-abc123"'),
     osType: z.enum(["linux", "windows"], { message: 'osType is "linux" or "windows"' }).default("linux"),
     ramRoleName: z.string({ message: "ramRoleName is required: the RAM role attached to the instance (see SnapshotRole)" }).regex(/^[A-Za-z0-9.-]{1,64}$/, "ramRoleName takes 1-64 letters, digits, '.' or '-'"),
-    name: text("name", 128).refine((s) => s.length >= 2, "name is at least 2 characters").optional(),
+    // The cloud's snapshot-group name rule: the plugin exits 1 on anything else.
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9._:-]{1,127}$/, "name is 2-128 characters, starts with a letter, and takes only letters, digits, '.', '_', '-' and ':'")
+      .optional(),
     description: text("description", 256).optional(),
     excludeDiskIds: z.array(z.string().regex(/^d-[\w-]+$/, 'excludeDiskIds must be disk ids such as "d-abc123"')).optional(),
     instantAccess: z.boolean().optional(),
-    instantAccessRetentionDays: seconds("instantAccessRetentionDays", 1, 65536).optional(),
+    instantAccessRetentionDays: seconds("instantAccessRetentionDays", 1, 65535).optional(),
     enableFsFreeze: z.boolean().optional(),
     preScriptPath: absPath("preScriptPath").optional(),
     postScriptPath: absPath("postScriptPath").optional(),
@@ -177,7 +181,20 @@ export const consistentSnapshotGroupHandler: ResourceHandler = {
     if (result!.ErrorCode && result!.ErrorCode !== "ExitCodeNonzero" && result!.InvocationStatus !== "Success") {
       throw new Error(`${label}: Cloud Assistant could not run the plugin on ${inputs.instanceId}: ${result!.ErrorCode} ${result!.ErrorInfo ?? ""}. What to do: make sure the Cloud Assistant agent is installed and running on the instance.`);
     }
-    if (result!.ExitCode !== 0) throw new Error(`${label}: ${explainExitCode(result!.ExitCode)}.${tail} (invocation ${invokeId})`);
+    if (result!.ExitCode !== 0) {
+      const why = `${label}: ${explainExitCode(result!.ExitCode)}.${tail} (invocation ${invokeId})`;
+      // Some failures come after the group was made (10: the thaw script ran after the snapshot): the
+      // output names it, and a failed create must leave nothing behind.
+      if (out.snapshotGroupId) {
+        try {
+          await client.call("ecs", "DeleteSnapshotGroup", { SnapshotGroupId: out.snapshotGroupId }, { safe: true });
+        } catch (cleanupErr) {
+          throw partialResource(out.snapshotGroupId, plain({ ...props, ...inputs, snapshotGroupId: out.snapshotGroupId, invocationId: invokeId, status: "unknown" }), [why, `cleanup failed: ${describeFailure(label, cleanupErr).message}`]);
+        }
+        throw new Error(`${why} The snapshot group ${out.snapshotGroupId} it made first was deleted: nothing is left behind.`);
+      }
+      throw new Error(why);
+    }
     if (!out.snapshotGroupId) throw new Error(`${label}: the plugin exited 0 but its output names no snapshot group (invocation ${invokeId}).${tail}`);
     const groupId = out.snapshotGroupId;
 

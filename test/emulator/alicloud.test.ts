@@ -131,11 +131,12 @@ describe("ConsistentSnapshotGroup", () => {
     expect((await state()).snapshotGroups).toEqual([]);
   });
 
-  it("maps a failing post-script (10); the plugin had already taken the group, which stays", async () => {
+  it("maps a failing post-script (10), and deletes the group the plugin had already taken: a failed create leaves nothing", async () => {
     await role();
     await scripts(DB, {}, { exitCode: 2 });
-    await expect(group(withScripts)).rejects.toThrow(/ConsistentSnapshotGroup db-backup: the app-snapshot plugin exited with 10: .* What to do: /);
-    expect((await state()).snapshotGroups).toHaveLength(1);
+    await expect(group(withScripts)).rejects.toThrow(/ConsistentSnapshotGroup db-backup: the app-snapshot plugin exited with 10: .* What to do: .*The snapshot group ssg-\w+ it made first was deleted/s);
+    expect((await state()).snapshotGroups).toEqual([]);
+    expect(await emu.admin.calls({ action: "DeleteSnapshotGroup" })).toHaveLength(1);
   });
 
   it("maps the previous snapshot still being created (16)", async () => {
@@ -171,6 +172,13 @@ describe("ConsistentSnapshotGroup", () => {
     await admin("settings", { failSnapshotGroups: true });
     await expect(group({})).rejects.toThrow(/status failed.*deleted: nothing is left behind/);
     expect((await state()).snapshotGroups).toEqual([]);
+  });
+
+  it("takes a RunCommand near its 24 KB content limit through the SDK (parameters travel in the URL)", async () => {
+    const c = new AlicloudClient({ region: "cn-hangzhou", ecsEndpoint: emu.url, accessKeyId: emu.credentials.accessKeyId, accessKeySecret: emu.credentials.secretKey });
+    const script = `echo ${"x".repeat(17_000)}`; // 17 KB → ~23 KB base64
+    const res = await c.call("ecs", "RunCommand", { Type: "RunShellScript", CommandContent: Buffer.from(script).toString("base64"), ContentEncoding: "Base64", InstanceId: [DB], ClientToken: "big" });
+    expect(res.InvokeId).toMatch(/^t-/);
   });
 
   it("rejects a bad signature as the cloud does", async () => {

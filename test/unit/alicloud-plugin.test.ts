@@ -62,12 +62,14 @@ describe("ConsistentSnapshotGroup check", () => {
     [{ ...ok, preScriptPath: "/root/pre.sh" }, "postScriptPath", /both or neither/],
     [{ ...ok, preScriptPath: "pre.sh", postScriptPath: "/p" }, "preScriptPath", /absolute path/],
     [{ ...ok, instantAccessRetentionDays: 3 }, "instantAccessRetentionDays", /needs instantAccess/],
-    [{ ...ok, instantAccess: true, instantAccessRetentionDays: 70000 }, "instantAccessRetentionDays", /at most 65536/],
+    [{ ...ok, instantAccess: true, instantAccessRetentionDays: 65536 }, "instantAccessRetentionDays", /at most 65535/],
     [{ ...ok, osType: "windows", enableFsFreeze: true }, "enableFsFreeze", /Linux only/],
-    [{ ...ok, osType: "windows", name: "a & b" }, "name", /cmd\.exe/],
+    [{ ...ok, osType: "windows", description: "a & b" }, "description", /cmd\.exe/],
     [{ ...ok, enableWriters: true }, "enableWriters", /Windows only/],
-    [{ ...ok, name: "line\nbreak" }, "name", /control characters/],
-    [{ ...ok, name: "x" }, "name", /at least 2/],
+    [{ ...ok, name: "line\nbreak" }, "name", /starts with a letter/],
+    [{ ...ok, description: "line\nbreak" }, "description", /control characters/],
+    [{ ...ok, name: "my db" }, "name", /only letters, digits/],
+    [{ ...ok, name: "x" }, "name", /2-128 characters/],
     [{ instanceId: "i-1" }, "ramRoleName", /ramRoleName is required/],
   ])("rejects %# naming the field", (news, property, reason) => {
     const { failures } = checkInputs(consistentSnapshotGroupSchema, news as any);
