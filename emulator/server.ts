@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Clock } from "./clock";
 import { Faults, type FaultRule } from "./faults";
+import { BadInput } from "./settings";
 import type { CallRecord, CloudService, EmulatorRequest, EmulatorResponse } from "./service";
 
 export interface FrontOptions {
@@ -143,7 +144,13 @@ export class EmulatorFront {
     }
     const [cloud, ...rest] = route.split("/");
     const service = services.find((s) => s.cloud === cloud);
-    const answer = service ? await service.admin(rest.join("/"), req.method, body) : undefined;
+    let answer: EmulatorResponse | undefined;
+    try {
+      answer = service ? await service.admin(rest.join("/"), req.method, body) : undefined;
+    } catch (e) {
+      if (e instanceof BadInput) return { status: e.status, body: { error: e.code, message: e.message } };
+      throw e;
+    }
     return answer ?? { status: 404, body: { error: "NoSuchAdminRoute", message: `${req.method} /_admin/${route} is not an admin route` } };
   }
 }

@@ -8,6 +8,7 @@ import { EcsModel } from "./ecs/model";
 import { AcsError } from "./errors";
 import { runOnInstance } from "./guest";
 import { RamModel } from "./ram/model";
+import { is, TEN_YEARS_SECONDS, validateSettings, type Schema } from "../settings";
 
 export { AcsError } from "./errors";
 
@@ -30,18 +31,18 @@ export function defaultAlicloudOptions(): AlicloudOptions {
   return { region: "cn-hangzhou", invocationDeliverySeconds: 1, invocationSeconds: 5, snapshotGroupSeconds: 30, snapshotQuota: 1000, failSnapshotGroups: false };
 }
 
-/** Checks a settings patch (admin): known keys, right types, sane ranges. */
-export function validateOptions(patch: Record<string, unknown>): Partial<AlicloudOptions> {
-  const defaults = defaultAlicloudOptions();
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (!(k in defaults)) throw new AcsError("InvalidParameter", 400, `Unknown setting ${k}; settings are ${Object.keys(defaults).join(", ")}.`);
-    const want = typeof (defaults as any)[k];
-    if (typeof v !== want) throw new AcsError("InvalidParameter", 400, `Setting ${k} takes a ${want}.`);
-    if (want === "number" && !((v as number) >= 0 && Number.isFinite(v))) throw new AcsError("InvalidParameter", 400, `Setting ${k} must be a finite number >= 0.`);
-    out[k] = v;
-  }
-  return out as Partial<AlicloudOptions>;
+const SETTINGS: Schema<AlicloudOptions> = {
+  region: is.string({ nonEmpty: true }),
+  invocationDeliverySeconds: is.number({ max: TEN_YEARS_SECONDS }),
+  invocationSeconds: is.number({ max: TEN_YEARS_SECONDS }),
+  snapshotGroupSeconds: is.number({ max: TEN_YEARS_SECONDS }),
+  snapshotQuota: is.number({ integer: true }),
+  failSnapshotGroups: is.boolean,
+};
+
+/** Checks a settings patch (admin, or startEmulator's options): known keys, right types, sane ranges. */
+export function validateOptions(patch: unknown): Partial<AlicloudOptions> {
+  return validateSettings(patch, SETTINGS);
 }
 
 export class AlicloudModel {

@@ -2,7 +2,7 @@
 // the signature, settles time-driven state, dispatches the action, renders the ResponseMetadata envelope.
 import { randomUUID } from "node:crypto";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
-import { ApiError, VolcengineModel, type VolcengineOptions } from "./models";
+import { ApiError, validateOptions, VolcengineModel, type VolcengineOptions } from "./models";
 import { flatFromQuery, type Flat } from "./params";
 import { ACTIONS, renderImage, renderInstance } from "./responses";
 import { parseQuery, SignatureError, verifyVolcengineSignature } from "./signature";
@@ -102,10 +102,8 @@ function adminRoute(model: VolcengineModel, ctx: EmulatorContext, subpath: strin
     case "GET settings":
       return ok(model.opts);
     case "POST settings":
-      for (const [k, v] of Object.entries(body)) {
-        if (!(k in model.opts)) throw new ApiError("InvalidParameter", 400, `Unknown setting ${k}.`);
-        (model.opts as any)[k] = v;
-      }
+      // Checked as a whole before any of it applies: a bad patch changes nothing.
+      Object.assign(model.opts, validateOptions(body));
       return ok(model.opts);
     case "POST subnets":
       model.addSubnet(body);

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { ClientTokens } from "../idempotency";
 import type { Clock } from "../clock";
+import { is, TEN_YEARS_SECONDS, validateSettings, type Schema } from "../settings";
 
 export class ApiError extends Error {
   constructor(
@@ -56,6 +57,27 @@ export function defaultOptions(): VolcengineOptions {
       "ecs.g3il.2xlarge": { cpus: 8, memoryMiB: 32768 },
     },
   };
+}
+
+const name = is.string({ nonEmpty: true });
+const SETTINGS: Schema<VolcengineOptions> = {
+  region: name,
+  zones: is.list(name, { min: 1 }),
+  instanceCreateSeconds: is.number({ max: TEN_YEARS_SECONDS }),
+  instanceDeleteSeconds: is.number({ max: TEN_YEARS_SECONDS }),
+  // Times an image's size (GiB): a day per GiB is already far beyond any real image.
+  imageSecondsPerGiB: is.number({ max: 24 * 3600 }),
+  imageWhenInstanceReleased: is.oneOf("completes", "fails"),
+  spotEventType: is.oneOf("SpotInstanceInterruption_Delete", "SpotInstanceInterruption.Delete"),
+  stockOutCode: name,
+  stockOut: is.list(is.shape<{ zoneId: string; instanceTypeId?: string }>({ zoneId: name, instanceTypeId: name }, ["instanceTypeId"])),
+  spotPrices: is.record(is.number()),
+  instanceTypes: is.record(is.shape({ cpus: is.number({ min: 1, integer: true }), memoryMiB: is.number({ min: 1, integer: true }) })),
+};
+
+/** Checks a settings patch (admin, or startEmulator's options): known keys, right types and shapes. */
+export function validateOptions(patch: unknown): Partial<VolcengineOptions> {
+  return validateSettings(patch, SETTINGS);
 }
 
 export interface Tag {
@@ -146,11 +168,14 @@ export class VolcengineModel {
   subnets = new Map<string, Subnet>();
   securityGroups = new Set<string>();
 
+  private readonly initial: Partial<VolcengineOptions>;
+
   constructor(
     private readonly clock: Clock,
-    private readonly initial: Partial<VolcengineOptions> = {},
+    initial: Partial<VolcengineOptions> = {},
   ) {
-    this.opts = { ...defaultOptions(), ...initial };
+    this.initial = validateOptions(initial);
+    this.opts = { ...defaultOptions(), ...this.initial };
     this.seed();
   }
 
@@ -246,7 +271,8 @@ export class VolcengineModel {
     const image = this.images.get(req.ImageId);
     if (!image) throw new ApiError("InvalidImage.NotFound", 404, `The image ${req.ImageId} does not exist.`);
     if (this.imageStatus(image) !== "available") throw new ApiError("InvalidImageStatus", 400, `The image ${req.ImageId} is ${this.imageStatus(image)}, not available.`);
-    const type = this.opts.instanceTypes[req.InstanceTypeId];
+    // Own keys only: an InstanceTypeId of "constructor" is just an unknown type.
+    const type = Object.hasOwn(this.opts.instanceTypes, req.InstanceTypeId) ? this.opts.instanceTypes[req.InstanceTypeId] : undefined;
     if (!type) throw new ApiError("InvalidInstanceType.NotFound", 404, `The instance type ${req.InstanceTypeId} does not exist.`);
     const subnet = this.subnets.get(req.SubnetId);
     if (!subnet) throw new ApiError("InvalidSubnet.NotFound", 404, `The subnet ${req.SubnetId} does not exist.`);
@@ -256,7 +282,7 @@ export class VolcengineModel {
     if (system && system.Size < image.Size) throw new ApiError("InvalidParameter", 400, `The system volume (${system.Size} GiB) is smaller than the image (${image.Size} GiB).`);
     if (req.SpotStrategy !== "NoSpot") {
       const out = this.opts.stockOut.some((s) => s.zoneId === req.ZoneId && (!s.instanceTypeId || s.instanceTypeId === req.InstanceTypeId));
-      const price = this.opts.spotPrices[req.InstanceTypeId] ?? 0.1;
+      const price = Object.hasOwn(this.opts.spotPrices, req.InstanceTypeId) ? this.opts.spotPrices[req.InstanceTypeId] : 0.1;
       if (out) throw new ApiError(this.opts.stockOutCode, 400, `There is no spot stock of ${req.InstanceTypeId} in ${req.ZoneId}.`);
       if (req.SpotStrategy === "SpotWithPriceLimit" && (req.SpotPriceLimit ?? 0) < price)
         throw new ApiError(this.opts.stockOutCode, 400, `The spot price of ${req.InstanceTypeId} in ${req.ZoneId} is ${price}, above the limit ${req.SpotPriceLimit}.`);
