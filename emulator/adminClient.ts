@@ -2,6 +2,13 @@
 import type { FaultRule } from "./faults";
 import type { CallRecord } from "./service";
 
+export interface ClockState {
+  now: string;
+  timeScale: number;
+  frozen: boolean;
+  stepPerRequestMs: number;
+}
+
 export class AdminClient {
   readonly volcengine: {
     state(): Promise<{ instances: any[]; images: any[]; events: any[] }>;
@@ -44,8 +51,21 @@ export class AdminClient {
   reset() {
     return this.request("reset", "POST");
   }
-  clock(patch?: { timeScale?: number; advanceSeconds?: number }): Promise<{ now: string; timeScale: number }> {
+  /** The clock; with a patch, changes it first (the whole patch is checked before any of it applies). */
+  clock(patch?: { timeScale?: number; advanceSeconds?: number; frozen?: boolean; stepPerRequestMs?: number }): Promise<ClockState> {
     return patch ? this.request("clock", "POST", patch) : this.request("clock");
+  }
+  /** Moves emulated time forward (0 to 10 years). */
+  advanceClock(seconds: number): Promise<ClockState> {
+    return this.clock({ advanceSeconds: seconds });
+  }
+  /** Stops emulated time: from now on it moves only by advanceClock and by `stepPerRequestMs` per cloud API request. */
+  freezeClock(opts: { stepPerRequestMs?: number } = {}): Promise<ClockState> {
+    return this.clock({ frozen: true, stepPerRequestMs: opts.stepPerRequestMs ?? 0 });
+  }
+  /** Back to the scaled clock, continuing from the current emulated time. */
+  unfreezeClock(): Promise<ClockState> {
+    return this.clock({ frozen: false });
   }
   addFault(rule: FaultRule): Promise<FaultRule> {
     return this.request("faults", "POST", rule);

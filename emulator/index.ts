@@ -1,7 +1,7 @@
 // The local cloud: one HTTP server on loopback that the real SDKs talk to. A product feature (drills,
 // demos, users' own tests), not only a test fixture.
 import { AdminClient } from "./adminClient";
-import { createClock, type Clock } from "./clock";
+import { createClock, type Clock, type ClockOptions } from "./clock";
 import { Faults } from "./faults";
 import { EmulatorFront } from "./server";
 import type { CloudService, EmulatorContext } from "./service";
@@ -11,6 +11,7 @@ import { createVolcengineService, type VolcengineService } from "./volcengine";
 import type { VolcengineOptions } from "./volcengine/models";
 
 export { AdminClient } from "./adminClient";
+export type { ClockOptions } from "./clock";
 export type { FaultRule } from "./faults";
 export type { VolcengineOptions } from "./volcengine/models";
 export type { AlicloudOptions } from "./alicloud/models";
@@ -21,7 +22,13 @@ export const EMULATOR_CREDENTIALS = { accessKeyId: "emulator-access-key", secret
 export interface EmulatorOptions {
   port?: number;
   host?: string;
+  /** Emulated seconds per real second (the scaled clock drills use); default 1. */
   timeScale?: number;
+  /**
+   * Clock mode. Tests with deadlines use `{ frozen: true, stepPerRequestMs?, start? }`: time moves only
+   * by `admin.advanceClock` and by the step each cloud API request takes, never with the wall clock.
+   */
+  clock?: Omit<ClockOptions, "timeScale">;
   credentials?: { accessKeyId: string; secretKey: string }[];
   faultSeed?: number;
   volcengine?: Partial<VolcengineOptions>;
@@ -43,7 +50,7 @@ export interface RunningEmulator {
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
   const creds = opts.credentials?.length ? opts.credentials : [EMULATOR_CREDENTIALS];
-  const ctx: EmulatorContext = { clock: createClock(opts.timeScale ?? 1), credentials: new Map(creds.map((c) => [c.accessKeyId, c.secretKey])) };
+  const ctx: EmulatorContext = { clock: createClock({ ...opts.clock, timeScale: opts.timeScale ?? 1 }), credentials: new Map(creds.map((c) => [c.accessKeyId, c.secretKey])) };
   const volcengine = createVolcengineService(ctx, opts.volcengine);
   const alicloud = createAlicloudService(ctx, opts.alicloud);
   const services: CloudService[] = [volcengine, alicloud];

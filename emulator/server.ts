@@ -2,9 +2,9 @@
 // service whose signature scheme the request carries, applies injected faults, records the call log.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Clock } from "./clock";
+import { MAX_ADVANCE_MS, MAX_TIME_SCALE, type Clock } from "./clock";
 import { Faults, type FaultRule } from "./faults";
-import { BadInput } from "./settings";
+import { BadInput, is } from "./settings";
 import type { CallRecord, CloudService, EmulatorRequest, EmulatorResponse } from "./service";
 
 export interface FrontOptions {
@@ -68,6 +68,8 @@ export class EmulatorFront {
   private async cloud(req: EmulatorRequest, res: ServerResponse): Promise<EmulatorResponse | undefined> {
     const service = this.opts.services.find((s) => s.matches(req));
     if (!service) return { status: 400, body: { Code: "UnknownSignatureScheme", Message: "No emulated cloud recognises this request's signature scheme." } };
+    // Every cloud request moves a frozen clock by its step — dropped and faulted ones too: each is a poll.
+    this.opts.clock.tick();
     const info = service.describe(req) ?? { service: "?", action: "?", params: {} };
     const record: CallRecord = { seq: ++this.seq, at: this.opts.clock.iso(), cloud: service.cloud, service: info.service, action: info.action, params: info.params, status: 0 };
     this.calls.push(record);
@@ -97,6 +99,15 @@ export class EmulatorFront {
   }
 
   private async admin(req: EmulatorRequest): Promise<EmulatorResponse> {
+    try {
+      return await this.adminRoute(req);
+    } catch (e) {
+      if (e instanceof BadInput) return { status: e.status, body: { error: e.code, message: e.message } };
+      throw e;
+    }
+  }
+
+  private async adminRoute(req: EmulatorRequest): Promise<EmulatorResponse> {
     const route = req.path.slice("/_admin/".length).replace(/\/+$/, "");
     const query = Object.fromEntries(new URLSearchParams(req.rawQuery));
     let body: any = query;
@@ -111,18 +122,17 @@ export class EmulatorFront {
     const { clock, faults, services } = this.opts;
     switch (`${req.method} ${route}`) {
       case "GET health":
-        return ok({ ok: true, clouds: services.map((s) => s.cloud), timeScale: clock.timeScale, now: clock.iso() });
+        return ok({ ok: true, clouds: services.map((s) => s.cloud), ...clockView(clock) });
       case "POST reset":
         for (const s of services) s.reset();
         faults.clear();
         this.calls.length = 0;
         return ok({ reset: true });
       case "GET clock":
-        return ok({ now: clock.iso(), timeScale: clock.timeScale });
+        return ok(clockView(clock));
       case "POST clock":
-        if (body.timeScale !== undefined) clock.timeScale = Number(body.timeScale);
-        if (body.advanceSeconds !== undefined) clock.advance(Number(body.advanceSeconds) * 1000);
-        return ok({ now: clock.iso(), timeScale: clock.timeScale });
+        moveClock(clock, body);
+        return ok(clockView(clock));
       case "GET faults":
         return ok(faults.list());
       case "POST faults":
@@ -144,15 +154,40 @@ export class EmulatorFront {
     }
     const [cloud, ...rest] = route.split("/");
     const service = services.find((s) => s.cloud === cloud);
-    let answer: EmulatorResponse | undefined;
-    try {
-      answer = service ? await service.admin(rest.join("/"), req.method, body) : undefined;
-    } catch (e) {
-      if (e instanceof BadInput) return { status: e.status, body: { error: e.code, message: e.message } };
-      throw e;
-    }
+    const answer = service ? await service.admin(rest.join("/"), req.method, body) : undefined;
     return answer ?? { status: 404, body: { error: "NoSuchAdminRoute", message: `${req.method} /_admin/${route} is not an admin route` } };
   }
+}
+
+const CLOCK_MOVE = is.shape<{ advanceSeconds?: number; timeScale?: number; frozen?: boolean; stepPerRequestMs?: number }>(
+  {
+    advanceSeconds: is.number({ max: MAX_ADVANCE_MS / 1000 }),
+    timeScale: is.number({ max: MAX_TIME_SCALE }),
+    frozen: is.boolean,
+    stepPerRequestMs: is.number({ max: MAX_ADVANCE_MS }),
+  },
+  ["advanceSeconds", "timeScale", "frozen", "stepPerRequestMs"],
+);
+
+/** The clock as the admin API shows it. */
+const clockView = (clock: Clock) => ({ now: clock.iso(), timeScale: clock.timeScale, frozen: clock.frozen, stepPerRequestMs: clock.stepPerRequestMs });
+
+/** Checks the whole move before any of it applies, so a refused request changes nothing. */
+function moveClock(clock: Clock, body: unknown): void {
+  const move = CLOCK_MOVE(body, "clock");
+  if (move.timeScale !== undefined && !(move.timeScale > 0)) throw new BadInput("clock.timeScale must be > 0.");
+  // The advance first: the one part the clock may still refuse (past the year 9999), before anything changed.
+  if (move.advanceSeconds !== undefined) {
+    try {
+      clock.advance(move.advanceSeconds * 1000);
+    } catch (e) {
+      if (e instanceof RangeError) throw new BadInput(`clock.advanceSeconds: ${e.message}.`);
+      throw e;
+    }
+  }
+  if (move.frozen !== undefined) clock.frozen = move.frozen;
+  if (move.timeScale !== undefined) clock.timeScale = move.timeScale;
+  if (move.stepPerRequestMs !== undefined) clock.stepPerRequestMs = move.stepPerRequestMs;
 }
 
 function write(res: ServerResponse, answer: EmulatorResponse): void {
