@@ -11,10 +11,14 @@ program
   .description("run the local cloud emulator (Volcengine ECS, Alibaba Cloud ECS/RAM/Cloud Assistant) and print the env lines that point the SDKs at it")
   .option("--port <n>", "port on 127.0.0.1 (0 = any free port)", "0")
   .option("--time-scale <x>", "emulated seconds per real second", "1")
-  .action(async (o: { port: string; timeScale: string }) => {
+  .option("--admin-token <token>", "the admin API's token (default: a fresh random one, printed as PULUMI_RECOVERY_EMULATOR_ADMIN_TOKEN)")
+  .action(async (o: { port: string; timeScale: string; adminToken?: string }) => {
     const { startEmulator, envFor } = await import("../emulator");
-    const emu = await startEmulator({ port: Number(o.port), timeScale: Number(o.timeScale) });
-    process.stdout.write(`# pulumi-recovery emulator at ${emu.url} (time scale ${emu.clock.timeScale}x); admin API at ${emu.url}/_admin/health\n`);
+    const emu = await startEmulator({ port: Number(o.port), timeScale: Number(o.timeScale), adminToken: o.adminToken });
+    process.stdout.write(
+      `# pulumi-recovery emulator at ${emu.url} (time scale ${emu.clock.timeScale}x); admin API at ${emu.url}/_admin/… ` +
+        `(loopback only, JSON, header "Authorization: Bearer $PULUMI_RECOVERY_EMULATOR_ADMIN_TOKEN")\n`,
+    );
     for (const [k, v] of Object.entries(envFor(emu))) process.stdout.write(`export ${k}=${v}\n`);
     const stop = () => void emu.close().then(() => process.exit(0));
     process.once("SIGINT", stop);

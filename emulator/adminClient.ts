@@ -1,6 +1,10 @@
-// A typed client for the emulator's admin API (/_admin/…), for tests, drills and the CLI.
+// A typed client for the emulator's admin API (/_admin/…), for tests, drills and the CLI. Sends the
+// run's admin token on every request, and every body as application/json (admin.ts refuses anything else).
 import type { FaultRule } from "./faults";
 import type { CallRecord } from "./service";
+
+/** Where `pulumi-recovery emulator` puts the admin token for other processes (see envFor). */
+export const ADMIN_TOKEN_ENV = "PULUMI_RECOVERY_EMULATOR_ADMIN_TOKEN";
 
 export interface ClockState {
   now: string;
@@ -20,7 +24,11 @@ export class AdminClient {
     settings(patch?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
 
-  constructor(readonly url: string) {
+  /** `token` defaults to $PULUMI_RECOVERY_EMULATOR_ADMIN_TOKEN, for an emulator another process started. */
+  constructor(
+    readonly url: string,
+    private readonly token = process.env[ADMIN_TOKEN_ENV] ?? "",
+  ) {
     const v = (path: string, method = "GET", body?: unknown) => this.request(`volcengine/${path}`, method, body);
     this.volcengine = {
       state: () => v("state"),
@@ -35,10 +43,11 @@ export class AdminClient {
 
   /** Any admin route, for services without typed helpers here (e.g. alicloud/...). */
   async request(path: string, method = "GET", body?: unknown): Promise<any> {
+    const write = method !== "GET" && method !== "HEAD";
     const res = await fetch(`${this.url}/_admin/${path}`, {
       method,
-      headers: body === undefined ? undefined : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${this.token}`, ...(write ? { "content-type": "application/json" } : {}) },
+      body: write ? JSON.stringify(body ?? {}) : undefined,
     });
     const json: any = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(`emulator admin ${method} ${path}: ${res.status} ${json.error ?? ""} ${json.message ?? ""}`.trim());

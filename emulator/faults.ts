@@ -1,8 +1,16 @@
 // Fault injection: rules that make a share of matching calls fail the way the clouds fail —
-// throttling, 5xx, latency, or a dropped connection. Count-based rules give tests exact control;
-// rate-based rules use a seeded PRNG so a drill is reproducible.
+// throttling, 5xx, latency, a dropped connection, or a lost response. Count-based rules give tests
+// exact control; rate-based rules use a seeded PRNG so a drill is reproducible.
+//   drop           the connection is cut before the cloud handles the request: nothing happened.
+//   lose-response  the cloud handles the request (state changes, the call log records its answer),
+//                  then the answer never arrives — what idempotency (ClientToken) exists for:
+//                  mode "reset" (default) destroys the socket without a byte of response, which the
+//                  Node SDKs (axios, the Tea client) report as ECONNRESET ("socket hang up");
+//                  mode "timeout" holds the connection open until the client gives up (its own timeout).
+import { BadInput, is, type Schema } from "./settings";
 
-export type FaultKind = "throttle" | "5xx" | "latency" | "drop";
+export const FAULT_KINDS = ["throttle", "5xx", "latency", "drop", "lose-response"] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRule {
   id?: number;
@@ -18,7 +26,24 @@ export interface FaultRule {
   status?: number;
   latencyMs?: number;
   retryAfterSeconds?: number;
+  /** lose-response only: "reset" (default) or "timeout". */
+  mode?: "reset" | "timeout";
 }
+
+const RULE: Schema<FaultRule> = {
+  id: is.number({ integer: true }), // echoed back by GET faults; ignored on add
+  cloud: is.oneOf("volcengine", "alicloud"),
+  action: is.string({ nonEmpty: true }),
+  kind: is.oneOf(...FAULT_KINDS),
+  rate: is.number({ max: 1 }),
+  count: is.number({ min: 1, integer: true }),
+  code: is.string({ nonEmpty: true }),
+  status: is.number({ min: 400, max: 599, integer: true }),
+  latencyMs: is.number({ max: 10 * 60_000 }),
+  retryAfterSeconds: is.number({ max: 24 * 3600 }),
+  mode: is.oneOf("reset", "timeout"),
+};
+const checkRule = is.shape(RULE, (Object.keys(RULE) as (keyof FaultRule)[]).filter((k) => k !== "kind"));
 
 export interface FaultDecision {
   rule: FaultRule;
@@ -46,9 +71,10 @@ export class Faults {
     this.random = prng(seed);
   }
 
-  add(rule: FaultRule): FaultRule {
-    if (!["throttle", "5xx", "latency", "drop"].includes(rule.kind)) throw new Error(`unknown fault kind ${rule.kind}`);
-    if (rule.rate !== undefined && !(rule.rate >= 0 && rule.rate <= 1)) throw new Error("rate must be within 0..1");
+  /** Adds a rule (checked: BadInput names what is wrong). */
+  add(input: unknown): FaultRule {
+    const rule = checkRule(input, "fault");
+    if (rule.mode !== undefined && rule.kind !== "lose-response") throw new BadInput("fault.mode applies to kind lose-response only.");
     const r = { ...rule, id: this.nextId++ };
     this.rules.push(r);
     return r;

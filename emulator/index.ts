@@ -1,6 +1,7 @@
 // The local cloud: one HTTP server on loopback that the real SDKs talk to. A product feature (drills,
 // demos, users' own tests), not only a test fixture.
-import { AdminClient } from "./adminClient";
+import { randomBytes } from "node:crypto";
+import { AdminClient, ADMIN_TOKEN_ENV } from "./adminClient";
 import { createClock, type Clock, type ClockOptions } from "./clock";
 import { Faults } from "./faults";
 import { EmulatorFront } from "./server";
@@ -10,7 +11,7 @@ import type { AlicloudOptions } from "./alicloud/models";
 import { createVolcengineService, type VolcengineService } from "./volcengine";
 import type { VolcengineOptions } from "./volcengine/models";
 
-export { AdminClient } from "./adminClient";
+export { AdminClient, ADMIN_TOKEN_ENV } from "./adminClient";
 export type { ClockOptions } from "./clock";
 export type { FaultRule } from "./faults";
 export type { VolcengineOptions } from "./volcengine/models";
@@ -29,6 +30,8 @@ export interface EmulatorOptions {
    * by `admin.advanceClock` and by the step each cloud API request takes, never with the wall clock.
    */
   clock?: Omit<ClockOptions, "timeScale">;
+  /** The admin API's token; default: a fresh random one per run (RunningEmulator.adminToken). */
+  adminToken?: string;
   credentials?: { accessKeyId: string; secretKey: string }[];
   faultSeed?: number;
   volcengine?: Partial<VolcengineOptions>;
@@ -40,6 +43,8 @@ export interface RunningEmulator {
   port: number;
   clock: Clock;
   credentials: { accessKeyId: string; secretKey: string };
+  /** Required by every admin route but GET health; `admin` sends it. */
+  adminToken: string;
   admin: AdminClient;
   services: CloudService[];
   volcengine: VolcengineService;
@@ -50,19 +55,22 @@ export interface RunningEmulator {
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
   const creds = opts.credentials?.length ? opts.credentials : [EMULATOR_CREDENTIALS];
-  const ctx: EmulatorContext = { clock: createClock({ ...opts.clock, timeScale: opts.timeScale ?? 1 }), credentials: new Map(creds.map((c) => [c.accessKeyId, c.secretKey])) };
+  const clock = createClock({ ...opts.clock, timeScale: opts.timeScale ?? 1 });
+  const ctx: EmulatorContext = { clock, credentials: new Map(creds.map((c) => [c.accessKeyId, c.secretKey])) };
   const volcengine = createVolcengineService(ctx, opts.volcengine);
   const alicloud = createAlicloudService(ctx, opts.alicloud);
   const services: CloudService[] = [volcengine, alicloud];
-  const front = new EmulatorFront({ clock: ctx.clock, services, faults: new Faults(opts.faultSeed) });
+  const adminToken = opts.adminToken ?? randomBytes(24).toString("base64url");
+  if (!/^[\x21-\x7e]{16,}$/.test(adminToken)) throw new Error("adminToken must be at least 16 printable ASCII characters without spaces");
+  const front = new EmulatorFront({ clock, services, faults: new Faults(opts.faultSeed), adminToken });
   const host = opts.host ?? "127.0.0.1";
   const port = await front.listen(opts.port ?? 0, host);
-  const url = `http://${host}:${port}`;
-  return { url, port, clock: ctx.clock, credentials: creds[0], admin: new AdminClient(url), services, volcengine, alicloud, close: () => front.close() };
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return { url, port, clock, credentials: creds[0], adminToken, admin: new AdminClient(url, adminToken), services, volcengine, alicloud, close: () => front.close() };
 }
 
-/** The environment that points the SDKs and the providers at this emulator. */
-export function envFor(emu: Pick<RunningEmulator, "url" | "credentials">): Record<string, string> {
+/** The environment that points the SDKs and the providers (and an AdminClient) at this emulator. */
+export function envFor(emu: Pick<RunningEmulator, "url" | "credentials"> & Partial<Pick<RunningEmulator, "adminToken">>): Record<string, string> {
   return {
     VOLCENGINE_ENDPOINT: emu.url,
     VOLCENGINE_REGION: "cn-beijing",
@@ -73,5 +81,6 @@ export function envFor(emu: Pick<RunningEmulator, "url" | "credentials">): Recor
     ALIBABA_CLOUD_REGION: "cn-hangzhou",
     ALIBABA_CLOUD_ACCESS_KEY_ID: emu.credentials.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: emu.credentials.secretKey,
+    ...(emu.adminToken ? { [ADMIN_TOKEN_ENV]: emu.adminToken } : {}),
   };
 }

@@ -1,16 +1,21 @@
-// The emulator's HTTP front: reads the request, answers /_admin/… itself, otherwise finds the cloud
-// service whose signature scheme the request carries, applies injected faults, records the call log.
+// The emulator's HTTP front: reads the request, hands /_admin/… to the admin API (admin.ts), otherwise
+// finds the cloud service whose signature scheme the request carries, moves a frozen clock by its step,
+// applies injected faults, records the call log. Whatever arrives — a body cut short, one too large, a
+// query that does not decode, a bug of ours — it answers or drops that one request and keeps serving.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MAX_ADVANCE_MS, MAX_TIME_SCALE, type Clock } from "./clock";
-import { Faults, type FaultRule } from "./faults";
-import { BadInput, is } from "./settings";
+import { guardAdmin, handleAdmin } from "./admin";
+import type { Clock } from "./clock";
+import type { Faults } from "./faults";
+import { internalErrorMessage, isDecodable, MAX_BODY_BYTES, readBody, reportInternalError, writeAnswer } from "./http";
 import type { CallRecord, CloudService, EmulatorRequest, EmulatorResponse } from "./service";
 
 export interface FrontOptions {
   clock: Clock;
   services: CloudService[];
   faults: Faults;
+  /** Required on every admin route but GET health (admin.ts). */
+  adminToken: string;
 }
 
 const DEFAULT_FAULTS: Record<string, Record<"throttle" | "5xx", { code: string; status: number }>> = {
@@ -22,6 +27,7 @@ export class EmulatorFront {
   readonly calls: CallRecord[] = [];
   private seq = 0;
   private server?: Server;
+  private port = 0;
 
   constructor(private readonly opts: FrontOptions) {}
 
@@ -35,7 +41,8 @@ export class EmulatorFront {
       this.server!.once("error", reject);
       this.server!.listen(port, host, () => resolve());
     });
-    return (this.server.address() as AddressInfo).port;
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
   }
 
   async close(): Promise<void> {
@@ -44,27 +51,49 @@ export class EmulatorFront {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
+  /** Never rejects: a rejection here would be unhandled, and an unhandled rejection ends the process. */
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const request: EmulatorRequest = {
-      method: req.method ?? "GET",
-      path: q < 0 ? url : url.slice(0, q),
-      rawQuery: q < 0 ? "" : url.slice(q + 1),
-      headers: req.headers,
-      body: Buffer.concat(chunks),
-    };
     try {
-      const answer = request.path.startsWith("/_admin/") ? await this.admin(request) : await this.cloud(request, res);
-      if (answer) write(res, answer);
+      const url = req.url ?? "/";
+      const q = url.indexOf("?");
+      const request: EmulatorRequest = {
+        method: req.method ?? "GET",
+        path: q < 0 ? url : url.slice(0, q),
+        rawQuery: q < 0 ? "" : url.slice(q + 1),
+        headers: req.headers,
+        body: Buffer.alloc(0),
+        remoteAddress: req.socket.remoteAddress ?? "",
+      };
+      const isAdmin = request.path.startsWith("/_admin/");
+      const read = await readBody(req);
+      if (!read.ok) {
+        // Aborted: the client is gone, there is no one to answer. Too large: say so, then hang up.
+        if (read.reason === "too-large") writeAnswer(res, this.frontError(request, isAdmin, 413, "RequestEntityTooLarge", `The request body is over the emulator's limit of ${MAX_BODY_BYTES} bytes.`), { connection: "close" });
+        else req.socket.destroy();
+        return;
+      }
+      request.body = read.body;
+      const answer = isAdmin ? await this.admin(request) : await this.cloud(request, res);
+      if (answer) writeAnswer(res, answer);
     } catch (e) {
-      write(res, { status: 500, body: { error: "EmulatorError", message: String((e as Error).stack ?? e) } });
+      const id = reportInternalError(e);
+      if (res.headersSent) res.destroy();
+      else writeAnswer(res, { status: 500, body: { error: "EmulatorError", message: internalErrorMessage(id), errorId: id } });
     }
   }
 
-  /** Undefined when the connection was dropped on purpose (a fault). */
+  /** An error the front itself answers: in the addressed cloud's envelope when one is addressed. */
+  private frontError(req: EmulatorRequest, isAdmin: boolean, status: number, code: string, message: string): EmulatorResponse {
+    const service = isAdmin ? undefined : this.opts.services.find((s) => s.matches(req));
+    return service ? service.renderError(req, { status, code, message }) : { status, body: { error: code, message } };
+  }
+
+  private admin(req: EmulatorRequest): Promise<EmulatorResponse> | EmulatorResponse {
+    const { clock, faults, services, adminToken } = this.opts;
+    return guardAdmin(req, { port: this.port, token: adminToken }) ?? handleAdmin({ clock, faults, services, calls: this.calls, token: adminToken }, req);
+  }
+
+  /** Undefined when the connection was dropped or the response lost on purpose (a fault). */
   private async cloud(req: EmulatorRequest, res: ServerResponse): Promise<EmulatorResponse | undefined> {
     const service = this.opts.services.find((s) => s.matches(req));
     if (!service) return { status: 400, body: { Code: "UnknownSignatureScheme", Message: "No emulated cloud recognises this request's signature scheme." } };
@@ -73,125 +102,44 @@ export class EmulatorFront {
     const info = service.describe(req) ?? { service: "?", action: "?", params: {} };
     const record: CallRecord = { seq: ++this.seq, at: this.opts.clock.iso(), cloud: service.cloud, service: info.service, action: info.action, params: info.params, status: 0 };
     this.calls.push(record);
-    const fault = this.opts.faults.decide(service.cloud, info.action);
-    let answer: EmulatorResponse;
-    if (fault?.kind === "drop") {
-      record.fault = "drop";
-      res.socket?.destroy();
-      return undefined;
-    }
-    if (fault?.kind === "latency") {
-      record.fault = `latency ${fault.rule.latencyMs ?? 1000}ms`;
-      await new Promise((r) => setTimeout(r, fault.rule.latencyMs ?? 1000));
-    }
-    if (fault && (fault.kind === "throttle" || fault.kind === "5xx")) {
-      const d = DEFAULT_FAULTS[service.cloud][fault.kind];
-      const code = fault.rule.code ?? d.code;
-      record.fault = `${fault.kind} ${code}`;
-      answer = service.renderFault(req, { code, status: fault.rule.status ?? d.status, retryAfterSeconds: fault.rule.retryAfterSeconds });
-    } else {
-      answer = await service.handle(req);
-    }
+    const answer = await this.answer(service, req, res, record);
+    if (!answer) return undefined;
     record.status = answer.status;
     const body = answer.body as any;
     record.code = body?.ResponseMetadata?.Error?.Code ?? (answer.status >= 400 ? body?.Code : undefined);
+    if (record.fault?.startsWith("lose-response")) {
+      // The cloud acted and its answer is in the call log; the client never gets it.
+      if (record.fault.endsWith("reset")) res.socket?.resetAndDestroy();
+      return undefined; // "timeout": the connection stays open, silent, until the client gives up
+    }
     return answer;
   }
 
-  private async admin(req: EmulatorRequest): Promise<EmulatorResponse> {
-    try {
-      return await this.adminRoute(req);
-    } catch (e) {
-      if (e instanceof BadInput) return { status: e.status, body: { error: e.code, message: e.message } };
-      throw e;
-    }
-  }
-
-  private async adminRoute(req: EmulatorRequest): Promise<EmulatorResponse> {
-    const route = req.path.slice("/_admin/".length).replace(/\/+$/, "");
-    const query = Object.fromEntries(new URLSearchParams(req.rawQuery));
-    let body: any = query;
-    if (req.body.length) {
-      try {
-        body = { ...query, ...JSON.parse(req.body.toString("utf8")) };
-      } catch {
-        return { status: 400, body: { error: "BadJson", message: "admin requests take a JSON body" } };
+  private async answer(service: CloudService, req: EmulatorRequest, res: ServerResponse, record: CallRecord): Promise<EmulatorResponse | undefined> {
+    // Guessed code (neither cloud documents one for a query that does not decode); see the README.
+    if (!isDecodable(req.rawQuery)) return service.renderError(req, { status: 400, code: "InvalidParameter", message: "The query string is not well-formed URL encoding." });
+    const fault = this.opts.faults.decide(service.cloud, record.action);
+    switch (fault?.kind) {
+      case "drop":
+        record.fault = "drop";
+        res.socket?.destroy();
+        return undefined;
+      case "latency":
+        record.fault = `latency ${fault.rule.latencyMs ?? 1000}ms`;
+        await new Promise((r) => setTimeout(r, fault.rule.latencyMs ?? 1000));
+        return service.handle(req);
+      case "throttle":
+      case "5xx": {
+        const d = DEFAULT_FAULTS[service.cloud][fault.kind];
+        const code = fault.rule.code ?? d.code;
+        record.fault = `${fault.kind} ${code}`;
+        return service.renderError(req, { code, status: fault.rule.status ?? d.status, message: "Injected fault.", retryAfterSeconds: fault.rule.retryAfterSeconds });
       }
-    }
-    const ok = (b: unknown): EmulatorResponse => ({ status: 200, body: b });
-    const { clock, faults, services } = this.opts;
-    switch (`${req.method} ${route}`) {
-      case "GET health":
-        return ok({ ok: true, clouds: services.map((s) => s.cloud), ...clockView(clock) });
-      case "POST reset":
-        for (const s of services) s.reset();
-        faults.clear();
-        this.calls.length = 0;
-        return ok({ reset: true });
-      case "GET clock":
-        return ok(clockView(clock));
-      case "POST clock":
-        moveClock(clock, body);
-        return ok(clockView(clock));
-      case "GET faults":
-        return ok(faults.list());
-      case "POST faults":
-        try {
-          return ok(faults.add(body as FaultRule));
-        } catch (e) {
-          return { status: 400, body: { error: "BadFault", message: (e as Error).message } };
-        }
-      case "DELETE faults":
-        faults.clear(body.seed !== undefined ? Number(body.seed) : undefined);
-        return ok({ cleared: true });
-      case "GET calls": {
-        const since = Number(body.since ?? 0);
-        return ok(this.calls.filter((c) => c.seq > since && (!body.action || c.action === body.action) && (!body.cloud || c.cloud === body.cloud)));
-      }
-      case "DELETE calls":
-        this.calls.length = 0;
-        return ok({ cleared: true });
-    }
-    const [cloud, ...rest] = route.split("/");
-    const service = services.find((s) => s.cloud === cloud);
-    const answer = service ? await service.admin(rest.join("/"), req.method, body) : undefined;
-    return answer ?? { status: 404, body: { error: "NoSuchAdminRoute", message: `${req.method} /_admin/${route} is not an admin route` } };
-  }
-}
-
-const CLOCK_MOVE = is.shape<{ advanceSeconds?: number; timeScale?: number; frozen?: boolean; stepPerRequestMs?: number }>(
-  {
-    advanceSeconds: is.number({ max: MAX_ADVANCE_MS / 1000 }),
-    timeScale: is.number({ max: MAX_TIME_SCALE }),
-    frozen: is.boolean,
-    stepPerRequestMs: is.number({ max: MAX_ADVANCE_MS }),
-  },
-  ["advanceSeconds", "timeScale", "frozen", "stepPerRequestMs"],
-);
-
-/** The clock as the admin API shows it. */
-const clockView = (clock: Clock) => ({ now: clock.iso(), timeScale: clock.timeScale, frozen: clock.frozen, stepPerRequestMs: clock.stepPerRequestMs });
-
-/** Checks the whole move before any of it applies, so a refused request changes nothing. */
-function moveClock(clock: Clock, body: unknown): void {
-  const move = CLOCK_MOVE(body, "clock");
-  if (move.timeScale !== undefined && !(move.timeScale > 0)) throw new BadInput("clock.timeScale must be > 0.");
-  // The advance first: the one part the clock may still refuse (past the year 9999), before anything changed.
-  if (move.advanceSeconds !== undefined) {
-    try {
-      clock.advance(move.advanceSeconds * 1000);
-    } catch (e) {
-      if (e instanceof RangeError) throw new BadInput(`clock.advanceSeconds: ${e.message}.`);
-      throw e;
+      case "lose-response":
+        record.fault = `lose-response ${fault.rule.mode ?? "reset"}`;
+        return service.handle(req);
+      default:
+        return service.handle(req);
     }
   }
-  if (move.frozen !== undefined) clock.frozen = move.frozen;
-  if (move.timeScale !== undefined) clock.timeScale = move.timeScale;
-  if (move.stepPerRequestMs !== undefined) clock.stepPerRequestMs = move.stepPerRequestMs;
-}
-
-function write(res: ServerResponse, answer: EmulatorResponse): void {
-  const text = JSON.stringify(answer.body ?? {});
-  res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...(answer.headers ?? {}) });
-  res.end(text);
 }

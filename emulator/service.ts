@@ -13,9 +13,11 @@ export interface EmulatorRequest {
   rawQuery: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The peer's address as its socket reports it (the admin API answers loopback only). */
+  remoteAddress: string;
 }
 
-/** What a service answers; the front writes it as is. */
+/** What a service answers; the front writes it as is. No body ever carries a stack trace or a file path. */
 export interface EmulatorResponse {
   status: number;
   headers?: Record<string, string>;
@@ -52,8 +54,11 @@ export interface CloudService {
   /** Action name and flat params, for the call log and fault matching; undefined if unparseable. */
   describe(req: EmulatorRequest): { service: string; action: string; params: Record<string, string> } | undefined;
   handle(req: EmulatorRequest): Promise<EmulatorResponse> | EmulatorResponse;
-  /** Render an injected fault (throttling or 5xx) in this cloud's own error envelope. */
-  renderFault(req: EmulatorRequest, fault: { code: string; status: number; retryAfterSeconds?: number }): EmulatorResponse;
+  /**
+   * Render an error the front decided on (an injected throttle or 5xx, a malformed query) in this
+   * cloud's own error envelope. Must not throw, whatever the request looks like.
+   */
+  renderError(req: EmulatorRequest, error: { code: string; status: number; message: string; retryAfterSeconds?: number }): EmulatorResponse;
   /** Admin routes under /_admin/<cloud>/... for this service's state (drills, tests). */
   admin(subpath: string, method: string, body: any): Promise<EmulatorResponse> | EmulatorResponse | undefined;
   reset(): void;

@@ -4,6 +4,7 @@
 // time-driven state; dispatches the action; renders {RequestId, …} or the gateway's error body
 // {RequestId, HostId, Code, Message, Recommend}.
 import { randomUUID } from "node:crypto";
+import { internalErrorMessage, reportInternalError } from "../http";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
 import { adminRoute } from "./admin";
 import { ASSISTANT_ACTIONS } from "./assistant/responses";
@@ -61,7 +62,8 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
     try {
       return target(req, parseForm(req.rawQuery)).version;
     } catch {
-      return "";
+      // A query that does not decode still addresses us by its (plain ASCII) Version: answer in our envelope.
+      return header(req, "x-acs-version") ?? /(?:^|&)Version=([\w-]*)(?:&|$)/.exec(req.rawQuery)?.[1] ?? "";
     }
   };
 
@@ -98,12 +100,12 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
         return { status: 200, body: { RequestId: randomUUID().toUpperCase(), ...handler(t.query, model) } };
       } catch (e) {
         if (e instanceof AcsError) return error(version, e.status, e.code, e.message);
-        return error(version, 500, "InternalError", `The request processing has failed due to some unknown error. (${(e as Error).message})`);
+        return error(version, 500, "InternalError", `The request processing has failed due to some unknown error. ${internalErrorMessage(reportInternalError(e))}`);
       }
     },
-    renderFault(req, fault) {
-      const headers = fault.retryAfterSeconds !== undefined ? { "x-acs-retry-after": String(Math.round(fault.retryAfterSeconds * 1000)) } : undefined;
-      return error(versionOf(req), fault.status, fault.code, "Injected fault.", headers);
+    renderError(req, e) {
+      const headers = e.retryAfterSeconds !== undefined ? { "x-acs-retry-after": String(Math.round(e.retryAfterSeconds * 1000)) } : undefined;
+      return error(versionOf(req), e.status, e.code, e.message, headers);
     },
     admin(subpath, method, body) {
       model.settle();
