@@ -1,6 +1,6 @@
 // The emulator's Alibaba Cloud (ECS, Cloud Assistant, RAM) through the real SDKs — @alicloud/ecs20140526
 // and @alicloud/ram20150501 clients, ACS3 and RPC v2 signing — with no provider code in between. The
-// emulated clock is all but frozen: tests step it with clock.advance, so every status is asserted at a
+// emulated clock is frozen: tests step it with clock.advance, so every status is asserted at a
 // known emulated time and nothing waits on the wall clock.
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -37,8 +37,8 @@ function config(extra: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  // Emulated time stands (almost) still; tests move it with emu.clock.advance.
-  emu = await startEmulator({ timeScale: 1e-6 });
+  // Emulated time stands still; tests move it with emu.clock.advance.
+  emu = await startEmulator({ clock: { frozen: true } });
   ecs = new Ecs(config());
   ram = new Ram(config());
 });

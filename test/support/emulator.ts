@@ -3,6 +3,10 @@
 //
 //   const ctx = useEmulator({ timeScale: 100 });
 //   it("…", async () => { await ctx.emu.admin.volcengine.state(); });
+//
+// Deadline tests take a frozen clock instead, and step it: time then moves by exactly what the test says
+// (admin.advanceClock) and by a fixed step per cloud API request, however busy the machine is:
+//   const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 1000 } });
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { envFor, startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
 
