@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { guardAdmin, handleAdmin } from "./admin";
 import type { Clock } from "./clock";
-import type { Faults } from "./faults";
+import type { FaultDecision, Faults } from "./faults";
 import { internalErrorMessage, isDecodable, MAX_BODY_BYTES, readBody, reportInternalError, writeAnswer } from "./http";
 import type { CallRecord, CloudService, EmulatorRequest, EmulatorResponse } from "./service";
 
@@ -102,28 +102,30 @@ export class EmulatorFront {
     const info = service.describe(req) ?? { service: "?", action: "?", params: {} };
     const record: CallRecord = { seq: ++this.seq, at: this.opts.clock.iso(), cloud: service.cloud, service: info.service, action: info.action, params: info.params, status: 0 };
     this.calls.push(record);
-    const answer = await this.answer(service, req, res, record);
-    if (!answer) return undefined;
+    // A query that does not decode is refused (in answer) before any fault: faults are for real calls.
+    const fault = isDecodable(req.rawQuery) ? this.opts.faults.decide(service.cloud, info.action) : undefined;
+    if (fault?.kind === "drop") {
+      record.fault = "drop";
+      res.socket?.destroy();
+      return undefined;
+    }
+    const answer = await this.answer(service, req, record, fault);
     record.status = answer.status;
     const body = answer.body as any;
     record.code = body?.ResponseMetadata?.Error?.Code ?? (answer.status >= 400 ? body?.Code : undefined);
-    if (record.fault?.startsWith("lose-response")) {
+    if (fault?.kind === "lose-response") {
       // The cloud acted and its answer is in the call log; the client never gets it.
-      if (record.fault.endsWith("reset")) res.socket?.resetAndDestroy();
+      if (fault.rule.mode !== "timeout") res.socket?.resetAndDestroy();
       return undefined; // "timeout": the connection stays open, silent, until the client gives up
     }
     return answer;
   }
 
-  private async answer(service: CloudService, req: EmulatorRequest, res: ServerResponse, record: CallRecord): Promise<EmulatorResponse | undefined> {
-    // Guessed code (neither cloud documents one for a query that does not decode); see the README.
+  /** The cloud's answer, or the error a fault puts in its place. */
+  private async answer(service: CloudService, req: EmulatorRequest, record: CallRecord, fault: FaultDecision | undefined): Promise<EmulatorResponse> {
+    // Guessed code: neither cloud documents one for a query that does not decode (see the README).
     if (!isDecodable(req.rawQuery)) return service.renderError(req, { status: 400, code: "InvalidParameter", message: "The query string is not well-formed URL encoding." });
-    const fault = this.opts.faults.decide(service.cloud, record.action);
     switch (fault?.kind) {
-      case "drop":
-        record.fault = "drop";
-        res.socket?.destroy();
-        return undefined;
       case "latency":
         record.fault = `latency ${fault.rule.latencyMs ?? 1000}ms`;
         await new Promise((r) => setTimeout(r, fault.rule.latencyMs ?? 1000));
