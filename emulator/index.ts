@@ -61,7 +61,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const alicloud = createAlicloudService(ctx, opts.alicloud);
   const services: CloudService[] = [volcengine, alicloud];
   const adminToken = opts.adminToken ?? randomBytes(24).toString("base64url");
-  if (!/^[\x21-\x7e]{16,}$/.test(adminToken)) throw new Error("adminToken must be at least 16 printable ASCII characters without spaces");
+  // Printed in an `export …=` line users paste into a shell: no character a shell would interpret.
+  if (!/^[\w.~+/=-]{16,}$/.test(adminToken)) throw new Error("adminToken must be at least 16 characters of A-Z a-z 0-9 _ . ~ + / = -");
   const front = new EmulatorFront({ clock, services, faults: new Faults(opts.faultSeed), adminToken });
   const host = opts.host ?? "127.0.0.1";
   const port = await front.listen(opts.port ?? 0, host);
