@@ -10,8 +10,10 @@ import { envFor, startEmulator, type RunningEmulator } from "../emulator";
 import { spotInstanceProvider } from "../provider";
 import { volcengineConnection } from "../provider/config";
 import { RecoveryController } from "../provider/recovery/controller";
-import { Journal } from "../provider/recovery/journal";
-import { EcsClient } from "../provider/volcengine/client";
+import { externalClock } from "../provider/core/clock";
+import { FileJournal } from "../provider/recovery/journal";
+import { VolcengineClient } from "../provider/volcengine/client";
+import { VolcengineRecovery } from "../provider/volcengine/recovery";
 
 const inputs = {
   zoneId: "cn-beijing-a",
@@ -37,21 +39,21 @@ async function countCalls(emu: RunningEmulator, fn: () => Promise<unknown>): Pro
 
 function controller(emu: RunningEmulator) {
   return new RecoveryController({
-    client: new EcsClient(volcengineConnection(undefined)),
-    journal: new Journal(path.join(mkdtempSync(path.join(tmpdir(), "bench-")), "journal.json")),
-    now: () => emu.clock.now(),
+    cloud: new VolcengineRecovery(VolcengineClient.for(volcengineConnection(undefined))),
+    journal: new FileJournal(path.join(mkdtempSync(path.join(tmpdir(), "bench-")), "journal.json")),
+    clock: externalClock(() => emu.clock.now(), 1 / emu.clock.timeScale),
   });
 }
 
 async function main() {
   const emu = await startEmulator({ timeScale: 100 });
   Object.assign(process.env, envFor(emu), { PULUMI_RECOVERY_POLL_MS: "20" });
-  const client = new EcsClient(volcengineConnection(undefined));
+  const client = VolcengineClient.for(volcengineConnection(undefined));
   try {
     // 1. Fleet polling.
     const fleet = 250;
     for (let n = 0; n < fleet; n += 100) {
-      await client.call("RunInstances", {
+      await client.ecs("RunInstances", {
         ZoneId: "cn-beijing-a",
         ImageId: "image-ubuntu2204-emu",
         InstanceTypeId: "ecs.g3il.large",
@@ -60,7 +62,7 @@ async function main() {
         Count: Math.min(100, fleet - n),
         ClientToken: `bench-fleet-${n}`,
         NetworkInterfaces: [{ SubnetId: "subnet-emu-cn-beijing-a", SecurityGroupIds: ["sg-emu-default"] }],
-        Tags: [{ Key: "pulumi-recovery:on-interruption", Value: "image-and-relaunch" }],
+        Tags: [{ Key: "pulumi-recovery:policy", Value: "on=image-and-relaunch;keep=2" }],
       });
     }
     const pass = await countCalls(emu, () => controller(emu).runOnce());
@@ -79,7 +81,7 @@ async function main() {
     const tookMs = Date.parse(rec.steps["wait-running"].endedAt) - noticeAt;
     const notice = Date.parse(releaseAt) - noticeAt;
     row("recovery (40 GiB): notice used until replacement RUNNING", `${((100 * tookMs) / notice).toFixed(1)}% of the 5-minute notice (emulated ${Math.round(tookMs / 1000)}s)`);
-    row("recovery: API calls", `${recCalls.total} (CreateImage ${recCalls.CreateImage ?? 0}, RunInstances ${recCalls.RunInstances ?? 0}, DescribeImages ${recCalls.DescribeImages ?? 0})`);
+    row("recovery: API calls", `${recCalls.total} (CreateSnapshotGroup ${recCalls.CreateSnapshotGroup ?? 0}, CreateImage ${recCalls.CreateImage ?? 0}, RunInstances ${recCalls.RunInstances ?? 0}, DescribeImages ${recCalls.DescribeImages ?? 0})`);
     await emu.admin.reset();
 
     // 3. A SpotInstance create.

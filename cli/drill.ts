@@ -9,10 +9,12 @@ import path from "node:path";
 import { envFor, startEmulator } from "../emulator";
 import { consistentSnapshotGroupProvider, recoveryImageProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
 import { volcengineConnection } from "../provider/config";
+import { externalClock } from "../provider/core/clock";
 import { RecoveryController, type RecoveryEvent } from "../provider/recovery/controller";
-import { Journal } from "../provider/recovery/journal";
+import { FileJournal } from "../provider/recovery/journal";
 import { formatMs } from "../provider/recovery/planner";
-import { EcsClient } from "../provider/volcengine/client";
+import { VolcengineClient } from "../provider/volcengine/client";
+import { VolcengineRecovery } from "../provider/volcengine/recovery";
 import { eventPrinter } from "./watch";
 
 export interface DrillOptions {
@@ -22,6 +24,7 @@ export interface DrillOptions {
 }
 
 const MARKER_PATH = "/var/lib/app/marker.txt";
+const DATA_MARKER_PATH = "/data/app/marker.txt";
 
 export async function drill(opts: DrillOptions = {}): Promise<number> {
   const timeScale = opts.timeScale ?? 60;
@@ -35,7 +38,9 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
   try {
     say(`emulator at ${emu.url} (time scale ${timeScale}×: the ${noticeSeconds / 60}-minute notice lasts ${formatMs((noticeSeconds * 1000) / timeScale)} of real time)`);
 
-    // 1. The stack: a protected spot instance and its baseline image, as `pulumi up` would create them.
+    // 1. The stack: a protected spot instance with a data disk, and its baseline recovery image, as
+    //    `pulumi up` would create them.
+    const userData = "#!/bin/sh\necho drill > /etc/motd\n";
     const news = {
       zoneId: "cn-beijing-a",
       imageId: "image-ubuntu2204-emu",
@@ -43,6 +48,10 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
       subnetId: "subnet-emu-cn-beijing-a",
       securityGroupIds: ["sg-emu-default"],
       instanceName: "drill-web",
+      hostname: "drill-web-01",
+      password: "Drill-Passw0rd!",
+      userData,
+      dataVolumes: [{ volumeType: "ESSD_PL0", size: 20, deleteWithInstance: true }],
       spotStrategy: "SpotWithPriceLimit",
       spotPriceLimit: 0.2,
       tags: { app: "drill" },
@@ -52,15 +61,16 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     const checked = await spotInstanceProvider.check!({}, news);
     if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
     const inst = await spotInstanceProvider.create(checked.inputs!);
-    say(`created SpotInstance drill-web: ${inst.id} (${inst.outs.status}, ${inst.outs.spotStrategy} ≤ ${inst.outs.spotPriceLimit}, ip ${inst.outs.privateIpAddress})`);
+    say(`created SpotInstance drill-web: ${inst.id} (${inst.outs.status}, ${inst.outs.spotStrategy} ≤ ${inst.outs.spotPriceLimit}, ip ${inst.outs.privateIpAddress}, a 40 GiB system and a 20 GiB data volume)`);
     const imgInputs = (await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "drill-web-baseline", __identity: "drill/dev/baseline" })).inputs!;
     const baseline = await recoveryImageProvider.create(imgInputs);
-    say(`created RecoveryImage drill-web-baseline: ${baseline.id} (${baseline.outs.status}, ${baseline.outs.size} GiB)`);
+    say(`created RecoveryImage drill-web-baseline: ${baseline.id} (${baseline.outs.status}; data volume in snapshot ${baseline.outs.dataSnapshots[0]?.snapshotId})`);
 
-    // 2. Data that must survive, written after the baseline image.
+    // 2. Data that must survive, written after the baseline, on the system disk and on the data disk.
     const marker = `drill-${Date.now().toString(36)}`;
     await emu.admin.volcengine.writeFile({ instanceId: inst.id, path: MARKER_PATH, content: marker });
-    say(`wrote data marker ${marker} to ${MARKER_PATH} on ${inst.id}`);
+    await emu.admin.volcengine.writeFile({ instanceId: inst.id, path: DATA_MARKER_PATH, content: `${marker}-data`, volume: 1 });
+    say(`wrote data marker ${marker} to ${MARKER_PATH} (system disk) and ${DATA_MARKER_PATH} (data disk) on ${inst.id}`);
 
     // 3. The cloud gives notice.
     const { eventId, releaseAt } = await emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds });
@@ -68,30 +78,42 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     const seen = await spotInstanceProvider.read!(inst.id, inst.outs);
     say(`SpotInstance reads interruptionScheduled=${seen.props.interruptionScheduled}, releaseAt=${seen.props.releaseAt}`);
 
-    // 4. The controller, one pass carried through to the end (as `pulumi-recovery watch --once`).
-    const conn = volcengineConnection(undefined);
+    // 4. The controller, one pass carried through to the end (as `pulumi-recovery watch --once`), on the
+    //    cloud's (the emulator's) clock.
+    const cloud = new VolcengineRecovery(VolcengineClient.for(volcengineConnection(undefined)));
+    const journal = new FileJournal(path.join(dir, "journal.json"));
     const print = eventPrinter(false, say);
     const controller = new RecoveryController({
-      client: new EcsClient(conn),
-      journal: new Journal(path.join(dir, "journal.json")),
-      now: () => emu.clock.now(),
+      cloud,
+      journal,
+      clock: externalClock(() => emu.clock.now(), 1 / timeScale),
       onEvent: (e) => {
         events.push(e);
         print(e);
       },
     });
     const pass = await controller.runOnce();
+    await journal.close();
     const rec = pass.recoveries.find((r) => r.eventId === eventId);
     if (!rec) throw new Error("the controller did not pick up the interruption");
 
-    // 5. Did the data survive? Wait for the release, then look at the replacement's disk.
+    // 5. Did everything survive? Wait for the release, then look at the replacement.
     const waitReal = Math.max(0, (Date.parse(releaseAt) - emu.clock.now()) / timeScale);
     if (waitReal > 0) await new Promise((r) => setTimeout(r, waitReal + 100));
     const stateAfter = await emu.admin.volcengine.state();
     const originalGone = !stateAfter.instances.some((i) => i.InstanceId === inst.id);
-    const files = rec.replacementId ? await emu.admin.volcengine.files(rec.replacementId) : {};
-    const dataIntact = files[MARKER_PATH] === marker;
-    say(`released: ${originalGone ? "yes" : "no"}; replacement ${rec.replacementId} holds the marker: ${dataIntact ? "yes" : "NO"}`);
+    const replacement = stateAfter.instances.find((i) => i.InstanceId === rec.replacementId);
+    const sysFiles = rec.replacementId ? await emu.admin.volcengine.files(rec.replacementId, 0) : {};
+    const dataFiles = rec.replacementId ? await emu.admin.volcengine.files(rec.replacementId, 1) : {};
+    const dataIntact = sysFiles[MARKER_PATH] === marker && dataFiles[DATA_MARKER_PATH] === `${marker}-data`;
+    const kept = {
+      hostname: replacement?.Hostname === news.hostname,
+      password: replacement?.credential?.kind === "password",
+      userData: replacement?.userData === Buffer.from(userData).toString("base64"),
+      dataVolume: replacement?.volumes?.[1]?.Size === 20 && replacement?.volumes?.[1]?.DeleteWithInstance === true,
+    };
+    say(`released: ${originalGone ? "yes" : "no"}; replacement ${rec.replacementId} holds the system-disk marker: ${sysFiles[MARKER_PATH] === marker ? "yes" : "NO"}, the data-disk marker: ${dataFiles[DATA_MARKER_PATH] === `${marker}-data` ? "yes" : "NO"}`);
+    say(`the replacement kept: hostname ${kept.hostname ? "yes" : "NO"}, the login password ${kept.password ? "yes" : "NO"}, user data ${kept.userData ? "yes" : "NO"}, the 20 GiB data volume ${kept.dataVolume ? "yes" : "NO"}`);
 
     // 6. What `pulumi refresh` sees: the stack adopts the replacement.
     const refreshed = await spotInstanceProvider.read!(inst.id, inst.outs);
@@ -106,26 +128,29 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     }
     say(`  release       +${formatMs(Date.parse(releaseAt) - t0).padStart(6)}`);
 
-    // 8. `pulumi destroy`: everything goes, through the providers.
-    const recoveryImages = stateAfter.images.filter((i) => i.ImageId !== baseline.id).map((i) => i.ImageId);
+    // 8. `pulumi destroy`: everything goes, through the providers; the controller's recovery points go too.
     await spotInstanceProvider.delete!(refreshed.id || inst.id, refreshed.props);
-    for (const id of [baseline.id, ...recoveryImages]) await recoveryImageProvider.delete!(id, { imageName: id });
+    await recoveryImageProvider.delete!(baseline.id, baseline.outs);
+    for (const p of await cloud.points()) await cloud.deletePoint(p.id);
     const finalState = await emu.admin.volcengine.state();
-    const empty = finalState.instances.length === 0 && finalState.images.length === 0;
+    const empty = finalState.instances.length === 0 && finalState.images.length === 0 && finalState.snapshotGroups.length === 0 && finalState.snapshots.length === 0;
     say(`deleted everything; emulator empty: ${empty ? "yes" : "NO"}`);
 
     // 9. Alibaba Cloud: an application-consistent snapshot group of a database instance.
     const snap = await snapshotDrill(emu, say);
 
     const recovered = rec.state === "done" && Boolean(rec.replacementId);
+    const configKept = Object.values(kept).every(Boolean);
     const summary = {
       recovered,
       dataIntact,
+      configKept: kept,
       deadlineMet: Boolean(rec.deadlineMet),
       originalInstanceId: inst.id,
       replacementInstanceId: rec.replacementId ?? null,
+      recoveryPointId: rec.pointId ?? null,
       recoveryImageId: rec.imageId ?? null,
-      imageSource: rec.imageSource ?? null,
+      pointSource: rec.pointSource ?? null,
       baselineImageId: baseline.id,
       releaseAt,
       noticeSeconds,
@@ -135,8 +160,8 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
       emulatorEmptyAfterCleanup: empty,
       snapshotGroup: snap,
     };
-    const passed = recovered && dataIntact && summary.deadlineMet && empty && snap.consistency === "application";
-    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} deadlineMet=${summary.deadlineMet} snapshotGroup=${snap.consistency}`);
+    const passed = recovered && dataIntact && configKept && summary.deadlineMet && empty && snap.consistency === "application";
+    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} configKept=${configKept} deadlineMet=${summary.deadlineMet} snapshotGroup=${snap.consistency}`);
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     return passed ? 0 : 1;
   } finally {

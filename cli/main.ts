@@ -2,8 +2,20 @@
 // pulumi-recovery: the package's command line. A thin dispatcher; each command lives in its own module.
 import { Command } from "commander";
 
+const { version } = require("../../package.json") as { version: string };
+
+const CREDENTIALS_HELP = `
+Credentials and region come from the same places as the providers', first match wins:
+  --stack NAME [--cwd DIR]   the stack's config (volcengine:region, volcengine:accessKey,
+                             volcengine:secretKey, volcengine:endpoint; alicloud:… likewise),
+                             read with the Pulumi CLI, secrets decrypted
+  environment                VOLCENGINE_REGION, VOLCENGINE_ACCESS_KEY, VOLCENGINE_SECRET_KEY,
+                             VOLCENGINE_ENDPOINT (ALIBABA_CLOUD_* for Alibaba Cloud)
+Credentials are never printed, logged or written to the journal.`;
+
 const program = new Command()
   .name("pulumi-recovery")
+  .version(version, "-V, --version")
   .description("Recovery and snapshot policies as code: the recovery controller, drills, and the local cloud emulator");
 
 program
@@ -28,12 +40,15 @@ program
 program
   .command("watch")
   .description("run the spot recovery controller for the protected instances of a region")
-  .option("--region <r>", "region (default: VOLCENGINE_REGION)")
-  .option("--endpoint <url>", "API endpoint (default: VOLCENGINE_ENDPOINT, or the public one)")
+  .option("--region <r>", "region (default: stack config volcengine:region, or VOLCENGINE_REGION)")
+  .option("--endpoint <url>", "API endpoint (default: volcengine:endpoint / VOLCENGINE_ENDPOINT, or the public one)")
+  .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
+  .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
   .option("--once", "one pass that carries every recovery it finds to its end, then exit (for scheduled jobs)")
   .option("--json", "one JSON object per line")
   .option("--interval <seconds>", "seconds between passes", "30")
   .option("--journal <path>", "the durable journal (default .pulumi-recovery/journal-<region>.json)")
+  .addHelpText("after", CREDENTIALS_HELP)
   .action(async (o) => {
     const { watch } = await import("./watch");
     process.exitCode = await watch(o);

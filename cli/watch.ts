@@ -1,14 +1,18 @@
 // `pulumi-recovery watch`: the recovery controller as a command, for a service or a scheduled GitOps job.
 import path from "node:path";
-import { volcengineConnection } from "../provider/config";
+import { volcengineConnection, type ConfigSource } from "../provider/config";
 import { RecoveryController, type PassResult, type RecoveryEvent } from "../provider/recovery/controller";
-import { Journal } from "../provider/recovery/journal";
+import { FileJournal } from "../provider/recovery/journal";
 import { formatMs } from "../provider/recovery/planner";
-import { EcsClient } from "../provider/volcengine/client";
+import { VolcengineClient } from "../provider/volcengine/client";
+import { VolcengineRecovery } from "../provider/volcengine/recovery";
+import { cloudClock, stackConfig } from "./context";
 
 export interface WatchOptions {
   region?: string;
   endpoint?: string;
+  stack?: string;
+  cwd?: string;
   once?: boolean;
   json?: boolean;
   interval?: string;
@@ -26,34 +30,39 @@ export function eventPrinter(json: boolean, out: (line: string) => void = (l) =>
 }
 
 export async function watch(opts: WatchOptions): Promise<number> {
-  if (opts.endpoint) process.env.VOLCENGINE_ENDPOINT = opts.endpoint;
-  const conn = volcengineConnection(undefined, opts.region);
-  const client = new EcsClient(conn);
-  const journal = new Journal(opts.journal ?? path.resolve(".pulumi-recovery", `journal-${conn.region}.json`));
-  const controller = new RecoveryController({ client, journal, onEvent: eventPrinter(Boolean(opts.json)) });
+  const config: ConfigSource | undefined = opts.stack ? await stackConfig(opts.stack, path.resolve(opts.cwd ?? ".")) : undefined;
+  const conn = volcengineConnection(config, opts.region);
+  if (opts.endpoint) conn.endpoint = opts.endpoint;
+  const journal = new FileJournal(opts.journal ?? path.resolve(".pulumi-recovery", `journal-volcengine-${conn.region}.json`));
+  const controller = new RecoveryController({
+    cloud: new VolcengineRecovery(VolcengineClient.for(conn)),
+    journal,
+    clock: await cloudClock(),
+    onEvent: eventPrinter(Boolean(opts.json)),
+    waitForRetries: Boolean(opts.once),
+  });
   const intervalMs = Math.max(1, Number(opts.interval ?? 30)) * 1000;
   let failed = 0;
-  const pass = async (): Promise<PassResult> => {
-    const res = await controller.runOnce();
-    failed += res.failed;
-    return res;
-  };
-  if (opts.once) {
-    const res = await pass();
-    const summary = { protectedInstances: res.protectedInstances, interruptions: res.interruptions, recoveries: res.recoveries.length, failed: res.failed };
-    process.stdout.write(opts.json ? `${JSON.stringify({ kind: "summary", ...summary })}\n` : `pass done: ${summary.protectedInstances} protected, ${summary.interruptions} interrupted, ${summary.recoveries} recoveries, ${summary.failed} failed\n`);
-    return res.failed > 0 ? 1 : 0;
-  }
-  let stop = false;
-  process.once("SIGINT", () => (stop = true));
-  process.once("SIGTERM", () => (stop = true));
-  while (!stop) {
-    try {
-      await pass();
-    } catch (e) {
-      process.stderr.write(`watch: pass failed: ${(e as Error).message}\n`);
+  try {
+    if (opts.once) {
+      const res: PassResult = await controller.runOnce();
+      const summary = { protectedInstances: res.protectedInstances, interruptions: res.interruptions, recoveries: res.recoveries.length, failed: res.failed };
+      process.stdout.write(opts.json ? `${JSON.stringify({ kind: "summary", ...summary })}\n` : `pass done: ${summary.protectedInstances} protected, ${summary.interruptions} interrupted, ${summary.recoveries} recoveries, ${summary.failed} failed\n`);
+      return res.failed > 0 ? 1 : 0;
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    let stop = false;
+    process.once("SIGINT", () => (stop = true));
+    process.once("SIGTERM", () => (stop = true));
+    while (!stop) {
+      try {
+        failed += (await controller.runOnce()).failed;
+      } catch (e) {
+        process.stderr.write(`watch: pass failed: ${(e as Error).message}\n`);
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await journal.close();
   }
-  return failed > 0 ? 1 : 0;
 }

@@ -15,11 +15,13 @@ export interface ClockState {
 
 export class AdminClient {
   readonly volcengine: {
-    state(): Promise<{ instances: any[]; images: any[]; events: any[] }>;
+    state(): Promise<{ instances: any[]; images: any[]; events: any[]; snapshotGroups: any[]; snapshots: any[]; volumes: any[] }>;
     spotInterruption(req: { instanceId: string; noticeSeconds?: number }): Promise<{ eventId: string; releaseAt: string; type: string }>;
     release(req: { instanceId: string }): Promise<unknown>;
-    writeFile(req: { instanceId: string; path: string; content: string }): Promise<{ files: Record<string, string> }>;
-    files(instanceId: string): Promise<Record<string, string>>;
+    /** `volume`: 0 the system volume (default), 1.. the data volumes in attach order. */
+    writeFile(req: { instanceId: string; path: string; content: string; volume?: number }): Promise<{ files: Record<string, string> }>;
+    files(instanceId: string, volume?: number): Promise<Record<string, string>>;
+    changeRate(req: { instanceId: string; changeGiBPerHour: number }): Promise<unknown>;
     imageFiles(imageId: string): Promise<Record<string, string>>;
     settings(patch?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
@@ -35,7 +37,8 @@ export class AdminClient {
       spotInterruption: (req) => v("spot-interruption", "POST", req),
       release: (req) => v("release", "POST", req),
       writeFile: (req) => v("disk", "POST", req),
-      files: async (instanceId) => (await v(`disk?instanceId=${encodeURIComponent(instanceId)}`)).files,
+      files: async (instanceId, volume = 0) => (await v(`disk?instanceId=${encodeURIComponent(instanceId)}&volume=${volume}`)).files,
+      changeRate: (req) => v("change-rate", "POST", req),
       imageFiles: async (imageId) => (await v(`image-disk?imageId=${encodeURIComponent(imageId)}`)).files,
       settings: (patch) => (patch ? v("settings", "POST", patch) : v("settings")),
     };

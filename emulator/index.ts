@@ -82,6 +82,8 @@ export function envFor(emu: Pick<RunningEmulator, "url" | "credentials"> & Parti
     ALIBABA_CLOUD_REGION: "cn-hangzhou",
     ALIBABA_CLOUD_ACCESS_KEY_ID: emu.credentials.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: emu.credentials.secretKey,
+    // Tools that should measure time on the emulator's clock (the controller's deadlines) read it here.
+    PULUMI_RECOVERY_EMULATOR_URL: emu.url,
     ...(emu.adminToken ? { [ADMIN_TOKEN_ENV]: emu.adminToken } : {}),
   };
 }

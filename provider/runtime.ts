@@ -10,7 +10,7 @@ const configs = new WeakMap<object, ConfigSource>();
 
 /** The resource kinds and where their handlers live (required on first use). */
 const HANDLERS: Record<string, () => ResourceHandler> = {
-  "volcengine:SpotInstance": () => require("./volcengine/spotInstance").spotInstanceHandler,
+  "volcengine:SpotInstance": () => require("./volcengine/spotInstance/handler").spotInstanceHandler,
   "volcengine:RecoveryImage": () => require("./volcengine/recoveryImage").recoveryImageHandler,
   "alicloud:SnapshotRole": () => require("./alicloud/snapshotRole").snapshotRoleHandler,
   "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup").consistentSnapshotGroupHandler,

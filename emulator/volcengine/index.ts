@@ -1,15 +1,28 @@
-// The Volcengine ECS service of the emulator: routes by the HMAC-SHA256 Authorization scheme, verifies
-// the signature, settles time-driven state, dispatches the action, renders the ResponseMetadata envelope.
+// The Volcengine services of the emulator (ECS and storage_ebs, both 2020-04-01): routes by the
+// HMAC-SHA256 Authorization scheme, verifies the signature (whose credential scope names the service),
+// settles time-driven state, dispatches the action, renders the ResponseMetadata envelope.
 import { randomUUID } from "node:crypto";
 import { internalErrorMessage, reportInternalError } from "../http";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
 import { BadInput, is, TEN_YEARS_SECONDS } from "../settings";
 import { ApiError, validateOptions, VolcengineModel, type VolcengineOptions } from "./models";
 import { flatFromQuery, type Flat } from "./params";
-import { ACTIONS, renderImage, renderInstance } from "./responses";
+import { EBS_ACTIONS } from "./ebs";
+import { ECS_ACTIONS, renderImage, renderInstance, type Handler } from "./ecs";
 import { parseQuery, SignatureError, verifyVolcengineSignature } from "./signature";
 
 export const ECS_VERSION = "2020-04-01";
+
+/** Each service name (the signature's credential scope) and its actions; both at version 2020-04-01. */
+const SERVICES: Record<string, { version: string; actions: Record<string, Handler> }> = {
+  ecs: { version: ECS_VERSION, actions: ECS_ACTIONS },
+  storage_ebs: { version: "2020-04-01", actions: EBS_ACTIONS },
+};
+
+/** The service a request addresses, from its Authorization credential scope (before it is verified). */
+function serviceOf(req: EmulatorRequest): string {
+  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/request/.exec(String(req.headers.authorization ?? ""))?.[1] ?? "ecs";
+}
 
 export interface VolcengineService extends CloudService {
   model: VolcengineModel;
@@ -28,8 +41,8 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
     }
   };
 
-  const envelope = (p: Flat, region: string, status: number, body: { Result?: unknown; Error?: { Code: string; Message: string } }): EmulatorResponse => {
-    const meta: Record<string, unknown> = { RequestId: randomUUID().replace(/-/g, "").slice(0, 32), Action: p.Action ?? "", Version: p.Version ?? "", Service: "ecs", Region: region };
+  const envelope = (p: Flat, region: string, status: number, body: { Result?: unknown; Error?: { Code: string; Message: string } }, serviceName = "ecs"): EmulatorResponse => {
+    const meta: Record<string, unknown> = { RequestId: randomUUID().replace(/-/g, "").slice(0, 32), Action: p.Action ?? "", Version: p.Version ?? "", Service: serviceName, Region: region };
     if (body.Error) meta.Error = { CodeN: status * 1000 + 1, ...body.Error };
     return { status, body: body.Error ? { ResponseMetadata: meta } : { ResponseMetadata: meta, Result: body.Result } };
   };
@@ -43,25 +56,28 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
       const { Action, Version, ...rest } = p;
       // The call log is for tests and drills: never keep secrets in it.
       for (const k of ["Password", "UserData"]) if (rest[k] !== undefined) rest[k] = "***";
-      return Action ? { service: "ecs", action: Action, params: rest } : undefined;
+      return Action ? { service: serviceOf(req), action: Action, params: rest } : undefined;
     },
     handle(req) {
       const p = paramsOrNone(req); // the front refuses a query that does not decode before handle
       let region = model.opts.region;
+      let name = serviceOf(req);
       try {
         const caller = verifyVolcengineSignature(req, ctx.credentials);
         region = caller.region;
-        if (caller.service !== "ecs") throw new ApiError("InvalidActionOrVersion", 404, `Service ${caller.service} is not served here.`);
+        name = caller.service;
+        const api = Object.hasOwn(SERVICES, caller.service) ? SERVICES[caller.service] : undefined;
+        if (!api) throw new ApiError("InvalidActionOrVersion", 404, `Service ${caller.service} is not served here.`);
         if (caller.region !== model.opts.region) throw new ApiError("InvalidParameter", 400, `Region ${caller.region} is not served here (${model.opts.region}).`);
         // Own keys only: Action=constructor is an unknown action, not Object's constructor.
-        const action = Object.hasOwn(ACTIONS, p.Action ?? "") ? ACTIONS[p.Action!] : undefined;
-        if (!action || p.Version !== ECS_VERSION) throw new ApiError("InvalidActionOrVersion", 404, `Could not find operation ${p.Action} for version ${p.Version}.`);
+        const action = Object.hasOwn(api.actions, p.Action ?? "") ? api.actions[p.Action!] : undefined;
+        if (!action || p.Version !== api.version) throw new ApiError("InvalidActionOrVersion", 404, `Could not find operation ${p.Action} for version ${p.Version} of ${caller.service}.`);
         model.settle();
         const { Action, Version, ...rest } = p;
-        return envelope(p, region, 200, { Result: action(rest, model, ctx.clock) });
+        return envelope(p, region, 200, { Result: action(rest, model, ctx.clock) }, name);
       } catch (e) {
-        if (e instanceof ApiError || e instanceof SignatureError) return envelope(p, region, e.status, { Error: { Code: e.code, Message: e.message } });
-        return envelope(p, region, 500, { Error: { Code: "InternalServiceError", Message: internalErrorMessage(reportInternalError(e)) } });
+        if (e instanceof ApiError || e instanceof SignatureError) return envelope(p, region, e.status, { Error: { Code: e.code, Message: e.message } }, name);
+        return envelope(p, region, 500, { Error: { Code: "InternalServiceError", Message: internalErrorMessage(reportInternalError(e)) } }, name);
       }
     },
     renderError(req, error) {
@@ -87,7 +103,9 @@ const id = is.string({ nonEmpty: true });
 const BODIES = {
   spotInterruption: is.shape<{ instanceId: string; noticeSeconds?: number }>({ instanceId: id, noticeSeconds: is.number({ max: TEN_YEARS_SECONDS }) }, ["noticeSeconds"]),
   instance: is.shape({ instanceId: id }),
-  disk: is.shape<{ instanceId: string; path?: string; content?: string }>({ instanceId: id, path: id, content: is.string() }, ["path", "content"]),
+  // `volume`: 0 is the system volume (default), 1.. the data volumes in attach order.
+  disk: is.shape<{ instanceId: string; path?: string; content?: string; volume?: number }>({ instanceId: id, path: id, content: is.string(), volume: is.number({ integer: true, max: 16 }) }, ["path", "content", "volume"]),
+  changeRate: is.shape<{ instanceId: string; changeGiBPerHour: number }>({ instanceId: id, changeGiBPerHour: is.number({ max: 1_000_000 }) }),
   image: is.shape({ imageId: id }),
   subnet: is.shape<{ SubnetId: string; ZoneId: string; cidrPrefix?: string; VpcId?: string }>(
     { SubnetId: id, ZoneId: id, cidrPrefix: is.string({ nonEmpty: true }), VpcId: id },
@@ -103,8 +121,18 @@ function adminRoute(model: VolcengineModel, subpath: string, method: string, raw
   switch (`${method} ${subpath}`) {
     case "GET state":
       return ok({
-        instances: [...model.instances.values()].map((i) => ({ ...renderInstance(model, i), releaseAt: i.releaseAt ? new Date(i.releaseAt).toISOString() : undefined })),
+        instances: [...model.instances.values()].map((i) => ({
+          ...renderInstance(model, i),
+          releaseAt: i.releaseAt ? new Date(i.releaseAt).toISOString() : undefined,
+          // What the API does not show but tests and drills check: volumes in full, the login credential, user data.
+          volumes: model.volumesOf(i).map(({ files, ...v }) => v),
+          credential: i.credential,
+          userData: i.UserData,
+        })),
         images: [...model.images.values()].filter((i) => i.Visibility === "private").map((i) => ({ ...renderImage(model, i), SourceInstanceId: i.sourceInstanceId })),
+        snapshotGroups: [...model.groups.values()].map((g) => ({ SnapshotGroupId: g.SnapshotGroupId, InstanceId: g.InstanceId, Status: model.groupStatus(g), Tags: g.Tags, snapshotIds: g.snapshotIds })),
+        snapshots: [...model.snapshots.values()].map((s) => { const { files, ...rest } = s; return { ...rest, Status: model.snapshotStatus(s) }; }),
+        volumes: [...model.volumes.values()].map(({ files, ...v }) => v),
         events: [...model.events.values()].map((e) => ({ ...e, Status: model.eventStatus(e), releaseAt: new Date(e.releaseAt).toISOString() })),
       });
     case "POST spot-interruption": {
@@ -119,13 +147,22 @@ function adminRoute(model: VolcengineModel, subpath: string, method: string, raw
     }
     case "GET disk":
     case "POST disk": {
-      const req = body(BODIES.disk);
+      // A GET carries the volume index in its query string.
+      const fromQuery = raw && typeof (raw as any).volume === "string" ? { ...(raw as object), volume: Number((raw as any).volume) } : raw;
+      const req = BODIES.disk(fromQuery, `${method} ${subpath}`);
       const inst = model.getInstance(req.instanceId);
+      const vol = model.volumesOf(inst)[req.volume ?? 0];
+      if (!vol) throw new BadInput(`${req.instanceId} has no volume ${req.volume}.`);
       if (method === "POST") {
         if (req.path === undefined) throw new BadInput("POST disk needs path.");
-        inst.files[req.path] = req.content ?? "";
+        vol.files[req.path] = req.content ?? "";
       }
-      return ok({ instanceId: inst.InstanceId, files: { ...inst.files } });
+      return ok({ instanceId: inst.InstanceId, volumeId: vol.VolumeId, files: { ...vol.files } });
+    }
+    case "POST change-rate": {
+      const { instanceId, changeGiBPerHour } = body(BODIES.changeRate);
+      for (const v of model.volumesOf(model.getInstance(instanceId))) v.changeGiBPerHour = changeGiBPerHour;
+      return ok({ instanceId, changeGiBPerHour });
     }
     case "GET image-disk": {
       const { imageId } = body(BODIES.image);

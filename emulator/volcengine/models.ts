@@ -1,21 +1,19 @@
-// Volcengine ECS state and state machines, apart from the wire format (responses.ts).
-// Time-driven transitions are derived from the emulated clock on every request (`settle`), so there
-// are no timers: an instance is CREATING until its ready time, a spot instance is released at its
-// interruption's release time, an image is creating until its size-based finish time.
+// Volcengine ECS and storage_ebs state and state machines, apart from the wire format (ecs.ts, ebs.ts).
+// Time-driven transitions are derived from the emulated clock on every request (`settle`), so there are
+// no timers: an instance is CREATING until its ready time, a spot instance is released at its
+// interruption's release time, a snapshot is creating until its (incremental) finish time.
+//
+// Disks are simulated file systems (path → content), one per volume, so a drill can show what a recovery
+// keeps: an image of an instance carries the system volume's files only (CreateImage without
+// CreateWholeImage, docs 6396/132240), a snapshot carries its volume's files, and RunInstances restores
+// a data volume from Volumes.N.SnapshotId.
 import { randomBytes } from "node:crypto";
-import { ClientTokens } from "../idempotency";
 import type { Clock } from "../clock";
+import { ClientTokens } from "../idempotency";
 import { is, TEN_YEARS_SECONDS, validateSettings, type Schema } from "../settings";
+import { ApiError, imageNotFound, imageStatus, instanceNotFound, instanceStatus, invalidParameter, reservedTagKey, snapshotGroupNotFound, snapshotNotFound, tooManyTags, volumeNotFound } from "./errors";
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError } from "./errors";
 
 export interface VolcengineOptions {
   region: string;
@@ -24,12 +22,27 @@ export interface VolcengineOptions {
   instanceCreateSeconds: number;
   /** Emulated seconds from DeleteInstance to gone. */
   instanceDeleteSeconds: number;
-  /** Emulated seconds per GiB of disk for CreateImage. */
+  /** Emulated seconds for StopInstance / StartInstance. */
+  instanceStopSeconds: number;
+  /** CreateImage from an instance: emulated seconds per GiB of the system volume. */
   imageSecondsPerGiB: number;
-  /** What happens to an image still being made when its instance is released. */
+  /** CreateImage from a snapshot: a base time plus seconds per GiB (the data is already in the snapshot). */
+  imageFromSnapshotBaseSeconds: number;
+  imageFromSnapshotSecondsPerGiB: number;
+  /** Snapshots are incremental: a base time plus seconds per GiB changed since the volume's previous snapshot. */
+  snapshotBaseSeconds: number;
+  snapshotSecondsPerGiB: number;
+  /** GiB written per hour on each volume (drives how much an incremental snapshot copies); per instance via admin. */
+  changeGiBPerHour: number;
+  /** What happens to an image or snapshot still being made when its instance is released (not documented). */
   imageWhenInstanceReleased: "completes" | "fails";
-  /** The event type of spot interruptions (the API's spelling by default; the console's is selectable). */
-  spotEventType: "SpotInstanceInterruption_Delete" | "SpotInstanceInterruption.Delete";
+  /** Volume types CreateSnapshot/CreateSnapshotGroup accept (which types support snapshots is not documented). */
+  snapshotVolumeTypes: string[];
+  /** Whether the account has whole-instance images (CreateWholeImage is invitation-only). */
+  wholeImageEnabled: boolean;
+  /** Custom images a region may hold (docs 6396/132240: 50) and the code beyond it (not documented). */
+  customImageQuota: number;
+  imageQuotaCode: string;
   /** Code answered when there is no spot stock (the real code is not documented). */
   stockOutCode: string;
   /** Zone/instance-type pairs without stock. */
@@ -45,9 +58,18 @@ export function defaultOptions(): VolcengineOptions {
     zones: ["cn-beijing-a", "cn-beijing-b", "cn-beijing-c"],
     instanceCreateSeconds: 30,
     instanceDeleteSeconds: 10,
+    instanceStopSeconds: 15,
     imageSecondsPerGiB: 3,
+    imageFromSnapshotBaseSeconds: 20,
+    imageFromSnapshotSecondsPerGiB: 0.5,
+    snapshotBaseSeconds: 10,
+    snapshotSecondsPerGiB: 2,
+    changeGiBPerHour: 1,
     imageWhenInstanceReleased: "fails",
-    spotEventType: "SpotInstanceInterruption_Delete",
+    snapshotVolumeTypes: ["ESSD_PL0", "ESSD_FlexPL"],
+    wholeImageEnabled: false,
+    customImageQuota: 50,
+    imageQuotaCode: "QuotaExceeded.Image",
     stockOutCode: "InsufficientInstanceStock",
     stockOut: [],
     spotPrices: { "ecs.g3il.large": 0.12, "ecs.g3il.xlarge": 0.24, "ecs.g3il.2xlarge": 0.48 },
@@ -60,15 +82,25 @@ export function defaultOptions(): VolcengineOptions {
 }
 
 const name = is.string({ nonEmpty: true });
+const seconds = is.number({ max: TEN_YEARS_SECONDS });
+const perGiB = is.number({ max: 24 * 3600 }); // a day per GiB is already far beyond any real disk
 const SETTINGS: Schema<VolcengineOptions> = {
   region: name,
   zones: is.list(name, { min: 1 }),
-  instanceCreateSeconds: is.number({ max: TEN_YEARS_SECONDS }),
-  instanceDeleteSeconds: is.number({ max: TEN_YEARS_SECONDS }),
-  // Times an image's size (GiB): a day per GiB is already far beyond any real image.
-  imageSecondsPerGiB: is.number({ max: 24 * 3600 }),
+  instanceCreateSeconds: seconds,
+  instanceDeleteSeconds: seconds,
+  instanceStopSeconds: seconds,
+  imageSecondsPerGiB: perGiB,
+  imageFromSnapshotBaseSeconds: seconds,
+  imageFromSnapshotSecondsPerGiB: perGiB,
+  snapshotBaseSeconds: seconds,
+  snapshotSecondsPerGiB: perGiB,
+  changeGiBPerHour: is.number({ max: 1_000_000 }),
   imageWhenInstanceReleased: is.oneOf("completes", "fails"),
-  spotEventType: is.oneOf("SpotInstanceInterruption_Delete", "SpotInstanceInterruption.Delete"),
+  snapshotVolumeTypes: is.list(name),
+  wholeImageEnabled: is.boolean,
+  customImageQuota: is.number({ integer: true, max: 100_000 }),
+  imageQuotaCode: name,
   stockOutCode: name,
   stockOut: is.list(is.shape<{ zoneId: string; instanceTypeId?: string }>({ zoneId: name, instanceTypeId: name }, ["instanceTypeId"])),
   spotPrices: is.record(is.number()),
@@ -85,13 +117,29 @@ export interface Tag {
   Value: string;
 }
 
+export type Files = Record<string, string>;
+
 export interface Volume {
   VolumeId: string;
+  VolumeName: string;
   Kind: "system" | "data";
   VolumeType: string;
   Size: number;
   DeleteWithInstance: boolean;
+  ZoneId: string;
+  InstanceId?: string;
+  SourceSnapshotId?: string;
+  ImageId?: string;
+  createdAt: number;
+  /** When the volume's previous snapshot was taken (incremental snapshots copy what changed since). */
+  lastSnapshotAt?: number;
+  files: Files;
+  /** Per-instance change rate override, GiB per hour. */
+  changeGiBPerHour?: number;
 }
+
+/** The login credential an instance was launched with (what KeepImageCredential carries over). */
+export type Credential = { kind: "password" } | { kind: "keypair"; name: string } | { kind: "none" };
 
 export interface Instance {
   InstanceId: string;
@@ -105,22 +153,26 @@ export interface Instance {
   InstanceChargeType: string;
   SpotStrategy: string;
   SpotPriceLimit: number;
-  KeyPairName: string;
+  ProjectName: string;
+  credential: Credential;
   UserData: string;
-  hasPassword: boolean;
   SubnetId: string;
   SecurityGroupIds: string[];
   PrimaryIpAddress: string;
-  Volumes: Volume[];
+  /** Attach order: system first. */
+  volumeIds: string[];
   Tags: Tag[];
   createdAt: number;
   updatedAt: number;
   readyAt: number;
+  /** STOPPING until stoppedAt; STARTING until startedAt. */
+  stopAt?: number;
+  stoppedAt?: number;
+  startAt?: number;
+  startedAt?: number;
   deleteAt?: number; // DeleteInstance called: DELETING until goneAt
   goneAt?: number;
   releaseAt?: number; // spot interruption: released at this time
-  /** The simulated file system of the system volume: path → content. */
-  files: Record<string, string>;
 }
 
 export interface Image {
@@ -136,7 +188,40 @@ export interface Image {
   readyAt: number;
   failed: boolean;
   sourceInstanceId?: string;
-  files: Record<string, string>;
+  credential: Credential;
+  /** The snapshots the image consists of (system first). */
+  snapshots: { SnapshotId: string; VolumeKind: "system" | "data"; Size: number }[];
+  /** The system volume's files; for a whole image, each data volume's too. */
+  files: Files;
+  dataFiles: Files[];
+}
+
+export interface Snapshot {
+  SnapshotId: string;
+  SnapshotName: string;
+  Description: string;
+  VolumeId: string;
+  VolumeKind: "system" | "data";
+  VolumeSize: number;
+  VolumeType: string;
+  ZoneId: string;
+  instanceId?: string;
+  groupId?: string;
+  Tags: Tag[];
+  createdAt: number;
+  readyAt: number;
+  failed: boolean;
+  files: Files;
+}
+
+export interface SnapshotGroup {
+  SnapshotGroupId: string;
+  Name: string;
+  Description: string;
+  InstanceId: string;
+  snapshotIds: string[];
+  Tags: Tag[];
+  createdAt: number;
 }
 
 export interface SystemEvent {
@@ -147,7 +232,7 @@ export interface SystemEvent {
   ImpactLevel: string;
   createdAt: number;
   releaseAt: number;
-  ExtraInfo: string;
+  ExtraInfo: Record<string, string>;
 }
 
 export interface Subnet {
@@ -160,10 +245,18 @@ export interface Subnet {
 
 const id = (prefix: string) => `${prefix}-${randomBytes(10).toString("hex").slice(0, 20)}`;
 
+/** The spot event type: the API's Types enum knows only this spelling (volcengine-go-sdk service/ecs). */
+export const SPOT_EVENT_TYPE = "SpotInstanceInterruption_Delete";
+/** Instances carry a tag of the cloud's own (API-NOTES "Corrections": volc:/sys: keys may appear in DescribeInstances). */
+export const SYSTEM_TAG: Tag = { Key: "volc:ecs:launch-source", Value: "openapi" };
+
 export class VolcengineModel {
   opts: VolcengineOptions;
   instances = new Map<string, Instance>();
+  volumes = new Map<string, Volume>();
   images = new Map<string, Image>();
+  snapshots = new Map<string, Snapshot>();
+  groups = new Map<string, SnapshotGroup>();
   events = new Map<string, SystemEvent>();
   subnets = new Map<string, Subnet>();
   securityGroups = new Set<string>();
@@ -181,10 +274,7 @@ export class VolcengineModel {
 
   reset(): void {
     this.opts = { ...defaultOptions(), ...this.initial };
-    this.instances.clear();
-    this.images.clear();
-    this.events.clear();
-    this.subnets.clear();
+    for (const m of [this.instances, this.volumes, this.images, this.snapshots, this.groups, this.events, this.subnets]) m.clear();
     this.securityGroups.clear();
     this.tokens.clear();
     this.seed();
@@ -197,7 +287,7 @@ export class VolcengineModel {
       ["image-debian12-emu", "Debian"],
       ["image-centos7-emu", "CentOS"],
     ]) {
-      this.images.set(ImageId, { ImageId, ImageName: `${Platform} public`, Description: "", Visibility: "public", OsType: "Linux", Platform, Size: 20, Tags: [], createdAt: now, readyAt: now, failed: false, files: {} });
+      this.images.set(ImageId, { ImageId, ImageName: `${Platform} public`, Description: "", Visibility: "public", OsType: "Linux", Platform, Size: 20, Tags: [], createdAt: now, readyAt: now, failed: false, credential: { kind: "none" }, snapshots: [], files: {}, dataFiles: [] });
     }
     this.opts.zones.forEach((zone, i) => this.addSubnet({ SubnetId: `subnet-emu-${zone}`, ZoneId: zone, cidrPrefix: `172.16.${i + 1}` }));
     this.securityGroups.add("sg-emu-default");
@@ -212,41 +302,34 @@ export class VolcengineModel {
     const now = this.clock.now();
     for (const inst of [...this.instances.values()]) {
       if (inst.releaseAt !== undefined && now >= inst.releaseAt) this.release(inst.InstanceId, inst.releaseAt);
-      else if (inst.goneAt !== undefined && now >= inst.goneAt) this.instances.delete(inst.InstanceId);
+      else if (inst.goneAt !== undefined && now >= inst.goneAt) this.dropInstance(inst);
     }
   }
+
+  // ---- instances -------------------------------------------------------------------------------
 
   instanceStatus(inst: Instance): string {
     const now = this.clock.now();
     if (inst.deleteAt !== undefined) return "DELETING";
-    return now < inst.readyAt ? "CREATING" : "RUNNING";
+    if (now < inst.readyAt) return "CREATING";
+    if (inst.stopAt !== undefined) return now < inst.stoppedAt! ? "STOPPING" : "STOPPED";
+    if (inst.startAt !== undefined && now < inst.startedAt!) return "STARTING";
+    return "RUNNING";
   }
 
-  imageStatus(img: Image): "creating" | "available" | "error" {
-    if (img.failed) return "error";
-    return this.clock.now() < img.readyAt ? "creating" : "available";
-  }
-
-  eventStatus(e: SystemEvent): string {
-    return this.clock.now() < e.releaseAt ? "Scheduled" : "Succeeded";
-  }
-
-  /** The instance vanishes (spot release, or removed behind Pulumi's back); its disk is lost. */
-  release(instanceId: string, at = this.clock.now()): void {
+  getInstance(instanceId: string): Instance {
     const inst = this.instances.get(instanceId);
-    if (!inst) throw new ApiError("InvalidInstance.NotFound", 404, `The instance ${instanceId} does not exist.`);
-    for (const img of this.images.values()) {
-      if (img.sourceInstanceId === instanceId && at < img.readyAt && this.opts.imageWhenInstanceReleased === "fails") img.failed = true;
-    }
-    this.instances.delete(instanceId);
+    if (!inst) throw instanceNotFound(instanceId);
+    return inst;
   }
 
-  /** Same ClientToken: same answer; different parameters: IdempotentParameterMismatch. */
-  readonly tokens = new ClientTokens((kind) =>
-    kind === "malformed"
-      ? new ApiError("InvalidClientToken.Malformed", 400, "The ClientToken must be at most 64 ASCII characters.")
-      : new ApiError("IdempotentParameterMismatch", 400, "The same ClientToken was used with different parameters."),
-  );
+  volumesOf(inst: Instance): Volume[] {
+    return inst.volumeIds.map((v) => this.volumes.get(v)!).filter(Boolean);
+  }
+
+  systemVolume(inst: Instance): Volume {
+    return this.volumesOf(inst).find((v) => v.Kind === "system")!;
+  }
 
   runInstance(req: {
     ZoneId: string;
@@ -254,32 +337,45 @@ export class VolcengineModel {
     InstanceTypeId: string;
     InstanceName: string;
     Description?: string;
-    HostName?: string;
+    Hostname?: string;
     SpotStrategy: string;
     SpotPriceLimit?: number;
     KeyPairName?: string;
     Password?: string;
+    KeepImageCredential: boolean;
     UserData?: string;
+    ProjectName?: string;
     SubnetId: string;
     SecurityGroupIds: string[];
     PrimaryIpAddress?: string;
-    Volumes: { VolumeType: string; Size: number; DeleteWithInstance: boolean }[];
+    Volumes: { VolumeType: string; Size?: number; DeleteWithInstance?: boolean; SnapshotId?: string }[];
     Tags: Tag[];
     InstanceChargeType: string;
   }): Instance {
     if (!this.opts.zones.includes(req.ZoneId)) throw new ApiError("InvalidZone.NotFound", 404, `The zone ${req.ZoneId} does not exist in region ${this.opts.region}.`);
     const image = this.images.get(req.ImageId);
-    if (!image) throw new ApiError("InvalidImage.NotFound", 404, `The image ${req.ImageId} does not exist.`);
-    if (this.imageStatus(image) !== "available") throw new ApiError("InvalidImageStatus", 400, `The image ${req.ImageId} is ${this.imageStatus(image)}, not available.`);
+    if (!image) throw imageNotFound(req.ImageId);
+    if (this.imageStatus(image) !== "available") throw imageStatus(req.ImageId, this.imageStatus(image));
     // Own keys only: an InstanceTypeId of "constructor" is just an unknown type.
     const type = Object.hasOwn(this.opts.instanceTypes, req.InstanceTypeId) ? this.opts.instanceTypes[req.InstanceTypeId] : undefined;
     if (!type) throw new ApiError("InvalidInstanceType.NotFound", 404, `The instance type ${req.InstanceTypeId} does not exist.`);
     const subnet = this.subnets.get(req.SubnetId);
     if (!subnet) throw new ApiError("InvalidSubnet.NotFound", 404, `The subnet ${req.SubnetId} does not exist.`);
-    if (subnet.ZoneId !== req.ZoneId) throw new ApiError("InvalidParameter", 400, `The subnet ${req.SubnetId} is in ${subnet.ZoneId}, not in ${req.ZoneId}.`);
+    if (subnet.ZoneId !== req.ZoneId) throw invalidParameter("NetworkInterfaces.1.SubnetId", `the subnet ${req.SubnetId} is in ${subnet.ZoneId}, not in ${req.ZoneId}`);
     for (const sg of req.SecurityGroupIds) if (!this.securityGroups.has(sg)) throw new ApiError("InvalidSecurityGroup.NotFound", 404, `The security group ${sg} does not exist.`);
-    const system = req.Volumes[0];
-    if (system && system.Size < image.Size) throw new ApiError("InvalidParameter", 400, `The system volume (${system.Size} GiB) is smaller than the image (${image.Size} GiB).`);
+    // The system volume defaults to max(40, image size) and may not be smaller than the image (API-NOTES "Corrections").
+    const [system, ...data] = req.Volumes.length ? req.Volumes : [{ VolumeType: "ESSD_PL0" }];
+    const systemSize = system.Size ?? Math.max(40, image.Size);
+    if (systemSize < image.Size) throw invalidParameter("Volumes.1.Size", `the system volume (${systemSize} GiB) is smaller than the image (${image.Size} GiB)`);
+    if (system.SnapshotId) throw invalidParameter("Volumes.1.SnapshotId", "the system volume comes from the image");
+    const dataSnapshots = data.map((v, i) => {
+      if (!v.SnapshotId) return undefined;
+      const snap = this.snapshots.get(v.SnapshotId);
+      if (!snap) throw new ApiError("InvalidSnapshot.NotFound", 404, `The snapshot ${v.SnapshotId} (Volumes.${i + 2}.SnapshotId) does not exist.`);
+      if (this.snapshotStatus(snap) !== "available") throw new ApiError("InvalidSnapshotStatus", 400, `The snapshot ${v.SnapshotId} is ${this.snapshotStatus(snap)}, not available.`);
+      if ((v.Size ?? snap.VolumeSize) < snap.VolumeSize) throw invalidParameter(`Volumes.${i + 2}.Size`, `it may not be smaller than the snapshot (${snap.VolumeSize} GiB)`);
+      return snap;
+    });
     if (req.SpotStrategy !== "NoSpot") {
       const out = this.opts.stockOut.some((s) => s.zoneId === req.ZoneId && (!s.instanceTypeId || s.instanceTypeId === req.InstanceTypeId));
       const price = Object.hasOwn(this.opts.spotPrices, req.InstanceTypeId) ? this.opts.spotPrices[req.InstanceTypeId] : 0.1;
@@ -287,14 +383,32 @@ export class VolcengineModel {
       if (req.SpotStrategy === "SpotWithPriceLimit" && (req.SpotPriceLimit ?? 0) < price)
         throw new ApiError(this.opts.stockOutCode, 400, `The spot price of ${req.InstanceTypeId} in ${req.ZoneId} is ${price}, above the limit ${req.SpotPriceLimit}.`);
     }
+    this.checkTagsToCreate(req.Tags, 0);
     const now = this.clock.now();
     const InstanceId = id("i");
     const ip = req.PrimaryIpAddress ?? `${subnet.cidrPrefix}.${subnet.nextHost++}`;
+    // The login credential: a password, a key pair, the custom image's own (KeepImageCredential), or none.
+    const credential: Credential = req.Password
+      ? { kind: "password" }
+      : req.KeyPairName
+        ? { kind: "keypair", name: req.KeyPairName }
+        : req.KeepImageCredential && image.Visibility === "private"
+          ? image.credential
+          : { kind: "none" };
+    const volume = (kind: "system" | "data", v: { VolumeType: string; DeleteWithInstance?: boolean }, size: number, files: Files, snap?: Snapshot): Volume => {
+      const vol: Volume = { VolumeId: id("vol"), VolumeName: "", Kind: kind, VolumeType: v.VolumeType, Size: size, DeleteWithInstance: kind === "system" ? true : v.DeleteWithInstance !== false, ZoneId: req.ZoneId, InstanceId, SourceSnapshotId: snap?.SnapshotId, ImageId: kind === "system" ? image.ImageId : undefined, createdAt: now, files: { ...files } };
+      this.volumes.set(vol.VolumeId, vol);
+      return vol;
+    };
+    const vols = [
+      volume("system", system, systemSize, image.files),
+      ...data.map((v, i) => volume("data", v, v.Size ?? dataSnapshots[i]?.VolumeSize ?? 40, dataSnapshots[i]?.files ?? image.dataFiles[i] ?? {}, dataSnapshots[i])),
+    ];
     const inst: Instance = {
       InstanceId,
       InstanceName: req.InstanceName,
       Description: req.Description ?? "",
-      Hostname: req.HostName ?? `iv-${InstanceId.slice(2, 12)}`,
+      Hostname: req.Hostname ?? `iv-${InstanceId.slice(2, 12)}`,
       ZoneId: req.ZoneId,
       VpcId: subnet.VpcId,
       ImageId: req.ImageId,
@@ -302,39 +416,26 @@ export class VolcengineModel {
       InstanceChargeType: req.InstanceChargeType,
       SpotStrategy: req.SpotStrategy,
       SpotPriceLimit: req.SpotPriceLimit ?? 0,
-      KeyPairName: req.KeyPairName ?? "",
+      ProjectName: req.ProjectName ?? "default",
+      credential,
       UserData: req.UserData ?? "",
-      hasPassword: Boolean(req.Password),
       SubnetId: req.SubnetId,
       SecurityGroupIds: req.SecurityGroupIds,
       PrimaryIpAddress: ip,
-      Volumes: (req.Volumes.length ? req.Volumes : [{ VolumeType: "ESSD_PL0", Size: 40, DeleteWithInstance: true }]).map((v, i) => ({
-        VolumeId: id("vol"),
-        Kind: i === 0 ? "system" : "data",
-        VolumeType: v.VolumeType,
-        Size: v.Size,
-        DeleteWithInstance: v.DeleteWithInstance,
-      })),
-      Tags: req.Tags,
+      volumeIds: vols.map((v) => v.VolumeId),
+      Tags: [...req.Tags, { ...SYSTEM_TAG }],
       createdAt: now,
       updatedAt: now,
       readyAt: now + this.opts.instanceCreateSeconds * 1000,
-      files: { ...image.files },
     };
     this.instances.set(InstanceId, inst);
-    return inst;
-  }
-
-  getInstance(instanceId: string): Instance {
-    const inst = this.instances.get(instanceId);
-    if (!inst) throw new ApiError("InvalidInstance.NotFound", 404, `The instance ${instanceId} does not exist.`);
     return inst;
   }
 
   deleteInstance(instanceId: string): void {
     const inst = this.getInstance(instanceId);
     const status = this.instanceStatus(inst);
-    if (status === "CREATING") throw new ApiError("InvalidInstanceStatus", 400, `The instance ${instanceId} is CREATING and cannot be deleted yet.`);
+    if (status === "CREATING") throw instanceStatus(instanceId, status, "DeleteInstance");
     if (status === "DELETING") return;
     const now = this.clock.now();
     inst.deleteAt = now;
@@ -342,67 +443,283 @@ export class VolcengineModel {
     inst.updatedAt = now;
   }
 
-  createImage(req: { InstanceId: string; ImageName: string; Description?: string; Tags: Tag[] }): Image {
-    const inst = this.getInstance(req.InstanceId);
+  stopInstance(instanceId: string): void {
+    const inst = this.getInstance(instanceId);
     const status = this.instanceStatus(inst);
-    if (status !== "RUNNING" && status !== "STOPPED") throw new ApiError("InvalidInstanceStatus", 400, `The instance ${req.InstanceId} is ${status}; CreateImage needs RUNNING or STOPPED.`);
-    const size = inst.Volumes.reduce((s, v) => s + v.Size, 0);
+    if (status === "STOPPED" || status === "STOPPING") return;
+    if (status !== "RUNNING") throw instanceStatus(instanceId, status, "StopInstance");
     const now = this.clock.now();
-    const src = this.images.get(inst.ImageId);
-    const img: Image = {
-      ImageId: id("image"),
-      ImageName: req.ImageName,
-      Description: req.Description ?? "",
-      Visibility: "private",
-      OsType: src?.OsType ?? "Linux",
-      Platform: src?.Platform ?? "Ubuntu",
-      Size: size,
-      Tags: req.Tags,
-      createdAt: now,
-      readyAt: now + size * this.opts.imageSecondsPerGiB * 1000,
-      failed: false,
-      sourceInstanceId: inst.InstanceId,
-      files: { ...inst.files }, // the disk as it is at the moment of the call
-    };
+    inst.stopAt = now;
+    inst.stoppedAt = now + this.opts.instanceStopSeconds * 1000;
+    inst.startAt = inst.startedAt = undefined;
+  }
+
+  startInstance(instanceId: string): void {
+    const inst = this.getInstance(instanceId);
+    const status = this.instanceStatus(inst);
+    if (status === "RUNNING" || status === "STARTING") return;
+    if (status !== "STOPPED") throw instanceStatus(instanceId, status, "StartInstance");
+    const now = this.clock.now();
+    inst.stopAt = inst.stoppedAt = undefined;
+    inst.startAt = now;
+    inst.startedAt = now + this.opts.instanceStopSeconds * 1000;
+  }
+
+  /** The instance vanishes (spot release, or removed behind Pulumi's back); volumes that go with it are lost. */
+  release(instanceId: string, at = this.clock.now()): void {
+    const inst = this.getInstance(instanceId);
+    if (this.opts.imageWhenInstanceReleased === "fails") {
+      for (const img of this.images.values()) if (img.sourceInstanceId === instanceId && at < img.readyAt) img.failed = true;
+      for (const snap of this.snapshots.values()) if (snap.instanceId === instanceId && at < snap.readyAt) snap.failed = true;
+    }
+    this.dropInstance(inst);
+  }
+
+  private dropInstance(inst: Instance): void {
+    for (const v of this.volumesOf(inst)) {
+      if (v.DeleteWithInstance) this.volumes.delete(v.VolumeId);
+      else v.InstanceId = undefined;
+    }
+    this.instances.delete(inst.InstanceId);
+  }
+
+  /** Emulated GiB changed on a volume since its previous snapshot (all of it for a first snapshot). */
+  changedGiB(vol: Volume, inst?: Instance): number {
+    if (vol.lastSnapshotAt === undefined) return vol.Size;
+    const rate = vol.changeGiBPerHour ?? this.opts.changeGiBPerHour;
+    return Math.min(vol.Size, (rate * (this.clock.now() - vol.lastSnapshotAt)) / 3_600_000);
+  }
+
+  // ---- images -------------------------------------------------------------------------------
+
+  imageStatus(img: Image): "creating" | "available" | "error" {
+    if (img.failed) return "error";
+    return this.clock.now() < img.readyAt ? "creating" : "available";
+  }
+
+  private checkImageQuota(): void {
+    const held = [...this.images.values()].filter((i) => i.Visibility === "private").length;
+    if (held >= this.opts.customImageQuota) throw new ApiError(this.opts.imageQuotaCode, 400, `The region holds ${held} custom images, the quota of ${this.opts.customImageQuota}.`);
+  }
+
+  /** CreateImage takes exactly one of InstanceId, SnapshotId, SnapshotGroupId (docs 6396/132240). */
+  createImage(req: { InstanceId?: string; SnapshotId?: string; SnapshotGroupId?: string; CreateWholeImage: boolean; ImageName: string; Description?: string; Tags: Tag[] }): Image {
+    const sources = [req.InstanceId, req.SnapshotId, req.SnapshotGroupId].filter(Boolean).length;
+    if (sources !== 1) throw invalidParameter("InstanceId", "exactly one of InstanceId, SnapshotId and SnapshotGroupId is required");
+    this.checkTagsToCreate(req.Tags, 0);
+    this.checkImageQuota();
+    const now = this.clock.now();
+    const base = { ImageId: id("image"), ImageName: req.ImageName, Description: req.Description ?? "", Visibility: "private" as const, Tags: req.Tags, createdAt: now, failed: false };
+    let img: Image;
+    if (req.InstanceId) {
+      const inst = this.getInstance(req.InstanceId);
+      const status = this.instanceStatus(inst);
+      if (status !== "RUNNING" && status !== "STOPPED") throw instanceStatus(req.InstanceId, status, "CreateImage");
+      const vols = this.volumesOf(inst);
+      // An instance on PTSSD (performance SSD) disks must be stopped first (docs 6396/132240).
+      if (status !== "STOPPED" && vols.some((v) => v.VolumeType === "PTSSD")) throw instanceStatus(req.InstanceId, status, "CreateImage of an instance on PTSSD disks (stop it first)");
+      if (req.CreateWholeImage && !this.opts.wholeImageEnabled) throw new ApiError("OperationDenied.WholeImage", 403, "Whole-instance images are in invitation-only testing and not enabled for this account.");
+      const sys = vols.find((v) => v.Kind === "system")!;
+      const data = req.CreateWholeImage ? vols.filter((v) => v.Kind === "data") : [];
+      const src = this.images.get(inst.ImageId);
+      const size = sys.Size + data.reduce((s, v) => s + v.Size, 0);
+      img = {
+        ...base,
+        OsType: src?.OsType ?? "Linux",
+        Platform: src?.Platform ?? "Ubuntu",
+        Size: sys.Size,
+        readyAt: now + size * this.opts.imageSecondsPerGiB * 1000,
+        sourceInstanceId: inst.InstanceId,
+        credential: inst.credential,
+        snapshots: [sys, ...data].map((v) => ({ SnapshotId: id("snap"), VolumeKind: v.Kind, Size: v.Size })),
+        files: { ...sys.files },
+        dataFiles: data.map((v) => ({ ...v.files })),
+      };
+    } else {
+      const snap = req.SnapshotId ? this.getSnapshot(req.SnapshotId) : this.systemSnapshotOfGroup(req.SnapshotGroupId!);
+      if (snap.VolumeKind !== "system") throw invalidParameter("SnapshotId", "an image is made from a system-volume snapshot");
+      if (this.snapshotStatus(snap) !== "available") throw new ApiError("InvalidSnapshotStatus", 400, `The snapshot ${snap.SnapshotId} is ${this.snapshotStatus(snap)}, not available.`);
+      const inst = snap.instanceId ? this.instances.get(snap.instanceId) : undefined;
+      const srcImage = inst ? this.images.get(inst.ImageId) : undefined;
+      img = {
+        ...base,
+        OsType: srcImage?.OsType ?? "Linux",
+        Platform: srcImage?.Platform ?? "Ubuntu",
+        Size: snap.VolumeSize,
+        readyAt: now + (this.opts.imageFromSnapshotBaseSeconds + snap.VolumeSize * this.opts.imageFromSnapshotSecondsPerGiB) * 1000,
+        sourceInstanceId: snap.instanceId,
+        credential: this.snapshotCredential.get(snap.SnapshotId) ?? { kind: "none" },
+        snapshots: [{ SnapshotId: snap.SnapshotId, VolumeKind: "system", Size: snap.VolumeSize }],
+        files: { ...snap.files },
+        dataFiles: [],
+      };
+    }
     this.images.set(img.ImageId, img);
     return img;
   }
 
-  deleteImage(imageId: string): void {
+  deleteImage(imageId: string, deleteSnapshots: boolean): void {
     const img = this.images.get(imageId);
-    if (!img || img.Visibility === "public") throw new ApiError("InvalidImage.NotFound", 404, `The image ${imageId} does not exist.`);
-    if (this.imageStatus(img) === "creating") throw new ApiError("InvalidImageStatus", 400, `The image ${imageId} is still being created.`);
+    if (!img || img.Visibility === "public") throw imageNotFound(imageId);
+    if (this.imageStatus(img) === "creating") throw imageStatus(imageId, "creating");
     this.images.delete(imageId);
+    if (deleteSnapshots) for (const s of img.snapshots) if (!this.snapshots.get(s.SnapshotId)?.groupId) this.snapshots.delete(s.SnapshotId);
+  }
+
+  // ---- snapshots -------------------------------------------------------------------------------
+
+  /** The credential of the instance a system snapshot was taken of (an image made of it keeps it). */
+  private readonly snapshotCredential = new Map<string, Credential>();
+
+  snapshotStatus(s: Snapshot): "creating" | "available" | "failed" {
+    if (s.failed) return "failed";
+    return this.clock.now() < s.readyAt ? "creating" : "available";
+  }
+
+  getSnapshot(snapshotId: string): Snapshot {
+    const s = this.snapshots.get(snapshotId);
+    if (!s) throw snapshotNotFound(snapshotId);
+    return s;
+  }
+
+  getVolume(volumeId: string): Volume {
+    const v = this.volumes.get(volumeId);
+    if (!v) throw volumeNotFound(volumeId);
+    return v;
+  }
+
+  /** A point-in-time copy of the volume's files; its duration is incremental (what changed since the last one). */
+  createSnapshot(req: { VolumeId: string; SnapshotName: string; Description?: string; Tags: Tag[]; groupId?: string }): Snapshot {
+    const vol = this.getVolume(req.VolumeId);
+    if (!this.opts.snapshotVolumeTypes.includes(vol.VolumeType)) throw new ApiError("OperationDenied.UnsupportedVolumeType", 400, `Volumes of type ${vol.VolumeType} do not support snapshots.`);
+    const inst = vol.InstanceId ? this.instances.get(vol.InstanceId) : undefined;
+    if (inst && !["RUNNING", "STOPPED"].includes(this.instanceStatus(inst))) throw instanceStatus(inst.InstanceId, this.instanceStatus(inst), "CreateSnapshot");
+    this.checkTagsToCreate(req.Tags, 0);
+    const now = this.clock.now();
+    const changed = this.changedGiB(vol, inst);
+    const snap: Snapshot = {
+      SnapshotId: id("snap"),
+      SnapshotName: req.SnapshotName,
+      Description: req.Description ?? "",
+      VolumeId: vol.VolumeId,
+      VolumeKind: vol.Kind,
+      VolumeSize: vol.Size,
+      VolumeType: vol.VolumeType,
+      ZoneId: vol.ZoneId,
+      instanceId: vol.InstanceId,
+      groupId: req.groupId,
+      Tags: req.Tags,
+      createdAt: now,
+      readyAt: now + (this.opts.snapshotBaseSeconds + changed * this.opts.snapshotSecondsPerGiB) * 1000,
+      failed: false,
+      files: { ...vol.files },
+    };
+    vol.lastSnapshotAt = now;
+    if (inst && vol.Kind === "system") this.snapshotCredential.set(snap.SnapshotId, inst.credential);
+    this.snapshots.set(snap.SnapshotId, snap);
+    return snap;
+  }
+
+  /** One consistent snapshot of each listed volume of one instance (CreateSnapshotGroup, docs 6396/1214844). */
+  createSnapshotGroup(req: { VolumeIds: string[]; InstanceId?: string; Name: string; Description?: string; Tags: Tag[] }): SnapshotGroup {
+    if (req.VolumeIds.length < 1 || req.VolumeIds.length > 16) throw invalidParameter("VolumeIds", "1 to 16 volumes");
+    const vols = req.VolumeIds.map((v) => this.getVolume(v));
+    const owners = new Set(vols.map((v) => v.InstanceId));
+    if (owners.size !== 1 || [...owners][0] === undefined) throw invalidParameter("VolumeIds", "the volumes must be attached, all to the same instance");
+    const instanceId = [...owners][0]!;
+    if (req.InstanceId && req.InstanceId !== instanceId) throw invalidParameter("InstanceId", `the volumes are attached to ${instanceId}`);
+    this.checkTagsToCreate(req.Tags, 0);
+    // All or nothing: check every volume before any snapshot starts.
+    for (const v of vols) if (!this.opts.snapshotVolumeTypes.includes(v.VolumeType)) throw new ApiError("OperationDenied.UnsupportedVolumeType", 400, `Volumes of type ${v.VolumeType} do not support snapshots.`);
+    const group: SnapshotGroup = { SnapshotGroupId: id("ssg"), Name: req.Name, Description: req.Description ?? "", InstanceId: instanceId, snapshotIds: [], Tags: req.Tags, createdAt: this.clock.now() };
+    group.snapshotIds = vols.map((v) => this.createSnapshot({ VolumeId: v.VolumeId, SnapshotName: `${req.Name}-${v.Kind}`, Tags: [], groupId: group.SnapshotGroupId }).SnapshotId);
+    this.groups.set(group.SnapshotGroupId, group);
+    return group;
+  }
+
+  getGroup(groupId: string): SnapshotGroup {
+    const g = this.groups.get(groupId);
+    if (!g) throw snapshotGroupNotFound(groupId);
+    return g;
+  }
+
+  groupStatus(g: SnapshotGroup): "creating" | "available" | "failed" {
+    const states = g.snapshotIds.map((s) => (this.snapshots.has(s) ? this.snapshotStatus(this.snapshots.get(s)!) : "failed"));
+    if (states.includes("failed")) return "failed";
+    return states.includes("creating") ? "creating" : "available";
+  }
+
+  private systemSnapshotOfGroup(groupId: string): Snapshot {
+    const g = this.getGroup(groupId);
+    const sys = g.snapshotIds.map((s) => this.snapshots.get(s)).find((s) => s?.VolumeKind === "system");
+    if (!sys) throw invalidParameter("SnapshotGroupId", "the group has no system-volume snapshot");
+    return sys;
+  }
+
+  deleteSnapshot(snapshotId: string): void {
+    const s = this.getSnapshot(snapshotId);
+    if (this.snapshotStatus(s) === "creating") throw new ApiError("InvalidSnapshotStatus", 400, `The snapshot ${snapshotId} is still being created.`);
+    if ([...this.images.values()].some((i) => i.snapshots.some((x) => x.SnapshotId === snapshotId))) throw new ApiError("OperationDenied.SnapshotInUse", 400, `The snapshot ${snapshotId} is used by an image.`);
+    this.snapshots.delete(snapshotId);
+  }
+
+  deleteSnapshotGroup(groupId: string): void {
+    const g = this.getGroup(groupId);
+    if (this.groupStatus(g) === "creating") throw new ApiError("InvalidSnapshotGroupStatus", 400, `The snapshot group ${groupId} is still being created.`);
+    for (const s of g.snapshotIds) {
+      if ([...this.images.values()].some((i) => i.snapshots.some((x) => x.SnapshotId === s))) throw new ApiError("OperationDenied.SnapshotInUse", 400, `The snapshot ${s} of group ${groupId} is used by an image: delete the image first.`);
+    }
+    for (const s of g.snapshotIds) this.snapshots.delete(s);
+    this.groups.delete(groupId);
+  }
+
+  // ---- events and tags -------------------------------------------------------------------------
+
+  eventStatus(e: SystemEvent): string {
+    return this.clock.now() < e.releaseAt ? "Scheduled" : "Succeeded";
   }
 
   /** Admin: the cloud schedules this spot instance's release and posts the notice. */
   scheduleInterruption(instanceId: string, noticeSeconds: number): SystemEvent {
     const inst = this.getInstance(instanceId);
-    if (inst.SpotStrategy === "NoSpot") throw new ApiError("InvalidParameter", 400, `${instanceId} is not a spot instance.`);
+    if (inst.SpotStrategy === "NoSpot") throw invalidParameter("instanceId", `${instanceId} is not a spot instance`);
     const now = this.clock.now();
     const releaseAt = now + noticeSeconds * 1000;
     inst.releaseAt = releaseAt;
     const ev: SystemEvent = {
       Id: id("event"),
       ResourceId: instanceId,
-      Type: this.opts.spotEventType,
-      Category: "Scheduled",
+      Type: SPOT_EVENT_TYPE,
+      // Category: ResourceEvent | TaskEvent; ExtraInfo: an object of strings (API-NOTES "Corrections").
+      Category: "ResourceEvent",
       ImpactLevel: "Critical",
       createdAt: now,
       releaseAt,
-      ExtraInfo: JSON.stringify({ SpotInstanceInterruptionTime: new Date(releaseAt).toISOString() }),
+      ExtraInfo: { SpotInstanceInterruptionTime: new Date(releaseAt).toISOString().replace(/\.\d{3}Z$/, "Z") },
     };
     this.events.set(ev.Id, ev);
     return ev;
   }
 
+  /** Tags of a taggable resource (CreateTags ResourceType: instance | image). */
   tags(resourceType: string, resourceId: string): Tag[] {
     if (resourceType === "instance") return this.getInstance(resourceId).Tags;
     if (resourceType === "image") {
       const img = this.images.get(resourceId);
-      if (!img || img.Visibility === "public") throw new ApiError("InvalidImage.NotFound", 404, `The image ${resourceId} does not exist.`);
+      if (!img || img.Visibility === "public") throw imageNotFound(resourceId);
       return img.Tags;
     }
-    throw new ApiError("InvalidParameter", 400, `ResourceType ${resourceType} is not supported (instance, image).`);
+    throw invalidParameter("ResourceType", `${resourceType} is not supported here (instance, image)`);
   }
+
+  /** ≤ 20 tags per resource, and never a key of the cloud's own (API-NOTES "Corrections": Tags). */
+  checkTagsToCreate(tags: Tag[], existing: number): void {
+    for (const t of tags) if (/^(volc|sys):/i.test(t.Key)) throw reservedTagKey(t.Key);
+    if (existing + tags.length > 20) throw tooManyTags(existing + tags.length);
+  }
+
+  /** Same ClientToken: same answer; different parameters: IdempotentParameterMismatch. */
+  readonly tokens = new ClientTokens((kind) =>
+    kind === "malformed" ? new ApiError("InvalidClientToken.Malformed", 400, "The ClientToken must be at most 64 ASCII characters.") : new ApiError("IdempotentParameterMismatch", 400, "The same ClientToken was used with different parameters."),
+  );
 }

@@ -2,30 +2,43 @@
 // @alicloud/ram20150501, both through the SDK's generic RPC call (`callApi`: ACS3-HMAC-SHA256 signing,
 // parameters in the query). The SDK retries nothing here (no retryOptions): every retry goes through the
 // one retry policy. SDK errors (ThrottlingError, ClientError, ServerError) become CloudError.
+import { createHash } from "node:crypto";
 import type { AlicloudConnection } from "../config";
 import { CloudError } from "../core/errors";
-import { RetryBudget, withRetry, type RetryOptions } from "../core/retry";
+import { RetryStrategy, type RetryOptions } from "../core/retry";
 
 const VERSIONS = { ecs: "2014-05-26", ram: "2015-05-01" } as const;
 const TIMEOUT_MS = 30_000; // the SDK's 3 s defaults are too short for a loaded endpoint
 
 export type AlicloudParam = string | number | boolean | undefined | string[];
 
+const cache = new Map<string, AlicloudClient>();
+
 export class AlicloudClient {
   readonly region: string;
+  readonly retry: RetryStrategy;
   private readonly ecs: any;
   private readonly ram: any;
-  private readonly budget = new RetryBudget();
+
+  /** The process's client for this connection (one retry budget per connection). */
+  static for(conn: AlicloudConnection): AlicloudClient {
+    const secret = createHash("sha256").update(`${conn.accessKeySecret}\0${conn.securityToken ?? ""}`).digest("hex");
+    const key = JSON.stringify([conn.region, conn.ecsEndpoint ?? "", conn.ramEndpoint ?? "", conn.accessKeyId, secret]);
+    let client = cache.get(key);
+    if (!client) cache.set(key, (client = new AlicloudClient(conn)));
+    return client;
+  }
 
   constructor(
     conn: AlicloudConnection,
-    private readonly opts: { retry?: Partial<RetryOptions> } = {},
+    opts: { retry?: Partial<RetryOptions> } = {},
   ) {
     // Required here, not at module scope: keeps the SDKs out of anything serialized with a provider.
     const core = require("@alicloud/openapi-core");
     const Ecs = require("@alicloud/ecs20140526").default;
     const Ram = require("@alicloud/ram20150501").default;
     this.region = conn.region;
+    this.retry = new RetryStrategy(opts.retry);
     const config = (endpoint: string | undefined, fallback: string) => {
       const url = endpoint ? new URL(endpoint) : undefined;
       return new core.$OpenApiUtil.Config({
@@ -55,7 +68,7 @@ export class AlicloudClient {
       if (Array.isArray(v)) v.forEach((item, i) => (query[`${k}.${i + 1}`] = item));
       else query[k] = String(v);
     }
-    return withRetry(() => this.once<T>(service, action, query), { safe, budget: this.budget, retry: this.opts.retry });
+    return this.retry.run(() => this.once<T>(service, action, query), { label: action, safe });
   }
 
   private async once<T>(service: "ecs" | "ram", action: string, query: Record<string, string>): Promise<T> {

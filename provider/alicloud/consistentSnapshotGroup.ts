@@ -69,7 +69,7 @@ type Inputs = z.infer<typeof consistentSnapshotGroupSchema>;
 const INPUT_KEYS = Object.keys(consistentSnapshotGroupSchema.shape);
 const DEFAULT_CREATE_MS = 60 * 60_000;
 
-const clientFor = (inputs: { region?: string }, ctx: HandlerContext) => new AlicloudClient(alicloudConnection(ctx.config, inputs.region));
+const clientFor = (inputs: Record<string, any>, ctx: HandlerContext) => AlicloudClient.for(alicloudConnection(ctx.config, inputs.region));
 
 /** The same create retried (or re-run after a crash) reuses the invocation already started. */
 function clientToken(i: Inputs): string {

@@ -2,7 +2,7 @@
 // consistentSnapshotGroup.ts; the providers are the serializable shims from ../dynamic.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicProvider } from "../dynamic";
-import type { TimeoutsArgs } from "../volcengine/resources";
+import type { TimeoutsArgs } from "../core/resourceArgs";
 
 export const snapshotRoleProvider = dynamicProvider("alicloud:SnapshotRole");
 export const consistentSnapshotGroupProvider = dynamicProvider("alicloud:ConsistentSnapshotGroup");

@@ -35,7 +35,7 @@ export const snapshotRoleSchema = z
 type Inputs = z.infer<typeof snapshotRoleSchema>;
 const INPUT_KEYS = Object.keys(snapshotRoleSchema.shape);
 
-const clientFor = (inputs: { region?: string }, ctx: HandlerContext) => new AlicloudClient(alicloudConnection(ctx.config, inputs.region));
+const clientFor = (inputs: Record<string, any>, ctx: HandlerContext) => AlicloudClient.for(alicloudConnection(ctx.config, inputs.region));
 const policyNameOf = (i: Inputs) => i.policyName ?? `${i.roleName}-snapshot`.slice(0, 128).replace(/\./g, "-");
 
 async function attachInstances(client: AlicloudClient, roleName: string, ids: string[]): Promise<void> {

@@ -2,7 +2,7 @@
 // resources wrap it with their own name via `describeFailure`, so the user reads one sentence that
 // names the resource, the action, the cloud's code, the request id and a next step.
 
-export type Cloud = "volcengine" | "alicloud";
+export type Cloud = "volcengine" | "alicloud" | "openstack";
 
 export class CloudError extends Error {
   readonly cloud: Cloud;
@@ -49,6 +49,35 @@ export class WaitError extends Error {
   }
 }
 
+/**
+ * A finder found nothing: the resource does not exist (or no longer does: released, deleted). Finders
+ * throw it; callers ask `isNotFound(err)` (or use `orUndefined`), never compare cloud codes themselves.
+ */
+export class NotFoundError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+    detail?: string,
+  ) {
+    super(`${kind} ${id} not found${detail ? ` (${detail})` : ""}`);
+    this.name = "NotFoundError";
+  }
+}
+
+export function isNotFound(err: unknown): err is NotFoundError {
+  return err instanceof NotFoundError;
+}
+
+/** The finder's result, or undefined when it found nothing. */
+export async function orUndefined<T>(found: Promise<T>): Promise<T | undefined> {
+  try {
+    return await found;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** Codes whose fix is on the user's side; the hint is appended to the message. */
 const HINTS: Record<string, string> = {
   // Gateway / auth (both clouds)
@@ -84,22 +113,31 @@ export function isThrottlingCode(code: string): boolean {
 const TRANSIENT_CODES = new Set([
   "InternalServiceError",
   "InternalError",
+  "InternalServiceTimeout", // Volcengine public error codes (docs 6369/68677): retry it
   "ServiceUnavailable",
   "ServiceUnavailableTemp",
   "InternalServerError",
+  "OperationConflict", // Alibaba: terraform-provider-alicloud NeedRetry retries these on every write
+  "IdempotentProcessing",
 ]);
 
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "ECONNABORTED", "EPIPE", "EAI_AGAIN", "ERR_SOCKET_CONNECTION_TIMEOUT"]);
+const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "ECONNABORTED", "EPIPE", "EAI_AGAIN", "ERR_SOCKET_CONNECTION_TIMEOUT", "UND_ERR_SOCKET"]);
+
+/** A connection-level failure: the request may or may not have reached the cloud. */
+export function isNetworkError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (e?.code && NETWORK_CODES.has(e.code)) return true;
+  return /socket hang up|network timeout|timeout of \d+ms exceeded|ECONNRESET|ECONNREFUSED/i.test(e?.message ?? "");
+}
 
 /** Whether an error is worth retrying at all (the caller also decides whether a retry is safe). */
 export function isTransient(err: unknown): boolean {
+  if (isNetworkError(err)) return true;
   if (err instanceof CloudError) {
     if (isThrottlingCode(err.code) || TRANSIENT_CODES.has(err.code)) return true;
     return err.httpStatus !== undefined && [429, 500, 502, 503, 504].includes(err.httpStatus);
   }
-  const e = err as { code?: string; message?: string } | undefined;
-  if (e?.code && NETWORK_CODES.has(e.code)) return true;
-  return /socket hang up|network timeout|timeout of \d+ms exceeded/i.test(e?.message ?? "");
+  return false;
 }
 
 /** The one-sentence failure for a resource operation: resource, action, code, request id, next step. */

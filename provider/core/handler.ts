@@ -1,38 +1,29 @@
-// The shape every resource implements. Handlers are plain modules loaded by name at run time
-// (see ../dynamic.ts); they are never serialized into state.
+// The shape every resource implements: Pulumi's `dynamic.ResourceProvider<Inputs, Outputs>`, typed end
+// to end from the zod-inferred input type and the resource's output type, plus the per-provider context
+// (stack config from `configure`). Handlers are plain modules loaded by name at run time (see
+// ../dynamic.ts); they are never serialized into state.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource } from "../config";
+import { sameValue } from "./json";
+
+export { canonical, sameValue } from "./json";
 
 export interface HandlerContext {
   /** The stack config handed to `configure`, when the engine ran it; env vars otherwise. */
   config?: ConfigSource;
 }
 
-export interface ResourceHandler {
-  check(olds: Record<string, any>, news: Record<string, any>, ctx: HandlerContext): Promise<pulumi.dynamic.CheckResult>;
-  diff(id: string, olds: Record<string, any>, news: Record<string, any>, ctx: HandlerContext): Promise<pulumi.dynamic.DiffResult>;
-  create(inputs: Record<string, any>, ctx: HandlerContext): Promise<pulumi.dynamic.CreateResult>;
-  read(id: string, props: Record<string, any>, ctx: HandlerContext): Promise<pulumi.dynamic.ReadResult>;
-  update?(id: string, olds: Record<string, any>, news: Record<string, any>, ctx: HandlerContext): Promise<pulumi.dynamic.UpdateResult>;
-  delete(id: string, props: Record<string, any>, ctx: HandlerContext): Promise<void>;
-}
+/** Outputs always carry the inputs (read and diff see only outputs), plus what the cloud reports. */
+export type Outs<I, O> = I & O & { __provider?: string };
 
-/** Deep equality of JSON-like values (inputs and outputs are plain JSON). */
-export function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-export function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === "object") {
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .filter((k) => (v as any)[k] !== undefined)
-        .map((k) => [k, canonical((v as any)[k])]),
-    );
-  }
-  return v;
+export interface ResourceHandler<I extends object = Record<string, any>, O extends object = Record<string, any>> {
+  /** Validates and normalises inputs at preview; `olds` are the prior inputs (empty for a first create). */
+  check(olds: Record<string, any>, news: Record<string, any>, ctx: HandlerContext): Promise<pulumi.dynamic.CheckResult<I>>;
+  diff(id: string, olds: Outs<I, O>, news: I, ctx: HandlerContext): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: I, ctx: HandlerContext): Promise<pulumi.dynamic.CreateResult<Outs<I, O>>>;
+  read(id: string, props: Outs<I, O>, ctx: HandlerContext): Promise<pulumi.dynamic.ReadResult<Outs<I, O>>>;
+  update?(id: string, olds: Outs<I, O>, news: I, ctx: HandlerContext): Promise<pulumi.dynamic.UpdateResult<Outs<I, O>>>;
+  delete(id: string, props: Outs<I, O>, ctx: HandlerContext): Promise<void>;
 }
 
 /**

@@ -1,94 +1,128 @@
-// The one retry policy for every cloud call: exponential backoff with decorrelated jitter (cockatiel),
-// a floor of whatever Retry-After the cloud asked for, a cap on attempts, and a shared retry budget so a
-// struggling endpoint is not hammered by every caller at once (the AWS SDKs' "retry quota" idea).
-// It retries only transient errors, and only where the caller says a retry is safe: reads, and writes
-// that carry a ClientToken. Anything else fails on the first error.
-import { ExponentialBackoff, decorrelatedJitterGenerator, handleWhen, retry, type IBackoff, type IBackoffFactory, type IRetryBackoffContext } from "cockatiel";
+// The one retry strategy, one instance per connection (each cloud client owns one), modelled on
+// aws-sdk-js-v3's StandardRetryStrategy (packages/util-retry): a token bucket shared by every call of
+// the connection (500 tokens), a retry spends tokens only when it will actually happen, throttling and
+// timeouts cost more than other transient errors, a success refunds what its retry spent (or one
+// token when it needed none), and the cloud's Retry-After is a floor on the delay. Delays follow
+// exponential backoff with decorrelated jitter (cockatiel's generator).
+//
+// Retries happen at ONE level: the client retries the calls it knows are safe to repeat (reads, writes
+// carrying a ClientToken); an operation that makes a repeat safe some other way (look before you
+// create, see tokens.ts) retries its unsafe call through the same strategy, never around calls that
+// retry themselves.
+import { ExponentialBackoff, decorrelatedJitterGenerator, type IBackoff } from "cockatiel";
 import { CloudError, isThrottlingCode, isTransient } from "./errors";
+import { sleep } from "./clock";
 
 export interface RetryOptions {
+  /** Attempts in all, the first included. */
   maxAttempts: number;
   initialDelayMs: number;
+  /** Throttling backs off from a longer base: the cloud asked us to slow down. */
+  throttleDelayMs: number;
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 6, initialDelayMs: 200, maxDelayMs: 20_000 };
+export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 5, initialDelayMs: 200, throttleDelayMs: 1_000, maxDelayMs: 20_000 };
 
-/**
- * A token bucket shared by all calls of one client: a retry spends tokens, a success earns one back.
- * When it is empty, calls fail fast instead of joining a retry storm.
- */
+/** aws-sdk-js-v3 util-retry constants, except that throttling costs as much as a timeout. */
+export const RETRY_TOKENS = { capacity: 500, transientCost: 5, throttleCost: 10, timeoutCost: 10, noRetryIncrement: 1 } as const;
+
+export type RetryClass = "throttle" | "timeout" | "transient";
+
+const TIMEOUT_CODES = new Set(["ETIMEDOUT", "ECONNABORTED", "ERR_SOCKET_CONNECTION_TIMEOUT", "InternalServiceTimeout"]);
+
+/** What kind of retryable failure this is; undefined when it is not worth retrying at all. */
+export function classify(err: unknown): RetryClass | undefined {
+  if (!isTransient(err)) return undefined;
+  const code = (err as { code?: string }).code ?? "";
+  if (err instanceof CloudError && isThrottlingCode(err.code)) return "throttle";
+  if (TIMEOUT_CODES.has(code) || /timeout/i.test((err as Error).message ?? "")) return "timeout";
+  return "transient";
+}
+
+/** The connection's retry quota: calls fail fast instead of joining a retry storm once it is spent. */
 export class RetryBudget {
   private tokens: number;
-  constructor(
-    readonly capacity = 100,
-    private readonly retryCost = 5,
-    private readonly throttleCost = 2,
-  ) {
+  constructor(readonly capacity: number = RETRY_TOKENS.capacity) {
     this.tokens = capacity;
   }
-  /** Takes the cost of one retry; false when the budget is spent. */
-  spend(err: unknown): boolean {
-    // Throttling is the cloud telling us to slow down, not to stop: it costs less.
-    const cost = err instanceof CloudError && isThrottlingCode(err.code) ? this.throttleCost : this.retryCost;
+  costOf(cls: RetryClass): number {
+    return cls === "throttle" ? RETRY_TOKENS.throttleCost : cls === "timeout" ? RETRY_TOKENS.timeoutCost : RETRY_TOKENS.transientCost;
+  }
+  /** Takes `cost` tokens; false (and nothing taken) when there are not enough. */
+  trySpend(cost: number): boolean {
     if (this.tokens < cost) return false;
     this.tokens -= cost;
     return true;
   }
-  refund(): void {
-    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  release(amount: number): void {
+    this.tokens = Math.min(this.capacity, this.tokens + amount);
   }
   get remaining(): number {
     return this.tokens;
   }
 }
 
-/** Backoff that waits at least as long as the cloud's Retry-After, when it sent one. */
-class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
-  constructor(private readonly inner: IBackoffFactory<IRetryBackoffContext<unknown>>) {}
-  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
-    const step = this.inner.next(context);
-    const err = "error" in context.result ? context.result.error : undefined;
-    const floor = err instanceof CloudError && err.retryAfterMs ? err.retryAfterMs : 0;
-    return { duration: Math.max(step.duration, floor), next: (ctx) => new RetryAfterBackoff(step).next(ctx) };
-  }
+export interface RetryEvent {
+  label: string;
+  err: unknown;
+  cls: RetryClass;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  delayMs: number;
 }
 
-export interface CallStats {
-  calls: number;
-  retries: number;
+export interface RunOptions {
+  /** For logs and metrics: the action, e.g. "DescribeInstances". */
+  label: string;
+  /** Whether repeating the call cannot do harm twice (reads, writes with a ClientToken, look-then-create). */
+  safe: boolean;
+  signal?: AbortSignal;
 }
 
-/**
- * Runs `fn` under the retry policy. `safe` says whether repeating the call cannot do harm twice.
- * `onRetry` is told of each retry (for logs and the benchmark's call counts).
- */
-export async function withRetry<T>(
-  fn: () => Promise<T>,
-  opts: {
-    safe: boolean;
-    budget?: RetryBudget;
-    retry?: Partial<RetryOptions>;
-    onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
-    signal?: AbortSignal;
-  },
-): Promise<T> {
-  const o = { ...DEFAULT_RETRY, ...opts.retry };
-  const budget = opts.budget;
-  const policy = retry(
-    handleWhen((err) => opts.safe && isTransient(err) && (budget ? budget.spend(err) : true)),
-    {
-      maxAttempts: o.maxAttempts - 1, // cockatiel counts retries, we count attempts
-      backoff: new RetryAfterBackoff(
-        new ExponentialBackoff({ generator: decorrelatedJitterGenerator, initialDelay: o.initialDelayMs, maxDelay: o.maxDelayMs }),
-      ),
-    },
-  );
-  if (opts.onRetry) {
-    const onRetry = opts.onRetry;
-    policy.onRetry((e) => onRetry("error" in e ? e.error : undefined, e.attempt, e.delay));
+export class RetryStrategy {
+  readonly opts: RetryOptions;
+  readonly budget: RetryBudget;
+  private readonly listeners = new Set<(e: RetryEvent) => void>();
+
+  constructor(opts: Partial<RetryOptions> = {}, budget = new RetryBudget()) {
+    this.opts = { ...DEFAULT_RETRY, ...opts };
+    this.budget = budget;
   }
-  const value = await policy.execute(() => fn(), opts.signal);
-  budget?.refund();
-  return value;
+
+  /** Told of every retry (logs, metrics, the benchmark's counts). Returns an unsubscribe function. */
+  onRetry(listener: (e: RetryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async run<T>(fn: (attempt: number) => Promise<T>, o: RunOptions): Promise<T> {
+    const backoff: { transient?: IBackoff<unknown>; throttle?: IBackoff<unknown> } = {};
+    let spent = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const value = await fn(attempt);
+        this.budget.release(spent > 0 ? spent : RETRY_TOKENS.noRetryIncrement);
+        return value;
+      } catch (err) {
+        const cls = o.safe ? classify(err) : undefined;
+        if (!cls || attempt >= this.opts.maxAttempts || o.signal?.aborted) throw err;
+        const cost = this.budget.costOf(cls);
+        if (!this.budget.trySpend(cost)) throw err;
+        spent = cost;
+        const key = cls === "throttle" ? "throttle" : "transient";
+        const step = backoff[key] ? backoff[key]!.next(undefined) : this.backoffFor(key).next();
+        backoff[key] = step;
+        const floor = err instanceof CloudError && err.retryAfterMs ? err.retryAfterMs : 0;
+        const delayMs = Math.min(Math.max(step.duration, floor), Math.max(this.opts.maxDelayMs, floor));
+        for (const l of this.listeners) l({ label: o.label, err, cls, attempt, delayMs });
+        await sleep(delayMs, o.signal);
+      }
+    }
+  }
+
+  private backoffFor(key: "transient" | "throttle"): ExponentialBackoff<unknown> {
+    const initialDelay = key === "throttle" ? this.opts.throttleDelayMs : this.opts.initialDelayMs;
+    return new ExponentialBackoff({ generator: decorrelatedJitterGenerator, initialDelay, maxDelay: this.opts.maxDelayMs });
+  }
 }

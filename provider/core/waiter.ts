@@ -1,6 +1,8 @@
-// The one waiter: polls a describe call until a state is reached, a failed state is seen, or time runs
-// out. The poll interval grows (×1.5) from `initialMs` to `maxMs`, so short waits are answered quickly
-// and long ones (images of big disks) do not flood the API.
+// The one waiter (terraform-provider-aws's StateChangeConf): polls a status function until a target
+// state, a failed state, or the timeout on the given clock. The interval grows (x1.5) from `initialMs`
+// to `maxMs`, so short waits are answered quickly and long ones (images of big disks) do not flood the
+// API. It knows nothing of any cloud: status functions live beside each service's finders.
+import { systemClock, type Clock } from "./clock";
 import { WaitError } from "./errors";
 
 export interface PollInterval {
@@ -21,21 +23,22 @@ export interface WaitSpec<T> {
   state?: (value: T) => string | undefined;
   timeoutMs: number;
   interval?: PollInterval;
+  clock?: Clock;
   signal?: AbortSignal;
 }
 
 export async function waitUntil<T>(spec: WaitSpec<T>): Promise<T> {
-  const interval = spec.interval ?? DEFAULT_POLL;
-  const deadline = Date.now() + spec.timeoutMs;
+  const clock = spec.clock ?? systemClock;
+  const interval = spec.interval ?? pollInterval() ?? DEFAULT_POLL;
+  const deadline = clock.now() + spec.timeoutMs;
   let delay = interval.initialMs;
-  let last: T | undefined;
   for (;;) {
     spec.signal?.throwIfAborted();
-    last = await spec.poll();
+    const last = await spec.poll();
     if (spec.done(last)) return last;
     const failure = spec.failed?.(last);
     if (failure) throw new WaitError(`${spec.what}: ${failure}`, "failed", spec.state?.(last));
-    const left = deadline - Date.now();
+    const left = deadline - clock.now();
     if (left <= 0) {
       const state = spec.state?.(last);
       throw new WaitError(
@@ -44,28 +47,23 @@ export async function waitUntil<T>(spec: WaitSpec<T>): Promise<T> {
         state,
       );
     }
-    await sleep(Math.min(delay, left), spec.signal);
+    await clock.sleep(Math.min(delay, left), spec.signal);
     delay = Math.min(interval.maxMs, Math.ceil(delay * 1.5));
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
+/**
+ * Poll cadence override: PULUMI_RECOVERY_POLL_MS shortens it (drills and tests against the emulator);
+ * the default suits the real clouds.
+ */
+export function pollInterval(): PollInterval | undefined {
+  const ms = Number(process.env.PULUMI_RECOVERY_POLL_MS);
+  return ms > 0 ? { initialMs: ms, maxMs: ms * 10 } : undefined;
 }
 
-/** Parses a duration input ("30m", "90s", "2h", "1h30m") to milliseconds; undefined if malformed. */
+/** Parses a duration input ("30m", "90s", "2h", "1h30m", "1d") to milliseconds; undefined if malformed. */
 export function parseDuration(text: string): number | undefined {
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
-  if (!m || text.trim() === "" || (!m[1] && !m[2] && !m[3])) return undefined;
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!m || text.trim() === "" || (!m[1] && !m[2] && !m[3] && !m[4])) return undefined;
+  return (((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60 + Number(m[4] ?? 0)) * 1000;
 }

@@ -1,25 +1,25 @@
-// The spot recovery controller. One pass: find the protected instances of a region (by tag), ask
-// DescribeSystemEvents about all of them at once (100 per call, paginated), journal every new spot
-// interruption, and carry each unfinished recovery through its steps: final image → wait available →
-// relaunch from it in the same zone with the same configuration → wait RUNNING → prune old images.
-// Deadline-aware: when the final image cannot finish before the release, it recovers from the newest
-// rolling image (recovery.imageEvery) and says how old that data is.
-import { CloudError } from "../core/errors";
+// The spot recovery controller, written once for every cloud (cloud.ts). One pass: find the protected
+// instances of a region (by tag), ask about interruptions for all of them at once (batched), journal
+// every new one, keep rolling recovery points fresh, and carry each unfinished recovery through its
+// steps: final point → wait for it → relaunch from it in the same zone with the same configuration →
+// wait RUNNING → prune old points.
+//
+// Deadline-aware (on the cloud's clock): when the final point cannot finish before the release, the
+// newest rolling point is used and the report says how old its data is. Never gives up a recoverable
+// instance: a failed step is retried with backoff (on the next pass in a service, in the same pass with
+// --once) and only a recovery that can no longer succeed is marked failed, with why. With the journal
+// lost, an interruption whose instance is gone is still found from the recovery points it left.
+import pLimit from "p-limit";
+import { systemClock, type Clock } from "../core/clock";
+import { isNotFound, WaitError } from "../core/errors";
 import { waitUntil } from "../core/waiter";
-import { pollInterval } from "../config";
-import type { EcsClient } from "../volcengine/client";
-import { findInterruptions, type Interruption } from "../volcengine/events";
-import { deleteImage, findImage, listImagesByTag, type Image } from "../volcengine/images";
-import { listInstances, tagMap, waitInstanceRunning, type Instance } from "../volcengine/instances";
-import { startImage } from "../volcengine/recoveryImage";
-import { policyFromTags, RECOVERY_TAGS, type RecoveryPolicy } from "../volcengine/recoveryPolicy";
-import { runInstancesParams, spotInstanceSchema } from "../volcengine/spotInstance";
+import type { FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo } from "./cloud";
+import type { JournalStore, RecoveryRecord, StepName } from "./journal";
+import { formatMs, MAX_ATTEMPTS, nextStep, retryDelayMs, rollingToken, tokensFor } from "./planner";
 import { parseDuration } from "../core/waiter";
-import type { InstanceSnapshot, Journal, RecoveryRecord, StepName } from "./journal";
-import { formatMs, nextStep, rollingToken, tokensFor } from "./planner";
 
 export interface RecoveryEvent {
-  kind: "noticed" | "step" | "done" | "failed" | "rolling-image";
+  kind: "noticed" | "found" | "step" | "retry" | "done" | "failed" | "rolling-point" | "pruned";
   at: string;
   instanceId: string;
   eventId?: string;
@@ -30,17 +30,28 @@ export interface RecoveryEvent {
 }
 
 export interface ControllerOptions {
-  client: EcsClient;
-  journal: Journal;
-  /** The cloud's clock (epoch ms). Wall time by default; the emulator's when drilling at a time scale. */
-  now?: () => number;
+  cloud: RecoveryCloud<any>;
+  journal: JournalStore;
+  /** The cloud's clock: deadlines and margins are measured on it (the emulator's in drills and tests). */
+  clock?: Clock;
+  /** This replica's name, for claims in a shared journal. */
+  owner?: string;
+  /** How long a claim holds without renewal (renewed while working). Default 60 s. */
+  leaseMs?: number;
   onEvent?: (e: RecoveryEvent) => void;
   /** Called after each step is journaled (tests use it to kill the controller at a given step). */
   afterStep?: (record: RecoveryRecord, step: StepName) => void | Promise<void>;
   signal?: AbortSignal;
-  /** How long to wait for a final image before giving up when there is no rolling image (default 60m). */
-  imageTimeoutMs?: number;
+  /** How long to wait for a final point when there is no rolling point to fall back on (default 60 m). */
+  pointTimeoutMs?: number;
   runningTimeoutMs?: number;
+  /** Recoveries and rolling points worked on at once (default 8): bounds calls in flight and memory. */
+  concurrency?: number;
+  /** Rolling points started per pass at most (default 50); the rest are due next pass. */
+  maxRollingPerPass?: number;
+  /** Wait out a failed step's backoff within the pass (`--once`), or leave it to the next pass (a service). */
+  waitForRetries?: boolean;
+  maxAttempts?: number;
 }
 
 export interface PassResult {
@@ -48,66 +59,169 @@ export interface PassResult {
   interruptions: number;
   recoveries: RecoveryRecord[];
   failed: number;
+  rollingStarted: number;
+  rollingDeferred: number;
 }
 
+/** The recovery can no longer succeed (no point to recover from): failed at once, with why. */
+class Unrecoverable extends Error {}
+
+/** The replacement was lost before it ran (its spot capacity reclaimed as it started): launch another. */
+class ReplacementLost extends Error {}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
 export class RecoveryController {
-  private readonly now: () => number;
+  private readonly clock: Clock;
+  private readonly owner: string;
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly active = new Set<string>();
 
   constructor(private readonly o: ControllerOptions) {
-    this.now = o.now ?? Date.now;
+    this.clock = o.clock ?? systemClock;
+    this.owner = o.owner ?? `controller-${process.pid}`;
+    this.limit = pLimit(o.concurrency ?? 8);
   }
 
-  /** One pass; every recovery found (or left unfinished by a previous controller) is carried to its end. */
+  /** One pass; every recovery found (or left unfinished by a previous controller) is carried as far as it can go. */
   async runOnce(): Promise<PassResult> {
-    const { client, journal } = this.o;
-    const fleet = (await listInstances(client, { tagKey: RECOVERY_TAGS.policy }))
-      .map((inst) => ({ inst, policy: policyFromTags(tagMap(inst.Tags)) }))
-      .filter((x): x is { inst: Instance; policy: RecoveryPolicy } => x.policy !== undefined && x.policy.onInterruption !== "none");
-    const interruptions = fleet.length ? await findInterruptions(client, fleet.map((x) => x.inst.InstanceId)) : [];
-    for (const intr of interruptions) {
-      if (journal.get(intr.eventId)) continue;
-      const member = fleet.find((x) => x.inst.InstanceId === intr.instanceId);
-      if (!member) continue;
-      journal.put(this.newRecord(intr, member.inst, member.policy));
-      this.emit({ kind: "noticed", instanceId: intr.instanceId, eventId: intr.eventId, marginMs: Date.parse(intr.releaseAt) - this.now(), message: `spot interruption ${intr.eventId}: release at ${intr.releaseAt}` });
-    }
+    const { cloud, journal } = this.o;
+    const fleet = (await cloud.fleet()).filter((m) => m.policy.onInterruption !== "none");
+    const interruptions = fleet.length ? await cloud.interruptions(fleet.map((m) => m.instanceId)) : [];
+    await Promise.all(interruptions.map((intr) => this.limit(() => this.notice(intr, fleet.find((m) => m.instanceId === intr.instanceId)))));
+    const points = await cloud.points();
+    await this.findLost(fleet, points);
     const doomed = new Set(interruptions.map((i) => i.instanceId));
-    await Promise.all(fleet.filter((x) => x.policy.imageEvery && !doomed.has(x.inst.InstanceId)).map((x) => this.keepRollingImage(x.inst, x.policy)));
-    const work = journal.unfinished();
-    await Promise.all(work.map((r) => this.carry(r)));
-    const recoveries = work.map((r) => journal.get(r.eventId)!);
-    return { protectedInstances: fleet.length, interruptions: interruptions.length, recoveries, failed: recoveries.filter((r) => r.state === "failed").length };
+    const rolling = await this.keepRolling(
+      fleet.filter((m) => m.policy.imageEvery && m.healthy && !doomed.has(m.instanceId)),
+      points,
+    );
+    return this.carryAll({ protectedInstances: fleet.length, interruptions: interruptions.length, ...rolling });
   }
 
-  private newRecord(intr: Interruption, inst: Instance, policy: RecoveryPolicy): RecoveryRecord {
-    return { eventId: intr.eventId, instanceId: inst.InstanceId, noticedAt: intr.noticedAt, releaseAt: intr.releaseAt, policy, snapshot: snapshotOf(inst), state: "in-progress", steps: {} };
+  /** Carries every unfinished recovery (those claimed elsewhere are left to their owner). */
+  async carryAll(base: Omit<PassResult, "recoveries" | "failed"> = { protectedInstances: 0, interruptions: 0, rollingStarted: 0, rollingDeferred: 0 }): Promise<PassResult> {
+    const work = await this.o.journal.unfinished();
+    await Promise.all(work.map((r) => this.limit(() => this.carry(r.eventId))));
+    const recoveries = (await Promise.all(work.map((r) => this.o.journal.get(r.eventId)))).filter((r): r is RecoveryRecord => r !== undefined);
+    return { ...base, recoveries, failed: recoveries.filter((r) => r.state === "failed").length };
   }
 
-  /** Runs the record's remaining steps; a failure is journaled, never thrown (other recoveries go on). */
-  private async carry(record: RecoveryRecord): Promise<void> {
-    let r = record;
-    for (let step = nextStep(r); step; step = nextStep(r)) {
-      this.o.signal?.throwIfAborted();
-      const startedAt = this.now();
-      r = { ...r, steps: { ...r.steps, [step]: { startedAt: iso(startedAt) } } };
-      try {
-        r = await this.run(step, r);
-      } catch (e) {
-        if (this.o.signal?.aborted) throw e;
-        r = { ...r, state: "failed", error: `${step}: ${(e as Error).message}` };
-        this.o.journal.put(r);
-        this.emit({ kind: "failed", instanceId: r.instanceId, eventId: r.eventId, step, message: r.error! });
-        return;
-      }
-      const end = this.now();
-      const margin = Date.parse(r.releaseAt) - end;
-      r = { ...r, steps: { ...r.steps, [step]: { ...r.steps[step]!, endedAt: iso(end), ms: end - startedAt, marginMs: margin } } };
-      this.o.journal.put(r);
-      this.emit({ kind: "step", instanceId: r.instanceId, eventId: r.eventId, step, ms: end - startedAt, marginMs: margin, message: describeStep(step, r) });
-      await this.o.afterStep?.(r, step);
+  /** Journals a new interruption (once, whichever replica sees it first). */
+  async notice(intr: Interruption, member: FleetMember | undefined): Promise<void> {
+    if (!member || (await this.o.journal.get(intr.eventId))) return;
+    let config: unknown;
+    try {
+      config = await this.o.cloud.describe(intr.instanceId);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      // Released already: the configuration recorded with its newest point stands in.
+      const newest = (await this.o.cloud.points([intr.instanceId])).find((p) => p.state === "available");
+      config = newest && (await this.o.cloud.configOf(newest.id));
+      if (!config) return this.emit({ kind: "failed", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId}: ${intr.instanceId} was released before the controller saw it, and it left no recovery point: its data is lost` });
     }
-    r = { ...r, state: "done" };
-    this.o.journal.put(r);
+    const record = this.newRecord(intr, member.policy, config);
+    await this.o.journal.put(record);
+    this.emit({ kind: "noticed", instanceId: intr.instanceId, eventId: intr.eventId, marginMs: Date.parse(intr.releaseAt) - this.clock.now(), message: `spot interruption ${intr.eventId}: release at ${intr.releaseAt}` });
+  }
+
+  private newRecord(intr: Interruption, policy: FleetMember["policy"], config: unknown, foundBy?: string): RecoveryRecord {
+    const { cloud } = this.o;
+    return { eventId: intr.eventId, cloud: cloud.cloud, region: cloud.region, instanceId: intr.instanceId, noticedAt: intr.noticedAt, releaseAt: intr.releaseAt, policy, config, state: "in-progress", steps: {}, foundBy };
+  }
+
+  /**
+   * The journal may be gone (a new machine, a deleted file): an instance that is gone, whose line has no
+   * live member, that left recovery points and had an interruption, is a recovery nobody finished.
+   */
+  private async findLost(fleet: FleetMember[], points: RecoveryPointInfo[]): Promise<void> {
+    const live = new Set(fleet.flatMap((m) => [m.instanceId, m.origin]));
+    const bySource = new Map<string, RecoveryPointInfo[]>();
+    for (const p of points) if (p.state === "available" && !live.has(p.sourceInstanceId) && !(p.origin && live.has(p.origin))) bySource.set(p.sourceInstanceId, [...(bySource.get(p.sourceInstanceId) ?? []), p]);
+    if (!bySource.size) return;
+    const journaled = new Set((await this.o.journal.all()).map((r) => r.instanceId));
+    const candidates = [...bySource.keys()].filter((id) => !journaled.has(id));
+    if (!candidates.length) return;
+    const events = await this.o.cloud.interruptions(candidates, { statuses: "any" });
+    for (const intr of events) {
+      if (await this.o.journal.get(intr.eventId)) continue;
+      const newest = bySource.get(intr.instanceId)![0];
+      const config = await this.o.cloud.configOf(newest.id);
+      if (!config) continue;
+      const policy = this.o.cloud.policyOf(config) ?? { onInterruption: "image-and-relaunch" as const, keepImages: 3 };
+      await this.o.journal.put(this.newRecord(intr, policy, config, `found after the fact from recovery point ${newest.id} (no journal record)`));
+      this.emit({ kind: "found", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId} of ${intr.instanceId} had no journal record: recovering from its recovery points` });
+    }
+  }
+
+  /** Runs the record's remaining steps; a failure is journaled (to retry, or for good), never thrown. */
+  async carry(eventId: string): Promise<void> {
+    const { journal } = this.o;
+    if (this.active.has(eventId)) return;
+    const leaseMs = this.o.leaseMs ?? 60_000;
+    if (!(await journal.claim(eventId, this.owner, leaseMs))) return;
+    this.active.add(eventId);
+    const renew = setInterval(() => void journal.claim(eventId, this.owner, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
+    try {
+      let r = await journal.get(eventId);
+      for (let step = r && nextStep(r); r && step; step = nextStep(r)) {
+        this.o.signal?.throwIfAborted();
+        const wait = r.retryAt ? Date.parse(r.retryAt) - this.clock.now() : 0;
+        if (wait > 0) {
+          if (!(this.o.waitForRetries ?? true)) return;
+          await this.clock.sleep(wait, this.o.signal);
+        }
+        r = await this.attempt(step, r);
+        if (r.state !== "in-progress") return;
+      }
+      if (r && r.state === "in-progress") await this.finish(r);
+    } finally {
+      clearInterval(renew);
+      this.active.delete(eventId);
+      await journal.release(eventId, this.owner).catch(() => undefined);
+    }
+  }
+
+  private async attempt(step: StepName, record: RecoveryRecord): Promise<RecoveryRecord> {
+    const startedAt = this.clock.now();
+    let r: RecoveryRecord = { ...record, steps: { ...record.steps, [step]: { startedAt: iso(startedAt) } } };
+    try {
+      r = await this.run(step, r);
+    } catch (e) {
+      if (this.o.signal?.aborted) throw e;
+      const why = `${step}: ${(e as Error).message}`;
+      const attempts = (r.attempts ?? 0) + 1;
+      if (e instanceof ReplacementLost && attempts < (this.o.maxAttempts ?? MAX_ATTEMPTS)) {
+        const { relaunch: _r, "wait-running": _w, ...steps } = record.steps;
+        const again: RecoveryRecord = { ...record, steps, attempts, replacementId: undefined, relaunchAttempt: (record.relaunchAttempt ?? 0) + 1, lastError: why };
+        await this.o.journal.put(again);
+        this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: why });
+        return again;
+      }
+      if (e instanceof Unrecoverable || attempts >= (this.o.maxAttempts ?? MAX_ATTEMPTS)) {
+        const failed: RecoveryRecord = { ...r, state: "failed", attempts, error: e instanceof Unrecoverable ? why : `${why} (gave up after ${attempts} tries)`, retryAt: undefined };
+        await this.o.journal.put(failed);
+        this.emit({ kind: "failed", instanceId: r.instanceId, eventId: r.eventId, step, message: failed.error! });
+        return failed;
+      }
+      const retryAt = iso(this.clock.now() + retryDelayMs(attempts));
+      const again: RecoveryRecord = { ...record, attempts, retryAt, lastError: why };
+      await this.o.journal.put(again);
+      this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: `${why}; retrying at ${retryAt} (try ${attempts + 1} of ${this.o.maxAttempts ?? MAX_ATTEMPTS})` });
+      return again;
+    }
+    const end = this.clock.now();
+    const margin = Date.parse(r.releaseAt) - end;
+    r = { ...r, retryAt: undefined, lastError: undefined, steps: { ...r.steps, [step]: { ...r.steps[step]!, endedAt: iso(end), ms: end - startedAt, marginMs: margin } } };
+    await this.o.journal.put(r);
+    this.emit({ kind: "step", instanceId: r.instanceId, eventId: r.eventId, step, ms: end - startedAt, marginMs: margin, message: describeStep(step, r) });
+    await this.o.afterStep?.(r, step);
+    return r;
+  }
+
+  private async finish(record: RecoveryRecord): Promise<void> {
+    const r: RecoveryRecord = { ...record, state: "done" };
+    await this.o.journal.put(r);
     this.emit({
       kind: "done",
       instanceId: r.instanceId,
@@ -115,170 +229,128 @@ export class RecoveryController {
       message:
         `recovered ${r.instanceId}` +
         (r.replacementId ? ` as ${r.replacementId}` : "") +
-        ` from ${r.imageSource} image ${r.imageId}` +
+        ` from ${r.pointSource} recovery point ${r.pointId}` +
         (r.deadlineMet ? ", data saved before the release" : ", deadline MISSED") +
         (r.dataAgeMs !== undefined ? ` (recovered data is ${formatMs(r.dataAgeMs)} old)` : ""),
     });
   }
 
   private async run(step: StepName, r: RecoveryRecord): Promise<RecoveryRecord> {
-    const { client } = this.o;
+    const { cloud } = this.o;
     const releaseAt = Date.parse(r.releaseAt);
+    const ctx = { clock: this.clock, signal: this.o.signal };
     switch (step) {
-      case "image": {
+      case "point": {
         try {
-          const imageId = await startImage(client, {
-            instanceId: r.instanceId,
-            imageName: `recovery-${r.snapshot.instanceName}-${r.eventId}`.slice(0, 128),
-            description: `Recovery image of ${r.instanceId} at spot interruption ${r.eventId}`,
-            tags: { [RECOVERY_TAGS.sourceInstance]: r.instanceId, [RECOVERY_TAGS.imageKind]: "final" },
-            token: tokensFor(r.eventId).image,
-          });
-          return { ...r, imageId, imageSource: "final" };
+          // Looks for the final point first (its token): after a crash, or with the journal lost, it may exist.
+          const pointId = await cloud.takePoint(r.config, { kind: "final", token: tokensFor(r.eventId).point, eventId: r.eventId });
+          return { ...r, pointId, pointSource: "final" };
         } catch (e) {
-          // Already released, or not imageable any more: the newest rolling image is what is left.
-          if (!(e instanceof CloudError) || !["InvalidInstance.NotFound", "InvalidInstanceStatus"].includes(e.code)) throw e;
-          return this.fromRolling(r, `the instance could not be imaged (${e.code})`);
+          // Released already (or going): the newest rolling point is what is left.
+          if ((await cloud.instanceStatus(r.instanceId)) === undefined) return this.fromRolling(r, `the instance was gone before its final recovery point was taken`);
+          throw e;
         }
       }
-      case "wait-image": {
-        if (r.imageSource === "rolling") return r;
-        const rolling = await this.newestRolling(r.instanceId);
-        const image = await waitUntil<Image | undefined>({
-          what: `recovery image ${r.imageId} of ${r.instanceId} to be available`,
-          poll: () => findImage(client, r.imageId!),
-          // Past the release with a rolling image at hand: stop waiting for a final image that may never come.
-          done: (i) => i?.Status === "available" || (rolling !== undefined && this.now() >= releaseAt),
-          failed: (i) =>
-            rolling === undefined && (i === undefined || i.Status === "error")
-              ? `the image ${i ? "ended in error" : "disappeared"} and there is no rolling recovery image (set recovery.imageEvery to keep one): the data on ${r.instanceId} is lost`
-              : undefined,
-          state: (i) => i?.Status ?? "gone",
-          timeoutMs: this.o.imageTimeoutMs ?? 60 * 60_000,
-          interval: pollInterval(),
+      case "wait-point": {
+        if (r.pointSource === "rolling") return r;
+        const rolling = await this.newestRolling(r);
+        const point = await waitUntil<RecoveryPointInfo | undefined>({
+          what: `recovery point ${r.pointId} of ${r.instanceId} to be available`,
+          poll: () => cloud.point(r.pointId!),
+          // Past the release with a rolling point at hand: stop waiting for a final point that may never come.
+          done: (p) => p?.state === "available" || p?.state === "failed" || p === undefined || (rolling !== undefined && this.clock.now() >= releaseAt),
+          state: (p) => p?.state ?? "gone",
+          timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000,
+          clock: this.clock,
           signal: this.o.signal,
         });
-        if (image?.Status === "available") return { ...r, deadlineMet: this.now() <= releaseAt };
-        return this.fromRolling(r, `the final image ${r.imageId} did not finish before the release (${image?.Status ?? "gone"})`);
+        if (point?.state === "available") return { ...r, deadlineMet: this.clock.now() <= releaseAt };
+        return this.fromRolling(r, `the final recovery point ${r.pointId} ${point ? (point.state === "failed" ? "failed" : "did not finish before the release") : "disappeared"}`);
       }
       case "relaunch": {
-        const s = r.snapshot;
-        const inputs = spotInstanceSchema.parse({
-          zoneId: s.zoneId,
-          imageId: r.imageId,
-          instanceTypeId: s.instanceTypeId,
-          subnetId: s.subnetId,
-          securityGroupIds: s.securityGroupIds,
-          spotStrategy: s.spotStrategy === "SpotWithPriceLimit" ? "SpotWithPriceLimit" : "SpotAsPriceGo",
-          spotPriceLimit: s.spotStrategy === "SpotWithPriceLimit" ? s.spotPriceLimit : undefined,
-          instanceName: s.instanceName,
-          description: s.description || undefined,
-          keyPairName: s.keyPairName || undefined,
-          systemVolume: s.volumes[0] ? { volumeType: s.volumes[0].volumeType, size: s.volumes[0].size } : undefined,
-          dataVolumes: s.volumes.slice(1).map((v) => ({ volumeType: v.volumeType, size: v.size, deleteWithInstance: v.deleteWithInstance ?? true })),
-        });
-        const params = runInstancesParams(inputs, tokensFor(r.eventId).relaunch);
-        const lineage = { [RECOVERY_TAGS.recoveredFrom]: r.instanceId, [RECOVERY_TAGS.origin]: s.tags[RECOVERY_TAGS.origin] ?? r.instanceId };
-        params.Tags = Object.entries({ ...s.tags, ...lineage }).map(([Key, Value]) => ({ Key, Value }));
-        const res = await client.call<{ InstanceIds: string[] }>("RunInstances", params);
-        return { ...r, replacementId: res.InstanceIds[0] };
+        const { replacementId, imageId } = await cloud.relaunch(r.config, r.pointId!, { token: tokensFor(r.eventId, r.relaunchAttempt ?? 0).relaunch, ctx, timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000 });
+        return { ...r, replacementId, imageId };
       }
-      case "wait-running":
-        await waitInstanceRunning(client, r.replacementId!, this.o.runningTimeoutMs ?? 10 * 60_000);
-        return r;
-      case "prune": {
-        const images = (await listImagesByTag(client, RECOVERY_TAGS.sourceInstance, r.instanceId)).sort((a, b) => (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? ""));
-        const keep = new Set([r.imageId, ...images.slice(0, r.policy.keepImages).map((i) => i.ImageId)]);
-        const pruned: string[] = [];
-        for (const img of images) {
-          if (keep.has(img.ImageId) || img.Status === "creating") continue;
-          await deleteImage(client, img.ImageId);
-          pruned.push(img.ImageId);
+      case "wait-running": {
+        try {
+          await cloud.waitRunning(r.replacementId!, this.o.runningTimeoutMs ?? 10 * 60_000, ctx);
+          return r;
+        } catch (e) {
+          // The replacement itself was lost (spot capacity reclaimed as it started): launch another one.
+          if (e instanceof WaitError && e.reason === "failed" && (await cloud.instanceStatus(r.replacementId!)) === undefined) {
+            throw new ReplacementLost(`replacement ${r.replacementId} disappeared before it ran; launching another`);
+          }
+          throw e;
         }
-        return { ...r, prunedImageIds: pruned };
+      }
+      case "prune": {
+        const points = (await cloud.points([r.instanceId])).filter((p) => p.id !== r.pointId && p.state !== "creating");
+        const excess = points.slice(Math.max(0, r.policy.keepImages - 1));
+        for (const p of excess) await cloud.deletePoint(p.id);
+        if (excess.length) this.emit({ kind: "pruned", instanceId: r.instanceId, eventId: r.eventId, message: `pruned recovery points ${excess.map((p) => p.id).join(", ")}` });
+        return { ...r, prunedPointIds: excess.map((p) => p.id) };
       }
     }
+  }
+
+  private async newestRolling(r: RecoveryRecord): Promise<RecoveryPointInfo | undefined> {
+    return (await this.o.cloud.points([r.instanceId])).find((p) => p.state === "available" && p.id !== r.pointId && Date.parse(p.createdAt) <= Date.parse(r.releaseAt));
   }
 
   private async fromRolling(r: RecoveryRecord, why: string): Promise<RecoveryRecord> {
-    const rolling = await this.newestRolling(r.instanceId);
-    if (!rolling) throw new Error(`${why}, and there is no rolling recovery image (set recovery.imageEvery to keep one): the data on ${r.instanceId} is lost`);
-    const dataAgeMs = Date.parse(r.releaseAt) - Date.parse(rolling.CreatedAt ?? r.releaseAt);
-    return { ...r, imageId: rolling.ImageId, imageSource: "rolling", dataAgeMs, deadlineMet: false, steps: { ...r.steps, "wait-image": { ...(r.steps["wait-image"] ?? { startedAt: iso(this.now()) }), note: why } } };
+    const rolling = await this.newestRolling(r);
+    if (!rolling) throw new Unrecoverable(`${why}, and there is no earlier recovery point (set recovery.imageEvery to keep rolling ones): the data on ${r.instanceId} is lost`);
+    const dataAgeMs = Math.max(0, Date.parse(r.releaseAt) - Date.parse(rolling.createdAt));
+    const note = `${why}: recovering from recovery point ${rolling.id} of ${rolling.createdAt}`;
+    return { ...r, pointId: rolling.id, pointSource: "rolling", dataAgeMs, deadlineMet: false, steps: { ...r.steps, "wait-point": { ...(r.steps["wait-point"] ?? { startedAt: iso(this.clock.now()) }), note } } };
   }
 
-  private async newestRolling(instanceId: string): Promise<Image | undefined> {
-    const images = await listImagesByTag(this.o.client, RECOVERY_TAGS.sourceInstance, instanceId);
-    return images
-      .filter((i) => i.Status === "available" && i.Tags?.some((t) => t.Key === RECOVERY_TAGS.imageKind && t.Value === "rolling"))
-      .sort((a, b) => (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? ""))[0];
-  }
-
-  /** Keeps one rolling image per `imageEvery` interval for a healthy instance, and prunes old ones. */
-  private async keepRollingImage(inst: Instance, policy: RecoveryPolicy): Promise<void> {
-    const every = parseDuration(policy.imageEvery ?? "");
-    if (!every || inst.Status !== "RUNNING") return;
-    const images = await listImagesByTag(this.o.client, RECOVERY_TAGS.sourceInstance, inst.InstanceId);
-    const rolling = images.filter((i) => i.Tags?.some((t) => t.Key === RECOVERY_TAGS.imageKind && t.Value === "rolling"));
-    if (rolling.some((i) => i.Status === "creating")) return;
-    const newest = rolling.map((i) => Date.parse(i.CreatedAt ?? "")).sort((a, b) => b - a)[0];
-    if (newest !== undefined && this.now() - newest < every) return;
-    try {
-      const imageId = await startImage(this.o.client, {
-        instanceId: inst.InstanceId,
-        imageName: `rolling-${inst.InstanceName ?? inst.InstanceId}-${iso(this.now()).replace(/[:]/g, "")}`.slice(0, 128),
-        tags: { [RECOVERY_TAGS.sourceInstance]: inst.InstanceId, [RECOVERY_TAGS.imageKind]: "rolling" },
-        token: rollingToken(inst.InstanceId, this.now(), every),
-      });
-      this.emit({ kind: "rolling-image", instanceId: inst.InstanceId, message: `rolling recovery image ${imageId} started` });
-    } catch (e) {
-      this.emit({ kind: "rolling-image", instanceId: inst.InstanceId, message: `rolling image not started: ${(e as Error).message}` });
-      return;
-    }
-    const old = rolling.filter((i) => i.Status !== "creating").sort((a, b) => (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? "")).slice(Math.max(0, policy.keepImages - 1));
-    for (const img of old) await deleteImage(this.o.client, img.ImageId).catch(() => undefined);
+  /** Keeps one rolling point per `imageEvery` for each healthy protected instance, and prunes old ones. */
+  private async keepRolling(members: FleetMember[], points: RecoveryPointInfo[]): Promise<{ rollingStarted: number; rollingDeferred: number }> {
+    const now = this.clock.now();
+    const due = members.filter((m) => {
+      const every = parseDuration(m.policy.imageEvery!)!;
+      const mine = points.filter((p) => p.sourceInstanceId === m.instanceId && p.kind === "rolling");
+      if (mine.some((p) => p.state === "creating")) return false;
+      const newest = mine.find((p) => p.state === "available");
+      return !newest || now - Date.parse(newest.createdAt) >= every;
+    });
+    const cap = this.o.maxRollingPerPass ?? 50;
+    const started = due.slice(0, cap);
+    await Promise.all(
+      started.map((m) =>
+        this.limit(async () => {
+          try {
+            const config = await this.o.cloud.describe(m.instanceId);
+            const id = await this.o.cloud.takePoint(config, { kind: "rolling", token: rollingToken(m.instanceId, now, parseDuration(m.policy.imageEvery!)!) });
+            this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point ${id} started` });
+            const old = points.filter((p) => p.sourceInstanceId === m.instanceId && p.kind === "rolling" && p.state !== "creating").slice(Math.max(0, m.policy.keepImages - 1));
+            for (const p of old) await this.o.cloud.deletePoint(p.id);
+          } catch (e) {
+            this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point not started: ${(e as Error).message}` });
+          }
+        }),
+      ),
+    );
+    return { rollingStarted: started.length, rollingDeferred: due.length - started.length };
   }
 
   private emit(e: Omit<RecoveryEvent, "at">): void {
-    this.o.onEvent?.({ at: iso(this.now()), ...e });
+    this.o.onEvent?.({ at: iso(this.clock.now()), ...e });
   }
-}
-
-export function snapshotOf(inst: Instance): InstanceSnapshot {
-  const nic = inst.NetworkInterfaces?.[0] ?? {};
-  const volumes = [...(inst.Volumes ?? [])].sort((a, b) => (a.Kind === "system" ? -1 : b.Kind === "system" ? 1 : 0));
-  return {
-    instanceId: inst.InstanceId,
-    instanceName: inst.InstanceName ?? inst.InstanceId,
-    description: inst.Description,
-    zoneId: inst.ZoneId,
-    instanceTypeId: inst.InstanceTypeId ?? "",
-    subnetId: nic.SubnetId ?? "",
-    securityGroupIds: nic.SecurityGroupIds ?? [],
-    spotStrategy: inst.SpotStrategy ?? "SpotAsPriceGo",
-    spotPriceLimit: inst.SpotPriceLimit || undefined,
-    keyPairName: inst.KeyPairName,
-    hostname: inst.Hostname,
-    volumes: volumes.map((v) => ({ volumeType: v.VolumeType ?? "ESSD_PL0", size: Number(v.Size ?? 40) })),
-    tags: tagMap(inst.Tags),
-  };
 }
 
 function describeStep(step: StepName, r: RecoveryRecord): string {
   switch (step) {
-    case "image":
-      return r.imageSource === "rolling" ? `using rolling image ${r.imageId}` : `final image ${r.imageId} started`;
-    case "wait-image":
-      return r.imageSource === "rolling" ? `recovering from rolling image ${r.imageId} (${r.steps["wait-image"]?.note ?? ""})` : `image ${r.imageId} available`;
+    case "point":
+      return r.pointSource === "rolling" ? `using rolling recovery point ${r.pointId}` : `final recovery point ${r.pointId} started`;
+    case "wait-point":
+      return r.pointSource === "rolling" ? `recovering from rolling point ${r.pointId} (${r.steps["wait-point"]?.note ?? ""})` : `recovery point ${r.pointId} available`;
     case "relaunch":
-      return `replacement ${r.replacementId} launched in ${r.snapshot.zoneId}`;
+      return `replacement ${r.replacementId} launched from image ${r.imageId}`;
     case "wait-running":
-      return `replacement ${r.replacementId} RUNNING`;
+      return `replacement ${r.replacementId} running`;
     case "prune":
-      return r.prunedImageIds?.length ? `pruned ${r.prunedImageIds.join(", ")}` : "no old images to prune";
+      return r.prunedPointIds?.length ? `pruned ${r.prunedPointIds.join(", ")}` : "no old recovery points to prune";
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

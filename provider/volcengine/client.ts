@@ -1,100 +1,147 @@
-// The one Volcengine ECS client: @volcengine/openapi's generic Service (there is no ECS-specific
-// client), GET with flattened parameters, ResponseMetadata.Error turned into CloudError (the SDK never
-// throws on 4xx/5xx), and every call under the one retry policy.
+// The one Volcengine client: every service we use (`ecs`, and `storage_ebs` for volumes and snapshots),
+// each through @volcengine/openapi's generic Service signed with its own service name (the credential
+// scope `DATE/REGION/SERVICE/request`), GET with flattened parameters, ResponseMetadata.Error turned into
+// CloudError (the SDK never throws on 4xx/5xx), and one retry strategy for the whole connection.
+// `VolcengineClient.for(conn)` hands out one client per connection per process, so every resource of a
+// `pulumi up` (they share the dynamic-provider host process) and the whole controller share one retry
+// budget.
 // The SDK hands back only the body, not the status or headers, so a Retry-After from Volcengine cannot
 // be seen; throttling is recognised by its code (FlowLimitExceeded, as terraform-provider-volcengine does).
+import { createHash } from "node:crypto";
 import type { VolcengineConnection } from "../config";
-import { CloudError } from "../core/errors";
-import { RetryBudget, withRetry, type RetryOptions } from "../core/retry";
+import { CloudError, isNetworkError } from "../core/errors";
+import { RetryStrategy, type RetryOptions } from "../core/retry";
 import { flattenParams, type ParamObject } from "./params";
 
-export const ECS_VERSION = "2020-04-01";
+export type VolcengineService = "ecs" | "storage_ebs";
+/** API versions: volcengine-go-sdk service/ecs and service/storageebs (both 2020-04-01). */
+const VERSIONS: Record<VolcengineService, string> = { ecs: "2020-04-01", storage_ebs: "2020-04-01" };
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export interface CallObserver {
-  onCall?(action: string): void;
-  onRetry?(action: string, err: unknown, attempt: number, delayMs: number): void;
+export interface CallOptions {
+  /** Whether a repeat cannot do harm twice; default: reads, and writes carrying a ClientToken. */
+  safe?: boolean;
+  signal?: AbortSignal;
 }
 
-export class EcsClient {
+export interface CallRecord {
+  service: VolcengineService;
+  action: string;
+  ok: boolean;
+  code?: string;
+}
+
+const cache = new Map<string, VolcengineClient>();
+
+export class VolcengineClient {
   readonly region: string;
-  private readonly service: any;
-  private readonly budget = new RetryBudget();
+  readonly retry: RetryStrategy;
+  private readonly services = new Map<VolcengineService, any>();
   private readonly apis = new Map<string, (query: Record<string, string>, init: object) => Promise<any>>();
+  private readonly callListeners = new Set<(c: CallRecord) => void>();
+
+  /** The process's client for this connection (one retry budget per connection). */
+  static for(conn: VolcengineConnection): VolcengineClient {
+    const key = connectionKey(conn);
+    let client = cache.get(key);
+    if (!client) cache.set(key, (client = new VolcengineClient(conn)));
+    return client;
+  }
 
   constructor(
-    conn: VolcengineConnection,
-    private readonly opts: { retry?: Partial<RetryOptions>; observer?: CallObserver } = {},
+    private readonly conn: VolcengineConnection,
+    opts: { retry?: Partial<RetryOptions> } = {},
   ) {
-    // Required here, not at module scope: keeps the SDK out of anything serialized with a provider.
-    const { Service } = require("@volcengine/openapi") as typeof import("@volcengine/openapi");
-    const url = new URL(conn.endpoint ?? "https://open.volcengineapi.com");
     this.region = conn.region;
-    this.service = new Service({
-      serviceName: "ecs",
-      defaultVersion: ECS_VERSION,
-      region: conn.region,
-      host: url.host,
-      protocol: url.protocol,
-      accessKeyId: conn.accessKeyId,
-      secretKey: conn.secretKey,
-      sessionToken: conn.sessionToken,
-    } as any);
+    this.retry = new RetryStrategy(opts.retry);
   }
 
-  /**
-   * Calls `action`. Reads are retried; a write is retried only when it carries a ClientToken (then the
-   * cloud answers a repeat with the first result), unless `safe` says otherwise.
-   */
-  async call<T = any>(action: string, params: ParamObject = {}, opts: { safe?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+  /** Told of every HTTP call (metrics, the benchmark's counts). Returns an unsubscribe function. */
+  onCall(listener: (c: CallRecord) => void): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
+  }
+
+  ecs<T = any>(action: string, params: ParamObject = {}, opts: CallOptions = {}): Promise<T> {
+    return this.request<T>("ecs", action, params, opts);
+  }
+
+  ebs<T = any>(action: string, params: ParamObject = {}, opts: CallOptions = {}): Promise<T> {
+    return this.request<T>("storage_ebs", action, params, opts);
+  }
+
+  private async request<T>(service: VolcengineService, action: string, params: ParamObject, opts: CallOptions): Promise<T> {
     const safe = opts.safe ?? (/^(Describe|List|Get)/.test(action) || Boolean(params.ClientToken));
     const query = flattenParams(params);
-    try {
-      return await withRetry(() => this.once<T>(action, query), {
-        safe,
-        budget: this.budget,
-        retry: this.opts.retry,
-        signal: opts.signal,
-        onRetry: (err, attempt, delay) => this.opts.observer?.onRetry?.(action, err, attempt, delay),
-      });
-    } catch (err) {
-      if (err instanceof CloudError) throw err;
-      const e = err as { code?: string; message?: string };
-      throw new CloudError({ cloud: "volcengine", action, code: e.code ?? "NetworkError", message: e.message ?? String(err) });
-    }
+    return this.retry.run(() => this.once<T>(service, action, query), { label: action, safe, signal: opts.signal });
   }
 
-  private async once<T>(action: string, query: Record<string, string>): Promise<T> {
-    this.opts.observer?.onCall?.(action);
-    let api = this.apis.get(action);
-    if (!api) {
-      api = this.service.createAPI(action, { Version: ECS_VERSION, method: "GET" }) as (q: Record<string, string>, i: object) => Promise<any>;
-      this.apis.set(action, api);
+  private sdkService(service: VolcengineService): any {
+    let s = this.services.get(service);
+    if (!s) {
+      // Required here, not at module scope: keeps the SDK out of anything serialized with a provider.
+      const { Service } = require("@volcengine/openapi") as typeof import("@volcengine/openapi");
+      const url = new URL(this.conn.endpoint ?? "https://open.volcengineapi.com");
+      s = new Service({
+        serviceName: service,
+        defaultVersion: VERSIONS[service],
+        region: this.conn.region,
+        host: url.host,
+        protocol: url.protocol,
+        accessKeyId: this.conn.accessKeyId,
+        secretKey: this.conn.secretKey,
+        sessionToken: this.conn.sessionToken,
+      } as any);
+      this.services.set(service, s);
     }
-    const body = await api(query, { timeout: REQUEST_TIMEOUT_MS });
+    return s;
+  }
+
+  private async once<T>(service: VolcengineService, action: string, query: Record<string, string>): Promise<T> {
+    const key = `${service}/${action}`;
+    let api = this.apis.get(key);
+    if (!api) {
+      api = this.sdkService(service).createAPI(action, { Version: VERSIONS[service], method: "GET" }) as (q: Record<string, string>, i: object) => Promise<any>;
+      this.apis.set(key, api);
+    }
+    let body: any;
+    try {
+      body = await api(query, { timeout: REQUEST_TIMEOUT_MS });
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      const code = e.code ?? (isNetworkError(err) ? "NetworkError" : "RequestFailed");
+      this.tell({ service, action, ok: false, code });
+      // Keep the network code: the retry strategy and findOrCreate read it.
+      throw new CloudError({ cloud: "volcengine", action, code, message: e.message ?? String(err) });
+    }
     const meta = body?.ResponseMetadata;
     if (!meta) {
+      this.tell({ service, action, ok: false, code: "InvalidResponse" });
       throw new CloudError({ cloud: "volcengine", action, code: "InvalidResponse", message: `unexpected response: ${JSON.stringify(body).slice(0, 200)}` });
     }
     if (meta.Error) {
-      throw new CloudError({
-        cloud: "volcengine",
-        action,
-        code: meta.Error.Code ?? String(meta.Error.CodeN ?? "Unknown"),
-        message: meta.Error.Message ?? "",
-        requestId: meta.RequestId,
-        httpStatus: statusForCode(meta.Error.Code),
-      });
+      const code = meta.Error.Code ?? String(meta.Error.CodeN ?? "Unknown");
+      this.tell({ service, action, ok: false, code });
+      throw new CloudError({ cloud: "volcengine", action, code, message: meta.Error.Message ?? "", requestId: meta.RequestId, httpStatus: statusForCode(code) });
     }
+    this.tell({ service, action, ok: true });
     return body.Result as T;
+  }
+
+  private tell(c: CallRecord): void {
+    for (const l of this.callListeners) l(c);
   }
 }
 
+function connectionKey(c: VolcengineConnection): string {
+  const secret = createHash("sha256").update(`${c.secretKey}\0${c.sessionToken ?? ""}`).digest("hex");
+  return JSON.stringify([c.region, c.endpoint ?? "", c.accessKeyId, secret]);
+}
+
 /** The SDK hides the HTTP status; recover it for the codes whose status the API notes document. */
-function statusForCode(code: string | undefined): number | undefined {
-  if (!code) return undefined;
+function statusForCode(code: string): number | undefined {
   if (/FlowLimitExceeded/.test(code)) return 429;
-  if (code === "InternalServiceError") return 500;
+  if (code === "InternalServiceError" || code === "InternalError") return 500;
   if (code === "ServiceUnavailableTemp") return 503;
   return undefined;
 }

@@ -1,17 +1,19 @@
-// Spot interruption notices from DescribeSystemEvents. The API spells the type
-// `SpotInstanceInterruption_Delete`; the console and runbooks write `SpotInstanceInterruption.Delete`.
-// Both are accepted. One call covers up to 100 instances (ResourceIds.N), paginated.
-import type { EcsClient } from "./client";
+// Spot interruption notices from DescribeSystemEvents. The API's Types enum spells the event
+// `SpotInstanceInterruption_Delete` only (volcengine-go-sdk service/ecs DescribeSystemEventsInput); the
+// dotted `SpotInstanceInterruption.Delete` is the console's / Cloud Monitor's spelling and is never sent.
+// One call covers up to 100 instances (ResourceIds.N ≤ 100), paginated (MaxResults ≤ 100).
+import type { VolcengineClient } from "./client";
 
-export const SPOT_INTERRUPTION_TYPES = ["SpotInstanceInterruption_Delete", "SpotInstanceInterruption.Delete"];
+export const SPOT_INTERRUPTION_TYPE = "SpotInstanceInterruption_Delete";
 
+/** SystemEventForDescribeSystemEventsOutput: ExtraInfo is an object of strings. */
 export interface SystemEvent {
   Id: string;
   ResourceId: string;
   Type: string;
   Status: string;
   Category?: string;
-  ExtraInfo?: string;
+  ExtraInfo?: Record<string, string>;
   CreatedAt: string;
   UpdatedAt?: string;
   OperatedStartAt?: string;
@@ -23,44 +25,38 @@ export interface Interruption {
   instanceId: string;
   status: string;
   noticedAt: string;
-  /** When the instance will be released: the event's operated start, else notice + 5 minutes. */
+  /**
+   * When the instance will be released. Which event field carries it is not documented: the notice comes
+   * five minutes before the reclaim, so notice + 5 minutes, unless OperatedStartAt says earlier.
+   */
   releaseAt: string;
 }
 
 export const NOTICE_MS = 5 * 60_000;
 
-export function isSpotInterruption(type: string): boolean {
-  return SPOT_INTERRUPTION_TYPES.includes(type);
+export function toInterruption(e: Pick<SystemEvent, "Id" | "ResourceId" | "Status" | "CreatedAt" | "OperatedStartAt">): Interruption {
+  const byNotice = Date.parse(e.CreatedAt) + NOTICE_MS;
+  const operated = e.OperatedStartAt ? Date.parse(e.OperatedStartAt) : NaN;
+  const releaseAt = Number.isFinite(operated) && operated < byNotice ? operated : byNotice;
+  return { eventId: e.Id, instanceId: e.ResourceId, status: e.Status, noticedAt: e.CreatedAt, releaseAt: new Date(releaseAt).toISOString() };
 }
 
-export function toInterruption(e: SystemEvent): Interruption {
-  const releaseAt = e.OperatedStartAt || new Date(Date.parse(e.CreatedAt) + NOTICE_MS).toISOString();
-  return { eventId: e.Id, instanceId: e.ResourceId, status: e.Status, noticedAt: e.CreatedAt, releaseAt };
-}
-
-/**
- * Scheduled spot interruptions for the given instances (batches of 100, every page), newest first per
- * instance. Both spellings of the type are asked for in the same call.
- */
-export async function findInterruptions(
-  client: EcsClient,
-  instanceIds: string[],
-  opts: { statuses?: string[]; since?: Date } = {},
-): Promise<Interruption[]> {
+/** Spot interruptions of the given instances (batches of 100, every page), newest first. */
+export async function findInterruptions(client: VolcengineClient, instanceIds: string[], opts: { statuses?: string[]; since?: Date } = {}): Promise<Interruption[]> {
   const out: Interruption[] = [];
   for (let i = 0; i < instanceIds.length; i += 100) {
     const batch = instanceIds.slice(i, i + 100);
     let nextToken: string | undefined;
     do {
-      const res = await client.call<{ SystemEvents?: SystemEvent[]; NextToken?: string }>("DescribeSystemEvents", {
+      const res = await client.ecs<{ SystemEvents?: SystemEvent[]; NextToken?: string }>("DescribeSystemEvents", {
         ResourceIds: batch,
-        Types: SPOT_INTERRUPTION_TYPES,
+        Types: [SPOT_INTERRUPTION_TYPE],
         Status: opts.statuses ?? ["Scheduled"],
         CreatedAtStart: opts.since?.toISOString().replace(/\.\d{3}Z$/, "Z"),
         MaxResults: 100,
         NextToken: nextToken,
       });
-      for (const e of res.SystemEvents ?? []) if (isSpotInterruption(e.Type)) out.push(toInterruption(e));
+      for (const e of res.SystemEvents ?? []) if (e.Type === SPOT_INTERRUPTION_TYPE) out.push(toInterruption(e));
       nextToken = res.NextToken || undefined;
     } while (nextToken);
   }

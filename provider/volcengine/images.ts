@@ -1,36 +1,56 @@
 // Finders, status and waiters for custom images.
-import { pollInterval } from "../config";
-import { CloudError } from "../core/errors";
+// DescribeImages without Status.N lists only `available` images (API-NOTES "Corrections"), so every
+// lookup here asks for every status: a new image (`creating`) must not read as "disappeared".
+import type { Clock } from "../core/clock";
+import { CloudError, NotFoundError, orUndefined } from "../core/errors";
 import { waitUntil } from "../core/waiter";
-import type { EcsClient } from "./client";
+import type { VolcengineClient } from "./client";
+import { tagList, type Tag } from "./tags";
 
+/** The image statuses (DescribeImages Status.N: available | creating | error). */
+export const IMAGE_STATUSES = ["available", "creating", "error"] as const;
+/** A region holds at most 50 custom images (CreateImage, docs 6396/132240). */
+export const CUSTOM_IMAGE_QUOTA = 50;
+
+/** ImageForDescribeImagesOutput (the fields we use). */
 export interface Image {
   ImageId: string;
   ImageName: string;
-  Status: string; // available | creating | error
+  Status: (typeof IMAGE_STATUSES)[number];
   Description?: string;
   Visibility?: string;
   Size?: number;
   CreatedAt?: string;
   OsType?: string;
   Platform?: string;
-  InstanceId?: string;
-  Snapshots?: unknown[];
-  Tags?: { Key: string; Value: string }[];
+  Snapshots?: { SnapshotId: string; VolumeKind: string; Size: number }[];
+  Tags?: Tag[];
 }
 
-export async function findImage(client: EcsClient, imageId: string): Promise<Image | undefined> {
-  const res = await client.call<{ Images?: Image[] }>("DescribeImages", { ImageIds: [imageId] });
-  return res.Images?.find((i) => i.ImageId === imageId);
+export async function findImage(client: VolcengineClient, imageId: string): Promise<Image> {
+  const res = await client.ecs<{ Images?: Image[] }>("DescribeImages", { ImageIds: [imageId], Status: [...IMAGE_STATUSES] });
+  const image = res.Images?.find((i) => i.ImageId === imageId);
+  if (!image) throw new NotFoundError("image", imageId, "in no status");
+  return image;
 }
 
-/** Images carrying a tag (all pages), e.g. the recovery images of one instance. */
-export async function listImagesByTag(client: EcsClient, key: string, value: string): Promise<Image[]> {
+/** Private images matching a tag, in every status, every page. */
+export async function listImagesByTag(client: VolcengineClient, key: string, values?: string[]): Promise<Image[]> {
+  return listPrivateImages(client, [{ Key: key, Values: values }]);
+}
+
+/** How many custom images the region holds (they count against CUSTOM_IMAGE_QUOTA whatever their status). */
+export async function countCustomImages(client: VolcengineClient): Promise<number> {
+  return (await listPrivateImages(client, undefined)).length;
+}
+
+async function listPrivateImages(client: VolcengineClient, tagFilters: { Key: string; Values?: string[] }[] | undefined): Promise<Image[]> {
   const out: Image[] = [];
   let nextToken: string | undefined;
   do {
-    const res = await client.call<{ Images?: Image[]; NextToken?: string }>("DescribeImages", {
-      TagFilters: [{ Key: key, Values: [value] }],
+    const res = await client.ecs<{ Images?: Image[]; NextToken?: string }>("DescribeImages", {
+      Status: [...IMAGE_STATUSES],
+      TagFilters: tagFilters,
       Visibility: "private",
       MaxResults: 100,
       NextToken: nextToken,
@@ -41,25 +61,43 @@ export async function listImagesByTag(client: EcsClient, key: string, value: str
   return out;
 }
 
-export function waitImageAvailable(client: EcsClient, imageId: string, timeoutMs: number, signal?: AbortSignal): Promise<Image> {
-  return waitUntil({
+/**
+ * CreateImage from a system-volume snapshot (CreateImage takes exactly one of InstanceId, SnapshotId,
+ * SnapshotGroupId; docs 6396/132240). No ClientToken: callers go through findOrCreate with a token tag.
+ */
+export async function createImage(
+  client: VolcengineClient,
+  req: { source: { SnapshotId: string } | { InstanceId: string; CreateWholeImage?: boolean }; imageName: string; description?: string; tags: Record<string, string> },
+): Promise<string> {
+  const res = await client.ecs<{ ImageId: string }>(
+    "CreateImage",
+    { ...req.source, ImageName: req.imageName, Description: req.description, Tags: tagList(req.tags) },
+    { safe: false }, // no ClientToken: the caller's findOrCreate retries, looking first
+  );
+  return res.ImageId;
+}
+
+export function waitImageAvailable(client: VolcengineClient, imageId: string, o: { timeoutMs: number; clock?: Clock; signal?: AbortSignal }): Promise<Image> {
+  return waitUntil<Image | undefined>({
     what: `image ${imageId} to be available`,
-    poll: () => findImage(client, imageId),
+    poll: () => orUndefined(findImage(client, imageId)),
     done: (i) => i?.Status === "available",
-    failed: (i) =>
-      i === undefined ? "it disappeared while being created" : i.Status === "error" ? "the cloud reports status error (the source instance may have been released mid-copy)" : undefined,
+    failed: (i) => (i === undefined ? "the cloud no longer lists it in any status" : i.Status === "error" ? "the cloud reports status error (the source may have gone mid-copy)" : undefined),
     state: (i) => i?.Status ?? "gone",
-    timeoutMs,
-    interval: pollInterval(),
-    signal,
+    timeoutMs: o.timeoutMs,
+    clock: o.clock,
+    signal: o.signal,
   }) as Promise<Image>;
 }
 
-/** DeleteImages answers per item; a missing image is already deleted. */
-export async function deleteImage(client: EcsClient, imageId: string): Promise<void> {
-  const res = await client.call<{ OperationDetails?: { ImageId: string; Error?: { Code: string; Message: string } }[] }>(
+/**
+ * DeleteImages answers per item (OperationDetails); a missing image is already deleted.
+ * `keepSnapshots`: an image made from a snapshot group's system snapshot leaves that snapshot to the group.
+ */
+export async function deleteImage(client: VolcengineClient, imageId: string, opts: { keepSnapshots?: boolean } = {}): Promise<void> {
+  const res = await client.ecs<{ OperationDetails?: { ImageId: string; Error?: { Code: string; Message: string } }[] }>(
     "DeleteImages",
-    { ImageIds: [imageId] },
+    { ImageIds: [imageId], DeleteBindedSnapshots: opts.keepSnapshots ? false : undefined },
     { safe: true }, // deleting twice is harmless: the second answers InvalidImage.NotFound, taken as done
   );
   const failure = res.OperationDetails?.find((d) => d.ImageId === imageId && d.Error);
@@ -68,13 +106,12 @@ export async function deleteImage(client: EcsClient, imageId: string): Promise<v
   }
 }
 
-export async function waitImageGone(client: EcsClient, imageId: string, timeoutMs: number): Promise<void> {
+export async function waitImageGone(client: VolcengineClient, imageId: string, timeoutMs: number): Promise<void> {
   await waitUntil({
     what: `image ${imageId} to be deleted`,
-    poll: () => findImage(client, imageId),
+    poll: () => orUndefined(findImage(client, imageId)),
     done: (i) => i === undefined,
     state: (i) => i?.Status,
     timeoutMs,
-    interval: pollInterval(),
   });
 }

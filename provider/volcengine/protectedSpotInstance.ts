@@ -24,10 +24,10 @@ export class ProtectedSpotInstance extends pulumi.ComponentResource {
     if (baselineImage) {
       this.baselineImage = new RecoveryImage(
         `${name}-baseline`,
-        { instanceId: this.instance.instanceId, imageName: `${name}-baseline`, region: args.region, tags: { "pulumi-recovery:baseline-of": name } },
-        // The baseline belongs to the instance's line: when the recovery controller relaunches the
-        // instance and a refresh adopts the replacement, the baseline stays (no re-imaging on `up`).
-        { parent: this, ignoreChanges: ["instanceId"] },
+        // RecoveryImage follows its instance's line itself: when the controller relaunches the instance
+        // and a refresh adopts the replacement, the baseline stays (no re-imaging on `up`).
+        { instanceId: this.instance.instanceId, imageName: `${name}-baseline`, region: args.region, tags: { "baseline-of": name } },
+        { parent: this },
       );
     }
     this.instanceId = this.instance.instanceId;

@@ -1,150 +1,166 @@
-// RecoveryImage: a custom image of an instance (CreateImage), awaited until available.
-import { createHash } from "node:crypto";
+// RecoveryImage: a recovery point of every disk of an instance — a snapshot group of all its volumes,
+// and a custom image of the system-volume snapshot — awaited until available. With `wholeImage` (an
+// invitation-only account feature) it is one CreateImage with CreateWholeImage instead.
 import { z } from "zod";
 import { volcengineConnection } from "../config";
-import { checkInputs, timeoutsSchema } from "../core/check";
-import { describeFailure } from "../core/errors";
-import { diffInputs, partialResource, type HandlerContext, type ResourceHandler, pickInputs } from "../core/handler";
+import { checkResource, timeoutsSchema, UNKNOWN } from "../core/check";
+import { describeFailure, orUndefined } from "../core/errors";
+import { diffInputs, partialResource, pickInputs, type HandlerContext, type ResourceHandler } from "../core/handler";
 import { plain } from "../core/outputs";
-import { withRetry } from "../core/retry";
+import { createToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
 import { parseDuration } from "../core/waiter";
-import { EcsClient } from "./client";
-import { deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone, type Image } from "./images";
-import { tagMap } from "./instances";
-
-/** CreateImage takes no ClientToken: this tag makes a retried create find the image it already made. */
-export const CREATE_TOKEN_TAG = "pulumi-recovery:create-token";
+import { originOf, RESERVED_IMAGE_TAGS, TAGS, userTags } from "../recovery/policy";
+import { VolcengineClient } from "./client";
+import { createImage, deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone, type Image } from "./images";
+import { findInstance } from "./instances";
+import { description, resourceName } from "./names";
+import { imageOfPoint, instanceConfig, launchFromPoint, takePoint } from "./recoveryPoint";
+import type { RecoveryImageOutputs } from "./resources";
+import { deleteSnapshotGroup, findSnapshotGroup, waitSnapshotGroup } from "./snapshots";
+import { userTagsSchema } from "./spotInstance/schema";
+import { TAG_LIMIT, syncTags, tagMap } from "./tags";
 
 export const recoveryImageSchema = z
   .object({
-    instanceId: z.string({ message: "instanceId is required: the instance to image" }).min(1, "instanceId must not be empty"),
-    imageName: z
-      .string({ message: "imageName is required (1–128 characters)" })
-      .min(1, "imageName must not be empty")
-      .max(128, "imageName is at most 128 characters")
-      .regex(/^[^\s]/, "imageName must not start with a space"),
-    description: z.string().max(255, "description is at most 255 characters").optional(),
-    createWholeImage: z.boolean().optional(),
-    tags: z
-      .record(z.string().min(1).max(128, "tag keys are at most 128 characters"), z.string().max(256, "tag values are at most 256 characters"))
-      .refine((t) => !(CREATE_TOKEN_TAG in t), `the tag ${CREATE_TOKEN_TAG} is reserved`)
-      .optional(),
-    region: z.string().min(1).optional(),
-    /** Bring an existing image under management instead of creating one. */
+    instanceId: z.string({ message: "instanceId is required: the instance to take the recovery point of" }).regex(/^i-[\w-]+$/, 'instanceId must be an instance id such as "i-abc123"'),
+    imageName: resourceName("imageName"),
+    description: description("description").optional(),
+    wholeImage: z.boolean().optional(),
+    tags: userTagsSchema(TAG_LIMIT - RESERVED_IMAGE_TAGS).optional(),
+    region: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'region must look like "cn-beijing"').optional(),
     adoptImageId: z.string().regex(/^image-[\w-]+$/, 'adoptImageId must be an image id such as "image-abc123"').optional(),
     timeouts: timeoutsSchema.optional(),
     __identity: z.string().optional(),
+    __tokenSalt: z.string().optional(),
   })
   .strict();
 
 export type RecoveryImageInputs = z.infer<typeof recoveryImageSchema>;
+type Props = RecoveryImageInputs & RecoveryImageOutputs;
 const INPUT_KEYS = Object.keys(recoveryImageSchema.shape);
-const REPLACE_KEYS = ["instanceId", "imageName", "description", "createWholeImage", "region", "adoptImageId"];
+const REPLACE_KEYS = ["instanceId", "imageName", "description", "wholeImage", "region", "adoptImageId"];
 const DEFAULT_CREATE_MS = 60 * 60_000; // big disks take a long time (35 minutes has been reported)
 const DEFAULT_DELETE_MS = 10 * 60_000;
 
-function clientFor(inputs: { region?: string }, ctx: HandlerContext): EcsClient {
-  return new EcsClient(volcengineConnection(ctx.config, inputs.region));
-}
+const clientFor = (inputs: { region?: string }, ctx: HandlerContext) => VolcengineClient.for(volcengineConnection(ctx.config, inputs.region));
+const label = (p: { imageName?: string }, id?: string) => `RecoveryImage ${p.imageName ?? id ?? ""}`.trim();
 
-function createToken(inputs: RecoveryImageInputs): string {
-  const { timeouts, tags, ...rest } = inputs;
-  return createHash("sha256").update(JSON.stringify([rest.__identity ?? "", rest.instanceId, rest.imageName, rest.description ?? ""])).digest("hex").slice(0, 32);
-}
-
-function outputsFor(inputs: Record<string, any>, image: Image) {
-  const userTags = Object.fromEntries(Object.entries(tagMap(image.Tags)).filter(([k]) => k !== CREATE_TOKEN_TAG));
+function outputsFor(inputs: Record<string, any>, image: Image, extra: Partial<RecoveryImageOutputs>): Props {
+  const tags = userTags(tagMap(image.Tags));
   return plain({
+    dataSnapshots: [],
     ...inputs,
-    tags: inputs.tags === undefined && Object.keys(userTags).length === 0 ? undefined : userTags,
+    ...extra,
+    tags: inputs.tags === undefined && Object.keys(tags).length === 0 ? undefined : tags,
     imageId: image.ImageId,
     status: image.Status,
     size: image.Size,
-    osType: image.OsType,
-    platform: image.Platform,
     createdAt: image.CreatedAt,
   });
 }
 
-/**
- * Starts an image of `instanceId`, or finds the one a previous attempt started (by its token tag), under
- * the one retry policy: each attempt looks before it creates, so a retry never makes a second image.
- */
-export async function startImage(
-  client: EcsClient,
-  req: { instanceId: string; imageName: string; description?: string; createWholeImage?: boolean; tags?: Record<string, string>; token: string },
-): Promise<string> {
-  return withRetry(
-    async () => {
-      const [existing] = (await listImagesByTag(client, CREATE_TOKEN_TAG, req.token)).filter((i) => i.Status !== "error");
-      if (existing) return existing.ImageId;
-      const tags = { ...(req.tags ?? {}), [CREATE_TOKEN_TAG]: req.token };
-      const res = await client.call<{ ImageId: string }>(
-        "CreateImage",
-        {
-          InstanceId: req.instanceId,
-          ImageName: req.imageName,
-          Description: req.description,
-          CreateWholeImage: req.createWholeImage,
-          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        },
-        { safe: false }, // the outer policy retries, looking first
-      );
-      return res.ImageId;
-    },
-    { safe: true },
-  );
+/** The point (snapshot group) and its image; returns what the outputs need. */
+async function makeRecoveryImage(client: VolcengineClient, inputs: RecoveryImageInputs, timeoutMs: number, made: { groupId?: string; imageId?: string }): Promise<Partial<RecoveryImageOutputs> & { imageId: string }> {
+  const token = createToken("volcengine:RecoveryImage", inputs.__identity, inputs.__tokenSalt, { instanceId: inputs.instanceId, imageName: inputs.imageName, description: inputs.description, wholeImage: inputs.wholeImage });
+  const inst = await findInstance(client, inputs.instanceId);
+  const tags = { ...(inputs.tags ?? {}), [TAGS.source]: inst.InstanceId };
+  if (inputs.wholeImage) {
+    const { value } = await findOrCreate({
+      what: `image ${inputs.imageName}`,
+      token,
+      retry: client.retry,
+      find: async () => (await listImagesByTag(client, TOKEN_TAG, [token])).filter((i) => i.Status !== "error").map((i) => ({ id: i.ImageId, createdAt: i.CreatedAt })),
+      create: () => createImage(client, { source: { InstanceId: inst.InstanceId, CreateWholeImage: true }, imageName: inputs.imageName, description: inputs.description, tags: { ...tags, [TOKEN_TAG]: token } }),
+    });
+    made.imageId = value;
+    await waitImageAvailable(client, value, { timeoutMs });
+    return { imageId: value, dataSnapshots: [], sourceInstanceId: inst.InstanceId };
+  }
+  const cfg = await instanceConfig(client, inst);
+  const { groupId } = await takePoint(client, cfg, { kind: "manual", token, name: inputs.imageName });
+  made.groupId = groupId;
+  const group = await waitSnapshotGroup(client, groupId, { timeoutMs });
+  const imageId = await imageOfPoint(client, group, { name: inputs.imageName, tags: inputs.tags, timeoutMs });
+  made.imageId = imageId;
+  const { dataVolumes } = launchFromPoint(group, cfg, imageId, undefined);
+  return { imageId, snapshotGroupId: groupId, sourceInstanceId: inst.InstanceId, dataSnapshots: dataVolumes.map((v) => ({ snapshotId: v.snapshotId!, volumeType: v.volumeType, size: v.size, deleteWithInstance: v.deleteWithInstance ?? true })) };
 }
 
-export const recoveryImageHandler: ResourceHandler = {
-  async check(_olds, news) {
-    const { inputs, failures } = checkInputs(recoveryImageSchema, news);
-    return { inputs: { ...inputs, __provider: news.__provider }, failures };
+async function removeRecoveryImage(client: VolcengineClient, imageId: string | undefined, groupId: string | undefined, timeoutMs: number): Promise<void> {
+  if (imageId) {
+    // The system snapshot belongs to the group: the group's delete takes it.
+    await deleteImage(client, imageId, { keepSnapshots: Boolean(groupId) });
+    await waitImageGone(client, imageId, timeoutMs);
+  }
+  if (groupId) await deleteSnapshotGroup(client, groupId);
+}
+
+export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, RecoveryImageOutputs> = {
+  async check(olds, news) {
+    // A replacement gets a token salt derived from what it replaces, a first create none (core/tokens.ts).
+    return checkResource(recoveryImageSchema, olds, news, { salted: true });
   },
 
-  async diff(_id, olds, news) {
-    return diffInputs(olds, news, { inputKeys: INPUT_KEYS, replaceKeys: REPLACE_KEYS });
+  async diff(_id, olds, news, ctx) {
+    const d = diffInputs(olds, news, { inputKeys: INPUT_KEYS, replaceKeys: REPLACE_KEYS });
+    if (!d.replaces?.includes("instanceId")) return d;
+    // The instance was relaunched by the recovery controller and a refresh adopted the replacement: the
+    // image is of the same line, so it stays. Unknown during preview (the instance is being updated):
+    // not a replacement yet; `up` diffs again with the known id.
+    const rest = d.replaces.filter((k) => k !== "instanceId");
+    const sameLine =
+      news.instanceId === UNKNOWN ||
+      (await (async () => {
+        const client = clientFor(news, ctx);
+        const successor = await orUndefined(findInstance(client, news.instanceId));
+        const origin = successor ? originOf(successor.InstanceId, tagMap(successor.Tags)) : undefined;
+        return origin !== undefined && [olds.instanceId, olds.sourceInstanceId].includes(origin);
+      })());
+    return sameLine ? { ...d, replaces: rest } : d;
   },
 
   async create(props, ctx) {
     const inputs = recoveryImageSchema.parse(pickInputs(props, INPUT_KEYS));
-    const name = `RecoveryImage ${inputs.imageName}`;
+    const name = label(inputs);
     const client = clientFor(inputs, ctx);
-    let imageId: string;
-    try {
-      if (inputs.adoptImageId) {
-        const image = await findImage(client, inputs.adoptImageId);
-        if (!image || image.Visibility === "public") throw new Error(`adoptImageId ${inputs.adoptImageId}: no such custom image in region ${client.region}`);
-        imageId = image.ImageId;
-      } else {
-        imageId = await startImage(client, { ...inputs, token: createToken(inputs) });
-      }
-    } catch (err) {
-      throw describeFailure(name, err);
-    }
-    try {
-      const image = await waitImageAvailable(client, imageId, parseDuration(inputs.timeouts?.create ?? "") ?? DEFAULT_CREATE_MS);
-      return { id: imageId, outs: outputsFor({ ...props, ...inputs }, image) };
-    } catch (waitErr) {
-      const why = describeFailure(name, waitErr).message;
+    const timeoutMs = parseDuration(inputs.timeouts?.create ?? "") ?? DEFAULT_CREATE_MS;
+    if (inputs.adoptImageId) {
       try {
-        await deleteImage(client, imageId);
-      } catch (cleanupErr) {
-        // Still creating (cannot be deleted yet): keep it in state so `up`/`destroy` can finish the job.
-        throw partialResource(imageId, plain({ ...props, ...inputs, imageId, status: "unknown" }), [why, `cleanup of ${imageId} failed: ${describeFailure(name, cleanupErr).message}`]);
+        const image = await orUndefined(findImage(client, inputs.adoptImageId));
+        if (!image || image.Visibility === "public") throw new Error(`adoptImageId ${inputs.adoptImageId}: no such custom image in region ${client.region}`);
+        return { id: image.ImageId, outs: outputsFor({ ...props, ...inputs }, image, {}) };
+      } catch (err) {
+        throw describeFailure(name, err);
       }
-      throw new Error(`${why} (the image ${imageId} was deleted again: nothing is left behind)`);
+    }
+    const made: { groupId?: string; imageId?: string } = {};
+    try {
+      const extra = await makeRecoveryImage(client, inputs, timeoutMs, made);
+      return { id: extra.imageId, outs: outputsFor({ ...props, ...inputs }, await findImage(client, extra.imageId), extra) };
+    } catch (err) {
+      const why = describeFailure(name, err).message;
+      if (!made.groupId && !made.imageId) throw new Error(why);
+      try {
+        await removeRecoveryImage(client, made.imageId, made.groupId, DEFAULT_DELETE_MS);
+      } catch (cleanupErr) {
+        // Still being made (cannot be deleted yet): keep it in state so `up`/`destroy` can finish the job.
+        const id = made.imageId ?? made.groupId!;
+        throw partialResource(id, plain({ ...props, ...inputs, imageId: made.imageId, snapshotGroupId: made.groupId, status: "unknown", dataSnapshots: [] }), [why, `cleanup failed: ${describeFailure(name, cleanupErr).message}`]);
+      }
+      throw new Error(`${why} (what it made first was deleted again: nothing is left behind)`);
     }
   },
 
   async read(id, props, ctx) {
     const client = clientFor(props, ctx);
     try {
-      const image = await findImage(client, id);
-      if (!image) return { id: "", props: {} };
-      return { id, props: outputsFor(props, image) };
+      // A partial resource whose image was never made is tracked by its snapshot group.
+      if (id.startsWith("sg-")) return (await orUndefined(findSnapshotGroup(client, id))) ? { id, props } : { id: "", props: {} as Props };
+      const image = await orUndefined(findImage(client, id));
+      if (!image) return { id: "", props: {} as Props };
+      return { id, props: outputsFor(props, image, {}) };
     } catch (err) {
-      throw describeFailure(`RecoveryImage ${props.imageName ?? id}`, err);
+      throw describeFailure(label(props, id), err);
     }
   },
 
@@ -152,28 +168,20 @@ export const recoveryImageHandler: ResourceHandler = {
     const inputs = recoveryImageSchema.parse(pickInputs(news, INPUT_KEYS));
     const client = clientFor(inputs, ctx);
     try {
-      const oldTags: Record<string, string> = olds.tags ?? {};
-      const newTags: Record<string, string> = inputs.tags ?? {};
-      const removed = Object.keys(oldTags).filter((k) => !(k in newTags));
-      const changed = Object.entries(newTags).filter(([k, v]) => oldTags[k] !== v);
-      if (removed.length) await client.call("DeleteTags", { ResourceType: "image", ResourceIds: [id], TagKeys: removed }, { safe: true });
-      if (changed.length) await client.call("CreateTags", { ResourceType: "image", ResourceIds: [id], Tags: changed.map(([Key, Value]) => ({ Key, Value })) }, { safe: true });
-      const image = await findImage(client, id);
-      if (!image) throw new Error(`image ${id} disappeared during the update; run \`pulumi refresh\``);
-      return { outs: outputsFor({ ...news, ...inputs }, image) };
+      await syncTags(client, "image", id, olds.tags ?? {}, inputs.tags ?? {});
+      return { outs: outputsFor({ ...olds, ...news, ...inputs }, await findImage(client, id), {}) };
     } catch (err) {
-      throw describeFailure(`RecoveryImage ${inputs.imageName}`, err);
+      throw describeFailure(label(inputs, id), err);
     }
   },
 
   async delete(id, props, ctx) {
     const client = clientFor(props, ctx);
     try {
-      await deleteImage(client, id);
-      await waitImageGone(client, id, parseDuration(props.timeouts?.delete ?? "") ?? DEFAULT_DELETE_MS);
+      const imageId = id.startsWith("image-") ? id : props.imageId;
+      await removeRecoveryImage(client, imageId, props.adoptImageId ? undefined : props.snapshotGroupId, parseDuration(props.timeouts?.delete ?? "") ?? DEFAULT_DELETE_MS);
     } catch (err) {
-      throw describeFailure(`RecoveryImage ${props.imageName ?? id}`, err);
+      throw describeFailure(label(props, id), err);
     }
   },
 };
-
