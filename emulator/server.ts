@@ -68,7 +68,7 @@ export class EmulatorFront {
     const service = this.opts.services.find((s) => s.matches(req));
     if (!service) return { status: 400, body: { Code: "UnknownSignatureScheme", Message: "No emulated cloud recognises this request's signature scheme." } };
     const info = service.describe(req) ?? { service: "?", action: "?", params: {} };
-    const record: CallRecord = { seq: ++this.seq, at: this.opts.clock.iso(), cloud: service.cloud, service: info.service, action: info.action, params: info.params, status: 0 };
+    const record: CallRecord = { seq: ++this.seq, at: this.opts.clock.iso(), cloud: service.cloud, service: info.service, action: info.action, params: info.params, unknownParams: info.unknownParams ?? [], status: 0 };
     this.calls.push(record);
     const fault = this.opts.faults.decide(service.cloud, info.action);
     let answer: EmulatorResponse;

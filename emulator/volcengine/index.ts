@@ -5,7 +5,8 @@ import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse }
 import { ApiError, VolcengineModel, type VolcengineOptions } from "./models";
 import { flatFromQuery, type Flat } from "./params";
 import { ACTIONS, renderImage, renderInstance } from "./responses";
-import { parseQuery, SignatureError, verifyVolcengineSignature } from "./signature";
+import { credentialScope, parseQuery, SignatureError, verifyVolcengineSignature } from "./signature";
+import { refuseInvalid, verdictFor } from "./validation";
 
 export const ECS_VERSION = "2020-04-01";
 
@@ -31,9 +32,13 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
     describe(req) {
       const p = params(req);
       const { Action, Version, ...rest } = p;
+      if (!Action) return undefined;
+      // The service is the signature's credential scope (ecs, storage_ebs): the spec is keyed by it.
+      const svc = credentialScope(req)?.service ?? "ecs";
+      const unknownParams = verdictFor(svc, Action, rest)?.unknown ?? [];
       // The call log is for tests and drills: never keep secrets in it.
       for (const k of ["Password", "UserData"]) if (rest[k] !== undefined) rest[k] = "***";
-      return Action ? { service: "ecs", action: Action, params: rest } : undefined;
+      return { service: svc, action: Action, params: rest, unknownParams };
     },
     handle(req) {
       const p = params(req);
@@ -45,8 +50,10 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
         if (caller.region !== model.opts.region) throw new ApiError("InvalidParameter", 400, `Region ${caller.region} is not served here (${model.opts.region}).`);
         const action = ACTIONS[p.Action ?? ""];
         if (!action || p.Version !== ECS_VERSION) throw new ApiError("InvalidActionOrVersion", 404, `Could not find operation ${p.Action} for version ${p.Version}.`);
-        model.settle();
         const { Action, Version, ...rest } = p;
+        // Missing, mistyped or out-of-range parameters, as the SDK models define them (../spec.ts).
+        refuseInvalid(verdictFor(caller.service, Action!, rest), model.opts, Action!);
+        model.settle();
         return envelope(p, region, 200, { Result: action(rest, model, ctx.clock) });
       } catch (e) {
         if (e instanceof ApiError || e instanceof SignatureError) return envelope(p, region, e.status, { Error: { Code: e.code, Message: e.message } });

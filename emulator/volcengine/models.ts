@@ -36,6 +36,14 @@ export interface VolcengineOptions {
   /** Hourly spot price per instance type; a SpotWithPriceLimit below it finds no stock. */
   spotPrices: Record<string, number>;
   instanceTypes: Record<string, { cpus: number; memoryMiB: number }>;
+  /**
+   * Code of a parameter value the model refuses (wrong type, out of range, not in the enum); `{name}`
+   * stands for the parameter. ECS's own code is not documented (other Volcengine products answer
+   * `InvalidParameter.{name}`); "InvalidParameter" by default.
+   */
+  invalidParameterCode: string;
+  /** Codes of missing required parameters other than `MissingParameter`, by `Action.Parameter`. */
+  missingParameterCodes: Record<string, string>;
 }
 
 export function defaultOptions(): VolcengineOptions {
@@ -55,6 +63,9 @@ export function defaultOptions(): VolcengineOptions {
       "ecs.g3il.xlarge": { cpus: 4, memoryMiB: 16384 },
       "ecs.g3il.2xlarge": { cpus: 8, memoryMiB: 32768 },
     },
+    invalidParameterCode: "InvalidParameter",
+    // CreateImage's documented error for a missing name (API notes, CreateImage: "MissingParameter.ImageName").
+    missingParameterCodes: { "CreateImage.ImageName": "MissingParameter.ImageName" },
   };
 }
 
