@@ -1,5 +1,9 @@
 // Volcengine ECS actions: parse the flattened GET parameters, validate them as the API does, call the
 // model, render the Result. Errors are ApiError; the service wraps them in ResponseMetadata.Error.
+// Required parameters, types and the models' limits are checked before these run (./validation.ts,
+// from the SDK models in spec.json); what is left here are the API's own rules the models do not carry
+// (limits from the docs, cross-field rules, state). Result shapes follow the volcenginesdkecs
+// *Response models (spec.json "output"; test/conformance checks them).
 import type { Clock } from "../clock";
 import { ApiError, type Image, type Instance, type Tag, type VolcengineModel } from "./models";
 import { list, objects, type Flat } from "./params";
@@ -107,10 +111,11 @@ const VOLUME_TYPES = ["ESSD_PL0", "ESSD_PL1", "ESSD_PL2", "ESSD_PL3", "ESSD_Flex
 
 export const ACTIONS: Record<string, Handler> = {
   RunInstances(p, m) {
-    const ZoneId = required(p, "ZoneId");
-    const ImageId = required(p, "ImageId");
-    const InstanceTypeId = required(p, "InstanceTypeId");
-    const InstanceName = required(p, "InstanceName");
+    const { ZoneId, ImageId, InstanceName } = p; // required by the model (spec.json)
+    // The model (RunInstancesRequest) takes the type as InstanceTypeId or InstanceType and requires
+    // neither; one of them names it (API notes: RunInstances).
+    const InstanceTypeId = p.InstanceTypeId || p.InstanceType;
+    if (!InstanceTypeId) throw new ApiError("MissingParameter", 400, "The required parameter InstanceTypeId is missing.");
     if (InstanceName.length > 128) throw new ApiError("InvalidParameter", 400, "InstanceName is at most 128 characters.");
     const count = int(p, "Count", 1, 100, 1)!;
     const SpotStrategy = p.SpotStrategy || "NoSpot";
@@ -188,7 +193,7 @@ export const ACTIONS: Record<string, Handler> = {
   },
 
   DeleteInstance(p, m) {
-    const InstanceId = required(p, "InstanceId");
+    const InstanceId = p.InstanceId; // required by the model (spec.json)
     const dryRun = bool(p, "DryRun", false);
     return m.tokens.run("DeleteInstance", p.ClientToken, p, () => {
       if (dryRun) {
@@ -201,7 +206,7 @@ export const ACTIONS: Record<string, Handler> = {
   },
 
   ModifyInstanceAttribute(p, m, clock) {
-    const inst = m.getInstance(required(p, "InstanceId"));
+    const inst = m.getInstance(p.InstanceId); // required by the model (spec.json)
     if (p.InstanceName !== undefined) {
       if (!p.InstanceName || p.InstanceName.length > 128) throw new ApiError("InvalidParameter", 400, "InstanceName must be 1 to 128 characters.");
       inst.InstanceName = p.InstanceName;
@@ -214,9 +219,11 @@ export const ACTIONS: Record<string, Handler> = {
   },
 
   CreateImage(p, m) {
+    // ImageName is required by the model (spec.json; its code, MissingParameter.ImageName, in models.ts).
+    // The model requires none of InstanceId, SnapshotId, SnapshotGroupId — the API takes exactly one
+    // (API notes: CreateImage); the emulator images instances only.
     const InstanceId = required(p, "InstanceId");
     const ImageName = p.ImageName;
-    if (!ImageName) throw new ApiError("MissingParameter.ImageName", 400, "The required parameter ImageName is missing.");
     if (ImageName.length > 128) throw new ApiError("InvalidParameter", 400, "ImageName is at most 128 characters.");
     return { ImageId: m.createImage({ InstanceId, ImageName, Description: p.Description, Tags: tagsParam(p) }).ImageId };
   },
@@ -288,7 +295,7 @@ export const ACTIONS: Record<string, Handler> = {
   },
 
   CreateTags(p, m) {
-    const type = required(p, "ResourceType");
+    const type = p.ResourceType; // required by the model (spec.json)
     const ids = list(p, "ResourceIds");
     if (ids.length === 0) throw new ApiError("MissingParameter", 400, "The required parameter ResourceIds.1 is missing.");
     const tags = tagsParam(p);
@@ -305,7 +312,7 @@ export const ACTIONS: Record<string, Handler> = {
   },
 
   DeleteTags(p, m) {
-    const type = required(p, "ResourceType");
+    const type = p.ResourceType; // required by the model (spec.json)
     const ids = list(p, "ResourceIds");
     const keys = list(p, "TagKeys");
     for (const rid of ids) {
@@ -317,7 +324,7 @@ export const ACTIONS: Record<string, Handler> = {
   },
 
   DescribeTags(p, m) {
-    const type = required(p, "ResourceType");
+    const type = p.ResourceType; // required by the model (spec.json)
     const ids = list(p, "ResourceIds");
     const pool: [string, Tag[]][] =
       type === "instance" ? [...m.instances.values()].map((i) => [i.InstanceId, i.Tags]) : type === "image" ? [...m.images.values()].map((i) => [i.ImageId, i.Tags]) : [];
