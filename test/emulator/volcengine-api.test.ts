@@ -1,12 +1,14 @@
 // The emulator's Volcengine ECS API through the real @volcengine/openapi SDK (via our one client):
 // signatures, the envelope, documented error codes, ClientToken rules, pagination, event spellings.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../emulator";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator";
 import { CloudError } from "../../provider/core/errors";
 import { EcsClient } from "../../provider/volcengine/client";
 import { findInterruptions } from "../../provider/volcengine/events";
 import { listInstances } from "../../provider/volcengine/instances";
+import { useEmulator } from "../support/emulator";
 
+const fixture = useEmulator({ timeScale: 100 });
 let emu: RunningEmulator;
 const client = (secretKey = emu.credentials.secretKey, accessKeyId = emu.credentials.accessKeyId) =>
   new EcsClient({ region: "cn-beijing", endpoint: emu.url, accessKeyId, secretKey }, { retry: { maxAttempts: 1 } });
@@ -21,11 +23,9 @@ const run = (extra: Record<string, unknown> = {}) => ({
 });
 const code = (p: Promise<unknown>) => p.then(() => "ok", (e: CloudError) => e.code);
 
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 100 });
+beforeAll(() => {
+  emu = fixture.emu;
 });
-afterAll(() => emu?.close());
-beforeEach(() => emu.admin.reset());
 
 describe("Volcengine ECS emulation", () => {
   it("rejects a wrong secret and an unknown key, as the gateway does", async () => {
