@@ -84,7 +84,8 @@ function adminRoute(model: VolcengineModel, ctx: EmulatorContext, subpath: strin
   switch (`${method} ${subpath}`) {
     case "GET state":
       return ok({
-        instances: [...model.instances.values()].map((i) => ({ ...renderInstance(model, i), releaseAt: i.releaseAt ? new Date(i.releaseAt).toISOString() : undefined })),
+        // The admin view shows the volumes whole (the API's DescribeInstances names them only).
+        instances: [...model.instances.values()].map((i) => ({ ...renderInstance(model, i), Volumes: i.Volumes, releaseAt: i.releaseAt ? new Date(i.releaseAt).toISOString() : undefined })),
         images: [...model.images.values()].filter((i) => i.Visibility === "private").map((i) => ({ ...renderImage(model, i), SourceInstanceId: i.sourceInstanceId })),
         events: [...model.events.values()].map((e) => ({ ...e, Status: model.eventStatus(e), releaseAt: new Date(e.releaseAt).toISOString() })),
       });

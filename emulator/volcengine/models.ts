@@ -136,7 +136,8 @@ export interface SystemEvent {
   ImpactLevel: string;
   createdAt: number;
   releaseAt: number;
-  ExtraInfo: string;
+  /** An object of strings (the model's dict(str, str)); which keys the cloud sets for this event is not documented. */
+  ExtraInfo: Record<string, string>;
 }
 
 export interface Subnet {
@@ -375,7 +376,7 @@ export class VolcengineModel {
       ImpactLevel: "Critical",
       createdAt: now,
       releaseAt,
-      ExtraInfo: JSON.stringify({ SpotInstanceInterruptionTime: new Date(releaseAt).toISOString() }),
+      ExtraInfo: { SpotInstanceInterruptionTime: new Date(releaseAt).toISOString() },
     };
     this.events.set(ev.Id, ev);
     return ev;

@@ -84,9 +84,23 @@ export function renderInstance(m: VolcengineModel, i: Instance) {
     CreatedAt: iso(i.createdAt),
     UpdatedAt: iso(i.updatedAt),
     NetworkInterfaces: [{ NetworkInterfaceId: `eni-${i.InstanceId.slice(2)}`, Type: "primary", SubnetId: i.SubnetId, PrimaryIpAddress: i.PrimaryIpAddress, SecurityGroupIds: i.SecurityGroupIds }],
-    Volumes: i.Volumes.map((v) => ({ VolumeId: v.VolumeId, Kind: v.Kind, VolumeType: v.VolumeType, Size: v.Size, DeleteWithInstance: v.DeleteWithInstance })),
+    // VolumeForDescribeInstancesOutput has VolumeId only: kind, type, size come from storage_ebs DescribeVolumes.
+    Volumes: i.Volumes.map((v) => ({ VolumeId: v.VolumeId })),
     Tags: i.Tags,
   };
+}
+
+/** Runs `act` on each resource; a failure is that resource's Error, not the request's. */
+function perResource(ids: string[], act: (rid: string) => void): { ResourceId: string; Error?: { Code: string; Message: string } }[] {
+  return ids.map((ResourceId) => {
+    try {
+      act(ResourceId);
+      return { ResourceId };
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      return { ResourceId, Error: { Code: e.code, Message: e.message } };
+    }
+  });
 }
 
 export function renderImage(m: VolcengineModel, img: Image) {
@@ -100,7 +114,7 @@ export function renderImage(m: VolcengineModel, img: Image) {
     Platform: img.Platform,
     Size: img.Size,
     CreatedAt: iso(img.createdAt),
-    InstanceId: img.sourceInstanceId ?? "",
+    // ImageForDescribeImagesOutput has no InstanceId (the source instance is the admin API's).
     Snapshots: img.Visibility === "private" ? [{ SnapshotId: `snap-${img.ImageId.slice(6)}`, Size: img.Size }] : [],
     Tags: img.Tags,
   };
@@ -159,7 +173,8 @@ export const ACTIONS: Record<string, Handler> = {
             InstanceTypeId,
             InstanceName,
             Description: p.Description,
-            HostName: p.HostName,
+            // RunInstancesRequest has both host_name (HostName) and hostname (Hostname); the newer wins.
+            HostName: p.Hostname || p.HostName,
             SpotStrategy,
             SpotPriceLimit,
             KeyPairName: p.KeyPairName,
@@ -284,6 +299,7 @@ export const ACTIONS: Record<string, Handler> = {
         Status: m.eventStatus(e),
         Category: e.Category,
         ImpactLevel: e.ImpactLevel,
+        // SystemEventForDescribeSystemEventsOutput.extra_info is dict(str, str): an object, not a JSON string.
         ExtraInfo: e.ExtraInfo,
         CreatedAt: iso(e.createdAt),
         UpdatedAt: iso(Math.min(clock.now(), e.releaseAt)),
@@ -294,33 +310,34 @@ export const ACTIONS: Record<string, Handler> = {
     };
   },
 
+  // CreateTags / DeleteTags answer per resource in OperationDetails (CreateTagsResponse /
+  // DeleteTagsResponse models; API notes, Tags: "answer per resource in OperationDetails").
   CreateTags(p, m) {
     const type = p.ResourceType; // required by the model (spec.json)
     const ids = list(p, "ResourceIds");
     if (ids.length === 0) throw new ApiError("MissingParameter", 400, "The required parameter ResourceIds.1 is missing.");
     const tags = tagsParam(p);
-    for (const rid of ids) {
-      const current = m.tags(type, rid);
-      for (const t of tags) {
-        const existing = current.find((c) => c.Key === t.Key);
-        if (existing) existing.Value = t.Value;
-        else current.push({ ...t });
-      }
-      if (current.length > 50) throw new ApiError("InvalidParameter", 400, "A resource takes at most 50 tags.");
-    }
-    return {};
+    return {
+      OperationDetails: perResource(ids, (rid) => {
+        const current = m.tags(type, rid);
+        const merged = [...current.filter((c) => !tags.some((t) => t.Key === c.Key)), ...tags.map((t) => ({ ...t }))];
+        if (merged.length > 50) throw new ApiError("InvalidParameter", 400, "A resource takes at most 50 tags.");
+        current.splice(0, current.length, ...merged);
+      }),
+    };
   },
 
   DeleteTags(p, m) {
     const type = p.ResourceType; // required by the model (spec.json)
     const ids = list(p, "ResourceIds");
     const keys = list(p, "TagKeys");
-    for (const rid of ids) {
-      const current = m.tags(type, rid);
-      const kept = current.filter((t) => !keys.includes(t.Key));
-      current.splice(0, current.length, ...kept);
-    }
-    return {};
+    return {
+      OperationDetails: perResource(ids, (rid) => {
+        const current = m.tags(type, rid);
+        const kept = current.filter((t) => !keys.includes(t.Key));
+        current.splice(0, current.length, ...kept);
+      }),
+    };
   },
 
   DescribeTags(p, m) {
@@ -328,9 +345,10 @@ export const ACTIONS: Record<string, Handler> = {
     const ids = list(p, "ResourceIds");
     const pool: [string, Tag[]][] =
       type === "instance" ? [...m.instances.values()].map((i) => [i.InstanceId, i.Tags]) : type === "image" ? [...m.images.values()].map((i) => [i.ImageId, i.Tags]) : [];
-    const rows = pool.filter(([rid]) => ids.length === 0 || ids.includes(rid)).flatMap(([rid, tags]) => tags.map((t) => ({ ResourceType: type, ResourceId: rid, Key: t.Key, Value: t.Value })));
+    // TagResourceForDescribeTagsOutput: ResourceId, ResourceType, TagKey, TagValue under TagResources.
+    const rows = pool.filter(([rid]) => ids.length === 0 || ids.includes(rid)).flatMap(([rid, tags]) => tags.map((t) => ({ ResourceId: rid, ResourceType: type, TagKey: t.Key, TagValue: t.Value })));
     const { items, NextToken } = page(rows, p);
-    return { ResourceTags: items, NextToken };
+    return { TagResources: items, NextToken };
   },
 
   DescribeZones(_p, m) {
