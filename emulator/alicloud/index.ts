@@ -77,9 +77,9 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
       try {
         const t = target(req, requestParams(req));
         if (!t.action) return undefined;
-        // The call log is for tests and drills: long scripts are cut, and no signing parameter is kept.
         const service = apiFor(t.version)?.service ?? "unknown";
         const unknownParams = verdictFor(service, t.action, t.query)?.unknown ?? [];
+        // The call log is for tests and drills: long scripts are cut, and no signing parameter is kept.
         if (t.query.CommandContent && t.query.CommandContent.length > 2000) t.query.CommandContent = `${t.query.CommandContent.slice(0, 2000)}…`;
         return { service, action: t.action, params: t.query, unknownParams };
       } catch {
