@@ -141,6 +141,10 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
 
     const recovered = rec.state === "done" && Boolean(rec.replacementId);
     const configKept = Object.values(kept).every(Boolean);
+    // Parameters the clouds' API models do not know (the real gateways ignore them silently).
+    const calls = await emu.admin.calls();
+    const unknownParams = [...new Map(calls.filter((c) => c.unknownParams.length).map((c) => [`${c.cloud} ${c.service} ${c.action} ${c.unknownParams.join(",")}`, { cloud: c.cloud, service: c.service, action: c.action, unknownParams: c.unknownParams }])).values()];
+    for (const u of unknownParams) say(`note: ${u.cloud} ${u.action} was sent parameters its API model does not know: ${u.unknownParams.join(", ")}`);
     const summary = {
       recovered,
       dataIntact,
@@ -156,7 +160,8 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
       noticeSeconds,
       timeScale,
       steps: Object.fromEntries(Object.entries(rec.steps).map(([k, v]) => [k, { ms: v?.ms ?? null, marginMs: v?.marginMs ?? null }])),
-      apiCalls: (await emu.admin.calls()).length,
+      apiCalls: calls.length,
+      unknownParams,
       emulatorEmptyAfterCleanup: empty,
       snapshotGroup: snap,
     };

@@ -100,7 +100,7 @@ export class EmulatorFront {
     // Every cloud request moves a frozen clock by its step — dropped and faulted ones too: each is a poll.
     this.opts.clock.tick();
     const info = service.describe(req) ?? { service: "?", action: "?", params: {} };
-    const record: CallRecord = { seq: ++this.seq, at: this.opts.clock.iso(), cloud: service.cloud, service: info.service, action: info.action, params: info.params, status: 0 };
+    const record: CallRecord = { seq: ++this.seq, at: this.opts.clock.iso(), cloud: service.cloud, service: info.service, action: info.action, params: info.params, unknownParams: info.unknownParams ?? [], status: 0 };
     this.calls.push(record);
     // A query that does not decode is refused (in answer) before any fault: faults are for real calls.
     const fault = isDecodable(req.rawQuery) ? this.opts.faults.decide(service.cloud, info.action) : undefined;

@@ -32,6 +32,11 @@ export interface CallRecord {
   service: string; // "ecs", "ram"
   action: string;
   params: Record<string, string>;
+  /**
+   * Parameters the cloud's API model does not know for this action (misspelled, or another API's): the
+   * gateway ignores them, so a caller never learns they had no effect. From emulator/spec.ts.
+   */
+  unknownParams: string[];
   status: number;
   code?: string; // error code, when the answer was an error
   fault?: string; // the injected fault, when one was applied
@@ -52,7 +57,7 @@ export interface CloudService {
   cloud: "volcengine" | "alicloud";
   matches(req: EmulatorRequest): boolean;
   /** Action name and flat params, for the call log and fault matching; undefined if unparseable. */
-  describe(req: EmulatorRequest): { service: string; action: string; params: Record<string, string> } | undefined;
+  describe(req: EmulatorRequest): { service: string; action: string; params: Record<string, string>; unknownParams?: string[] } | undefined;
   handle(req: EmulatorRequest): Promise<EmulatorResponse> | EmulatorResponse;
   /**
    * Render an error the front decided on (an injected throttle or 5xx, a malformed query) in this

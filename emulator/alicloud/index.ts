@@ -14,6 +14,7 @@ import { AlicloudModel, type AlicloudOptions } from "./models";
 import type { Handler, Query } from "./params";
 import { RAM_ACTIONS } from "./ram/responses";
 import { NonceCache, parseForm, requestParams, verifyAcsSignature } from "./signature";
+import { refuseInvalid, verdictFor } from "./validation";
 
 export type { AlicloudOptions } from "./models";
 
@@ -78,9 +79,11 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
       try {
         const t = target(req, requestParams(req));
         if (!t.action) return undefined;
+        const service = apiFor(t.version)?.service ?? "unknown";
+        const unknownParams = verdictFor(service, t.action, t.query)?.unknown ?? [];
         // The call log is for tests and drills: long scripts are cut, and no signing parameter is kept.
         if (t.query.CommandContent && t.query.CommandContent.length > 2000) t.query.CommandContent = `${t.query.CommandContent.slice(0, 2000)}…`;
-        return { service: apiFor(t.version)?.service ?? "unknown", action: t.action, params: t.query };
+        return { service, action: t.action, params: t.query, unknownParams };
       } catch {
         return undefined;
       }
@@ -96,6 +99,8 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
         if (!api) throw new AcsError("InvalidVersion", 400, "Specified parameter Version is not valid.");
         const handler = Object.hasOwn(api.actions, t.action) ? api.actions[t.action] : undefined;
         if (!handler) throw new AcsError("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method.");
+        // Missing or mistyped parameters, as the SDK models define them (../spec.ts).
+        refuseInvalid(verdictFor(api.service, t.action, t.query));
         model.settle();
         return { status: 200, body: { RequestId: randomUUID().toUpperCase(), ...handler(t.query, model) } };
       } catch (e) {

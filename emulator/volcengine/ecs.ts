@@ -65,7 +65,9 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   RunInstances(p, m) {
     const ZoneId = required(p, "ZoneId");
     const ImageId = required(p, "ImageId");
-    const InstanceTypeId = required(p, "InstanceTypeId");
+    // RunInstancesRequest takes the type as InstanceTypeId or InstanceType and requires neither; one names it.
+    const InstanceTypeId = p.InstanceTypeId || p.InstanceType;
+    if (!InstanceTypeId) throw missingParameter("InstanceTypeId");
     const InstanceName = required(p, "InstanceName");
     const count = int(p, "Count", 0, 100, 1) || 1; // 0 means 1 (docs 6396/76275)
     const SpotStrategy = p.SpotStrategy || "NoSpot";

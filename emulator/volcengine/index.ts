@@ -9,7 +9,8 @@ import { ApiError, validateOptions, VolcengineModel, type VolcengineOptions } fr
 import { flatFromQuery, type Flat } from "./params";
 import { EBS_ACTIONS } from "./ebs";
 import { ECS_ACTIONS, renderImage, renderInstance, type Handler } from "./ecs";
-import { parseQuery, SignatureError, verifyVolcengineSignature } from "./signature";
+import { credentialScope, parseQuery, SignatureError, verifyVolcengineSignature } from "./signature";
+import { refuseInvalid, verdictFor } from "./validation";
 
 export const ECS_VERSION = "2020-04-01";
 
@@ -21,7 +22,7 @@ const SERVICES: Record<string, { version: string; actions: Record<string, Handle
 
 /** The service a request addresses, from its Authorization credential scope (before it is verified). */
 function serviceOf(req: EmulatorRequest): string {
-  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/request/.exec(String(req.headers.authorization ?? ""))?.[1] ?? "ecs";
+  return credentialScope(req)?.service ?? "ecs";
 }
 
 export interface VolcengineService extends CloudService {
@@ -54,9 +55,13 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
     describe(req) {
       const p = paramsOrNone(req);
       const { Action, Version, ...rest } = p;
+      if (!Action) return undefined;
+      // The service is the signature's credential scope (ecs, storage_ebs): the spec is keyed by it.
+      const svc = serviceOf(req);
+      const unknownParams = verdictFor(svc, Action, rest)?.unknown ?? [];
       // The call log is for tests and drills: never keep secrets in it.
       for (const k of ["Password", "UserData"]) if (rest[k] !== undefined) rest[k] = "***";
-      return Action ? { service: serviceOf(req), action: Action, params: rest } : undefined;
+      return { service: svc, action: Action, params: rest, unknownParams };
     },
     handle(req) {
       const p = paramsOrNone(req); // the front refuses a query that does not decode before handle
@@ -72,8 +77,10 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
         // Own keys only: Action=constructor is an unknown action, not Object's constructor.
         const action = Object.hasOwn(api.actions, p.Action ?? "") ? api.actions[p.Action!] : undefined;
         if (!action || p.Version !== api.version) throw new ApiError("InvalidActionOrVersion", 404, `Could not find operation ${p.Action} for version ${p.Version} of ${caller.service}.`);
-        model.settle();
         const { Action, Version, ...rest } = p;
+        // Missing, mistyped or out-of-range parameters, as the SDK models define them (../spec.ts).
+        refuseInvalid(verdictFor(caller.service, Action!, rest), model.opts, Action!);
+        model.settle();
         return envelope(p, region, 200, { Result: action(rest, model, ctx.clock) }, name);
       } catch (e) {
         if (e instanceof ApiError || e instanceof SignatureError) return envelope(p, region, e.status, { Error: { Code: e.code, Message: e.message } }, name);

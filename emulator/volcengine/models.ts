@@ -50,6 +50,14 @@ export interface VolcengineOptions {
   /** Hourly spot price per instance type; a SpotWithPriceLimit below it finds no stock. */
   spotPrices: Record<string, number>;
   instanceTypes: Record<string, { cpus: number; memoryMiB: number }>;
+  /**
+   * Code of a parameter value the model refuses (wrong type, out of range, not in the enum); `{name}`
+   * stands for the parameter. ECS's own code is not documented (other Volcengine products answer
+   * `InvalidParameter.{name}`); "InvalidParameter" by default.
+   */
+  invalidParameterCode: string;
+  /** Codes of missing required parameters other than `MissingParameter`, by `Action.Parameter`. */
+  missingParameterCodes: Record<string, string>;
 }
 
 export function defaultOptions(): VolcengineOptions {
@@ -78,6 +86,9 @@ export function defaultOptions(): VolcengineOptions {
       "ecs.g3il.xlarge": { cpus: 4, memoryMiB: 16384 },
       "ecs.g3il.2xlarge": { cpus: 8, memoryMiB: 32768 },
     },
+    invalidParameterCode: "InvalidParameter",
+    // CreateImage's documented error for a missing name (API notes, CreateImage: "MissingParameter.ImageName").
+    missingParameterCodes: { "CreateImage.ImageName": "MissingParameter.ImageName" },
   };
 }
 
@@ -105,6 +116,8 @@ const SETTINGS: Schema<VolcengineOptions> = {
   stockOut: is.list(is.shape<{ zoneId: string; instanceTypeId?: string }>({ zoneId: name, instanceTypeId: name }, ["instanceTypeId"])),
   spotPrices: is.record(is.number()),
   instanceTypes: is.record(is.shape({ cpus: is.number({ min: 1, integer: true }), memoryMiB: is.number({ min: 1, integer: true }) })),
+  invalidParameterCode: name,
+  missingParameterCodes: is.record(name),
 };
 
 /** Checks a settings patch (admin, or startEmulator's options): known keys, right types and shapes. */
@@ -232,6 +245,7 @@ export interface SystemEvent {
   ImpactLevel: string;
   createdAt: number;
   releaseAt: number;
+  /** An object of strings (the model's dict(str, str)); which keys the cloud sets for this event is not documented. */
   ExtraInfo: Record<string, string>;
 }
 

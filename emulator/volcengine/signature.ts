@@ -58,6 +58,12 @@ export interface VerifiedCaller {
   service: string;
 }
 
+/** The credential scope an Authorization header names (not verified), for routing and the call log. */
+export function credentialScope(req: EmulatorRequest): { region: string; service: string } | undefined {
+  const m = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/request/.exec(String(req.headers.authorization ?? ""));
+  return m ? { region: m[1], service: m[2] } : undefined;
+}
+
 const AUTH = /^HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/;
 
 /** Throws SignatureError with the gateway's code when the request is not correctly signed. */

@@ -85,7 +85,8 @@ export class AlicloudClient {
       reqBodyType: "formData",
       bodyType: "json",
     });
-    const request = new core.$OpenApiUtil.OpenApiRequest({ query: { RegionId: service === "ecs" ? this.region : undefined, ...query } });
+    // RAM is global: its request models have no RegionId (@alicloud/ram20150501), so none is sent.
+    const request = new core.$OpenApiUtil.OpenApiRequest({ query: service === "ecs" ? { RegionId: this.region, ...query } : query });
     try {
       const res = await (service === "ecs" ? this.ecs : this.ram).callApi(params, request, new RuntimeOptions({ readTimeout: TIMEOUT_MS, connectTimeout: TIMEOUT_MS }));
       return res.body as T;

@@ -8,9 +8,10 @@ import Ecs, * as $Ecs from "@alicloud/ecs20140526";
 import { $OpenApiUtil } from "@alicloud/openapi-core";
 import { RuntimeOptions } from "@darabonba/typescript";
 import Ram, * as $Ram from "@alicloud/ram20150501";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../emulator";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator";
 import { ASSISTANT_ACTIONS } from "../../emulator/alicloud/assistant/responses";
+import { useEmulator } from "../support/emulator";
 
 const REGION = "cn-hangzhou";
 const DB = "i-emu-db-linux";
@@ -19,6 +20,10 @@ const TRUST_ECS = JSON.stringify({ Statement: [{ Action: "sts:AssumeRole", Effec
 const SNAPSHOT_ACTIONS = ["ecs:DescribeSnapshot*", "ecs:CreateSnapshot*", "ecs:TagResources", "ecs:DescribeDisks"];
 const policyOf = (actions: string[]) => JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: actions, Resource: ["*"] }] });
 
+// Emulated time stands (almost) still; tests move it with emu.clock.advance. A replayed DescribeInstances
+// with its x-acs-action header altered to DeleteSnapshotGroup sends that action DescribeInstances' InstanceIds.
+// Emulated time stands still; tests move it with emu.clock.advance.
+const fixture = useEmulator({ clock: { frozen: true }, allowUnknownParams: [{ action: "DeleteSnapshotGroup", param: "InstanceIds" }] });
 let emu: RunningEmulator;
 let ecs: Ecs;
 let ram: Ram;
@@ -36,17 +41,10 @@ function config(extra: Record<string, unknown> = {}) {
   });
 }
 
-beforeAll(async () => {
-  // Emulated time stands still; tests move it with emu.clock.advance.
-  emu = await startEmulator({ clock: { frozen: true } });
+beforeAll(() => {
+  emu = fixture.emu;
   ecs = new Ecs(config());
   ram = new Ram(config());
-});
-afterAll(async () => {
-  await emu?.close();
-});
-beforeEach(async () => {
-  await emu.admin.reset();
 });
 
 const admin = (path: string, body?: unknown, method = "POST") => emu.admin.request(`alicloud/${path}`, method, body);
@@ -624,12 +622,10 @@ describe("admin", () => {
 });
 
 describe("with a fast clock", () => {
+  const fastFixture = useEmulator({ timeScale: 200 });
   let fast: RunningEmulator;
-  beforeAll(async () => {
-    fast = await startEmulator({ timeScale: 200 });
-  });
-  afterAll(async () => {
-    await fast?.close();
+  beforeAll(() => {
+    fast = fastFixture.emu;
   });
 
   it("runs the plugin and the group to the end in real time, polled through the SDK", async () => {

@@ -1,24 +1,19 @@
 // SnapshotRole and ConsistentSnapshotGroup provider objects (called directly, connection from env vars)
 // through the real @alicloud SDKs over HTTP to the emulator's ECS, RAM and Cloud Assistant.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { envFor, startEmulator, type RunningEmulator } from "../../emulator";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator";
 import { consistentSnapshotGroupProvider, snapshotRoleProvider } from "../../provider";
 import { AlicloudClient } from "../../provider/alicloud/client";
+import { useEmulator } from "../support/emulator";
 
+const fixture = useEmulator({ timeScale: 100 });
 let emu: RunningEmulator;
-const saved = { ...process.env };
 const DB = "i-emu-db-linux";
 const WIN = "i-emu-app-windows";
 
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 100 });
-  Object.assign(process.env, envFor(emu), { PULUMI_RECOVERY_POLL_MS: "20" });
+beforeAll(() => {
+  emu = fixture.emu;
 });
-afterAll(async () => {
-  process.env = saved;
-  await emu?.close();
-});
-beforeEach(() => emu.admin.reset());
 
 const admin = (path: string, body: unknown) => emu.admin.request(`alicloud/${path}`, "POST", body);
 const state = () => emu.admin.request("alicloud/state");

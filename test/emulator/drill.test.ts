@@ -4,6 +4,9 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import type { CallRecord } from "../../emulator/service";
+import { unknownParamReport } from "../support/emulator";
+import { KNOWN_PROVIDER_MISSPELLINGS } from "../support/knownProviderMisspellings";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -18,5 +21,7 @@ describe("the drill", () => {
     expect(summary.recoveryImageId).toMatch(/^image-/);
     expect(Object.keys(summary.steps)).toEqual(["image", "wait-image", "relaunch", "wait-running", "prune"]);
     for (const step of Object.values<any>(summary.steps)) expect(step.marginMs).toBeGreaterThan(0);
+    // The drill starts its own emulator (no useEmulator here): its summary lists what the API models did not know.
+    expect(unknownParamReport(summary.unknownParams as CallRecord[], KNOWN_PROVIDER_MISSPELLINGS)).toBe("");
   });
 });

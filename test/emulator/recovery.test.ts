@@ -4,27 +4,22 @@
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { envFor, startEmulator, type RunningEmulator } from "../../emulator";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator";
 import { spotInstanceProvider } from "../../provider";
 import { volcengineConnection } from "../../provider/config";
 import { RecoveryController, type RecoveryEvent } from "../../provider/recovery/controller";
 import { Journal, type StepName } from "../../provider/recovery/journal";
 import { EcsClient } from "../../provider/volcengine/client";
+import { useEmulator } from "../support/emulator";
 
+const fixture = useEmulator({ timeScale: 100 });
 let emu: RunningEmulator;
-const saved = { ...process.env };
 const MARKER = "/data/marker";
 
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 100 });
-  Object.assign(process.env, envFor(emu), { PULUMI_RECOVERY_POLL_MS: "20" });
+beforeAll(() => {
+  emu = fixture.emu;
 });
-afterAll(async () => {
-  process.env = saved;
-  await emu?.close();
-});
-beforeEach(() => emu.admin.reset());
 
 async function protectedInstance(name: string, extra: Record<string, unknown> = {}) {
   const news = {

@@ -1,12 +1,16 @@
 // SpotInstance and RecoveryImage provider objects driven directly (as tests and tools use them, without
 // `configure`: connection from env vars), through the real @volcengine/openapi SDK over HTTP to the
 // emulator. The providers run the compiled package (dist), as Pulumi would.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { envFor, startEmulator, type RunningEmulator } from "../../emulator";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator";
 import { recoveryImageProvider, spotInstanceProvider } from "../../provider";
+import { useEmulator } from "../support/emulator";
 
+const fixture = useEmulator({ timeScale: 200 });
 let emu: RunningEmulator;
-const saved = { ...process.env };
+beforeAll(() => {
+  emu = fixture.emu;
+});
 
 const inputs = {
   zoneId: "cn-beijing-a",
@@ -28,17 +32,6 @@ async function calls(action?: string) {
   return (await emu.admin.calls()).filter((c: any) => !action || c.action === action);
 }
 
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 200 });
-  Object.assign(process.env, envFor(emu), { PULUMI_RECOVERY_POLL_MS: "20" });
-});
-afterAll(async () => {
-  process.env = saved;
-  await emu?.close();
-});
-beforeEach(async () => {
-  await emu.admin.reset();
-});
 
 describe("SpotInstance lifecycle", () => {
   it("creates, reads, updates in place, and deletes", async () => {

@@ -4,13 +4,15 @@ import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { envFor, startEmulator, type RunningEmulator } from "../../emulator";
+import { beforeAll, describe, expect, it } from "vitest";
+import { envFor, type RunningEmulator } from "../../emulator";
 import { spotInstanceProvider } from "../../provider";
+import { useEmulator } from "../support/emulator";
 
 const root = path.resolve(__dirname, "../..");
+// Real time (scale 1), so the controller's wall clock and the emulator's agree; fast state machines.
+const fixture = useEmulator({ timeScale: 1, volcengine: { instanceCreateSeconds: 1, instanceDeleteSeconds: 1, imageSecondsPerGiB: 0.05 } });
 let emu: RunningEmulator;
-const saved = { ...process.env };
 
 function watchOnce(): Promise<{ code: number; lines: any[] }> {
   const journal = path.join(mkdtempSync(path.join(tmpdir(), "watch-")), "journal.json");
@@ -37,16 +39,9 @@ async function protectedInstance(name: string) {
   return spotInstanceProvider.create(inputs!);
 }
 
-beforeAll(async () => {
-  // Real time (scale 1), so the controller's wall clock and the emulator's agree; fast state machines.
-  emu = await startEmulator({ timeScale: 1, volcengine: { instanceCreateSeconds: 1, instanceDeleteSeconds: 1, imageSecondsPerGiB: 0.05 } });
-  Object.assign(process.env, envFor(emu), { PULUMI_RECOVERY_POLL_MS: "20" });
+beforeAll(() => {
+  emu = fixture.emu;
 });
-afterAll(async () => {
-  process.env = saved;
-  await emu?.close();
-});
-beforeEach(() => emu.admin.reset());
 
 describe("pulumi-recovery watch --once", () => {
   it("carries a recovery to its end, prints a JSON line per step and a summary, and exits 0", async () => {

@@ -3,7 +3,7 @@
 // (AlibabaCloudDocs/ecs, API参考/云助手/) and the API notes (24 KB content, 100 instances).
 import { AcsError, missing } from "../errors";
 import type { AlicloudModel } from "../models";
-import { bool, int, list, paginate, required, tags, type Handler, type Query } from "../params";
+import { bool, int, list, paginate, tags, type Handler, type Query } from "../params";
 import type { Invocation, InvocationResult } from "./model";
 
 const TYPES = ["RunShellScript", "RunBatScript", "RunPowerShellScript"];
@@ -45,10 +45,10 @@ const invokeStatus = (overall: string) => (overall === "Pending" || overall === 
 
 export const ASSISTANT_ACTIONS: Record<string, Handler> = {
   RunCommand(q, m) {
-    const region = required(q, "RegionId");
-    const type = required(q, "Type");
+    const region = q.RegionId; // required by the model (spec.json)
+    const type = q.Type; // required by the model (spec.json)
     if (!TYPES.includes(type)) throw new AcsError("InvalidCmdType.NotFound", 403, "The specified command type does not exist.");
-    const raw = required(q, "CommandContent");
+    const raw = q.CommandContent; // required by the model (spec.json)
     // The reference: ContentEncoding is case-insensitive, and anything but Base64 is taken as PlainText.
     const base64 = /^base64$/i.test(q.ContentEncoding ?? "");
     const content = base64 ? Buffer.from(raw, "base64").toString("utf8") : raw;
@@ -95,7 +95,7 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
   },
 
   DescribeInvocationResults(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const encode = encoder(q);
     const rows = [...m.assistant.invocations.values()]
       .filter((inv) => inv.RegionId === region && (!q.InvokeId || inv.InvokeId === q.InvokeId) && (!q.CommandId || inv.CommandId === q.CommandId))
@@ -107,7 +107,7 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
   },
 
   DescribeInvocations(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const encode = encoder(q);
     const withOutput = bool(q, "IncludeOutput", false);
     const items = [...m.assistant.invocations.values()]
@@ -177,8 +177,8 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
   },
 
   StopInvocation(q, m) {
-    const region = required(q, "RegionId");
-    const inv = m.assistant.invocation(required(q, "InvokeId"), region);
+    const region = q.RegionId; // required by the model (spec.json)
+    const inv = m.assistant.invocation(q.InvokeId, region); // required by the model (spec.json)
     m.assistant.stop(inv, list(q, "InstanceId"));
     return {};
   },

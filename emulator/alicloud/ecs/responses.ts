@@ -1,6 +1,8 @@
 // ECS 2014-05-26 actions (instances, disks, instance RAM roles, snapshot groups, snapshots): parse the
 // flat parameters, validate as the API does, call the models, render the body (the service adds
-// RequestId). Response shapes follow the @alicloud/ecs20140526 7.x models.
+// RequestId). Response shapes follow the @alicloud/ecs20140526 7.x models. Required parameters and
+// types are checked before these run, from the models (../validation.ts); what is left here are the
+// API's own rules (limits, cross-field rules, codes the references document).
 import { AcsError } from "../errors";
 import type { AlicloudModel } from "../models";
 import { bool, int, jsonList, list, paginate, required, tags, type Handler, type Query } from "../params";
@@ -114,7 +116,7 @@ function instanceIdsParam(q: Query): string[] {
 
 export const ECS_ACTIONS: Record<string, Handler> = {
   DescribeInstances(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const ids = jsonList(q, "InstanceIds", malformedIds("InstanceIds"));
     if (ids.length > 100) throw malformedIds("InstanceIds");
     const items = [...m.ecs.instances.values()].filter(
@@ -125,7 +127,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   DescribeDisks(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const ids = jsonList(q, "DiskIds", malformedIds("DiskIds"));
     if (ids.length > 100) throw malformedIds("DiskIds");
     if (q.DiskType && !["all", "system", "data"].includes(q.DiskType)) throw new AcsError("InvalidDiskType.ValueNotSupported", 400, "The specified DiskType is not supported.");
@@ -143,8 +145,8 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   AttachInstanceRamRole(q, m) {
-    const region = required(q, "RegionId");
-    const roleName = required(q, "RamRoleName");
+    const region = q.RegionId; // required by the model (spec.json)
+    const roleName = q.RamRoleName; // required by the model (spec.json)
     const ids = instanceIdsParam(q);
     if (!m.ram.roles.has(roleName)) throw new AcsError("InvalidRamRole.NotFound", 404, "The specified RAMRoleName does not exist.");
     if (!m.ram.trusts(roleName, "ecs.aliyuncs.com")) throw new AcsError("InvalidRamRole.NotEcsRole", 404, "The specified ram role is not authorized for ecs, please check your role policy.");
@@ -166,7 +168,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   DescribeInstanceRamRole(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const ids = jsonList(q, "InstanceIds", malformedIds("InstanceIds"));
     if (ids.length > 100) throw malformedIds("InstanceIds");
     const items = [...m.ecs.instances.values()]
@@ -177,7 +179,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   DetachInstanceRamRole(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const ids = instanceIdsParam(q);
     const results = ids.map((id) => {
       const inst = m.ecs.instances.get(id);
@@ -195,7 +197,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   CreateSnapshotGroup(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const instanceId = required(q, "InstanceId");
     const diskIds = list(q, "DiskId");
     const excluded = list(q, "ExcludeDiskId");
@@ -209,7 +211,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   DescribeSnapshotGroups(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const ids = list(q, "SnapshotGroupId");
     if (ids.length > 10) throw new AcsError("InvalidParameter.SnapshotGroupId", 400, "SnapshotGroupId.N takes at most 10 ids.");
     const statuses = list(q, "Status");
@@ -230,7 +232,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   DeleteSnapshotGroup(q, m) {
-    const g = m.ecs.deleteSnapshotGroup(required(q, "SnapshotGroupId"), required(q, "RegionId"));
+    const g = m.ecs.deleteSnapshotGroup(q.SnapshotGroupId, q.RegionId); // both required by the model (spec.json)
     return {
       OperationProgressSet: {
         OperationProgress: g.snapshots.map((s) => ({ OperationStatus: "Success", ErrorCode: "", ErrorMsg: "", RelatedItemSet: { RelatedItem: [{ Name: "SnapshotId", Value: s.SnapshotId }] } })),
@@ -239,7 +241,7 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   DescribeSnapshots(q, m) {
-    const region = required(q, "RegionId");
+    const region = q.RegionId; // required by the model (spec.json)
     const ids = jsonList(q, "SnapshotIds", malformedIds("SnapshotIds"));
     if (ids.length > 100) throw malformedIds("SnapshotIds");
     if (q.Status && !["progressing", "accomplished", "failed", "all"].includes(q.Status)) throw new AcsError("InvalidStatus.ValueNotSupported", 403, `The specified Status ${q.Status} is not supported.`);

@@ -70,7 +70,11 @@ export const RAM_ACTIONS: Record<string, Handler> = {
     const role = m.ram.role(required(q, "RoleName"));
     const policies = [...role.attached.entries()].map(([key, attachDate]) => {
       const [type, name] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
-      return { ...renderPolicy(m.ram.policy(name, type)), AttachDate: attachDate };
+      // ListPoliciesForRoleResponseBodyPoliciesPolicy: AttachDate, DefaultVersion, Description, PolicyName,
+      // PolicyType — no CreateDate.
+      const { CreateDate, ...policy } = renderPolicy(m.ram.policy(name, type));
+      void CreateDate;
+      return { ...policy, AttachDate: attachDate };
     });
     return { Policies: { Policy: policies } };
   },

@@ -1,0 +1,154 @@
+// Every action the Alibaba Cloud emulator serves (ECS 2014-05-26 with Cloud Assistant, RAM 2015-05-01),
+// called through the real typed Node SDKs (@alicloud/ecs20140526, @alicloud/ram20150501), the raw JSON
+// body each answers checked against the SDK's own response model (spec.json "output"): every field the
+// emulator returns is in the model with the model's type, and the fields the API notes document are there.
+import Ecs, * as $Ecs from "@alicloud/ecs20140526";
+import { $OpenApiUtil } from "@alicloud/openapi-core";
+import Ram, * as $Ram from "@alicloud/ram20150501";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ASSISTANT_ACTIONS } from "../../emulator/alicloud/assistant/responses";
+import { ECS_ACTIONS } from "../../emulator/alicloud/ecs/responses";
+import { RAM_ACTIONS } from "../../emulator/alicloud/ram/responses";
+import { useEmulator } from "../support/emulator";
+import { expectModelShape, type RequiredOutputs } from "./shapes";
+
+// Emulated time stands still; the scenario steps it.
+const ctx = useEmulator({ timeScale: 1e-6, resetEachTest: false });
+const REGION = "cn-hangzhou";
+const DB = "i-emu-db-linux";
+const TRUST_ECS = JSON.stringify({ Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: ["ecs.aliyuncs.com"] } }], Version: "1" });
+const POLICY = JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: ["ecs:DescribeSnapshot*", "ecs:CreateSnapshot*", "ecs:TagResources", "ecs:DescribeDisks"], Resource: ["*"] }] });
+
+/** Fields the API notes (shared/API-NOTES.md, Alibaba Cloud) document in each action's body. */
+const DOCUMENTED: RequiredOutputs = {
+  DescribeInstances: ["RequestId", "Instances.Instance[].InstanceId", "Instances.Instance[].Status", "TotalCount"],
+  DescribeDisks: ["Disks.Disk[].DiskId", "Disks.Disk[].InstanceId", "Disks.Disk[].Type", "Disks.Disk[].Category", "Disks.Disk[].Status", "Disks.Disk[].Size", "Disks.Disk[].Device"],
+  AttachInstanceRamRole: ["AttachInstanceRamRoleResults.AttachInstanceRamRoleResult[].InstanceId", "AttachInstanceRamRoleResults.AttachInstanceRamRoleResult[].Success", "AttachInstanceRamRoleResults.AttachInstanceRamRoleResult[].Code", "AttachInstanceRamRoleResults.AttachInstanceRamRoleResult[].Message"],
+  DescribeInstanceRamRole: ["InstanceRamRoleSets.InstanceRamRoleSet[].InstanceId", "InstanceRamRoleSets.InstanceRamRoleSet[].RamRoleName", "TotalCount"],
+  DetachInstanceRamRole: ["DetachInstanceRamRoleResults.DetachInstanceRamRoleResult[].InstanceId", "DetachInstanceRamRoleResults.DetachInstanceRamRoleResult[].Success"],
+  CreateSnapshotGroup: ["SnapshotGroupId"],
+  DescribeSnapshotGroups: [
+    "SnapshotGroups.SnapshotGroup[].SnapshotGroupId",
+    "SnapshotGroups.SnapshotGroup[].Name",
+    "SnapshotGroups.SnapshotGroup[].Description",
+    "SnapshotGroups.SnapshotGroup[].InstanceId",
+    "SnapshotGroups.SnapshotGroup[].Status",
+    "SnapshotGroups.SnapshotGroup[].ProgressStatus",
+    "SnapshotGroups.SnapshotGroup[].CreationTime",
+    "SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].SnapshotId",
+    "SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].SourceDiskId",
+    "SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].Progress",
+    "SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].Available",
+    "SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].InstantAccess",
+    "SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].Tags.Tag[].Key",
+    "SnapshotGroups.SnapshotGroup[].Snapshots.Snapshot[].Tags.Tag[].Value",
+  ],
+  DeleteSnapshotGroup: ["OperationProgressSet.OperationProgress[].OperationStatus"],
+  DescribeSnapshots: ["Snapshots.Snapshot[].SnapshotId", "Snapshots.Snapshot[].Status", "Snapshots.Snapshot[].Tags.Tag[].TagKey"],
+  RunCommand: ["CommandId", "InvokeId"],
+  DescribeInvocationResults: [
+    "Invocation.InvocationResults.InvocationResult[].InstanceId",
+    "Invocation.InvocationResults.InvocationResult[].InvokeId",
+    "Invocation.InvocationResults.InvocationResult[].CommandId",
+    "Invocation.InvocationResults.InvocationResult[].InvocationStatus",
+    "Invocation.InvocationResults.InvocationResult[].InvokeRecordStatus",
+    "Invocation.InvocationResults.InvocationResult[].ExitCode",
+    "Invocation.InvocationResults.InvocationResult[].Output",
+    "Invocation.InvocationResults.InvocationResult[].ErrorCode",
+    "Invocation.InvocationResults.InvocationResult[].ErrorInfo",
+    "Invocation.InvocationResults.InvocationResult[].StartTime",
+    "Invocation.InvocationResults.InvocationResult[].FinishedTime",
+    "Invocation.InvocationResults.InvocationResult[].Repeats",
+    "Invocation.InvocationResults.InvocationResult[].Dropped",
+  ],
+  DescribeInvocations: ["Invocations.Invocation[].InvokeId", "Invocations.Invocation[].InvocationStatus", "Invocations.Invocation[].InvokeInstances.InvokeInstance[].InstanceId", "Invocations.Invocation[].InvokeInstances.InvokeInstance[].Output"],
+  StopInvocation: ["RequestId"],
+  CreateRole: ["Role.RoleName", "Role.RoleId", "Role.Arn", "Role.AssumeRolePolicyDocument"],
+  GetRole: ["Role.RoleName", "Role.Arn"],
+  DeleteRole: ["RequestId"],
+  CreatePolicy: ["Policy.PolicyName", "Policy.PolicyType"],
+  GetPolicy: ["Policy.PolicyName", "DefaultPolicyVersion.PolicyDocument"],
+  DeletePolicy: ["RequestId"],
+  AttachPolicyToRole: ["RequestId"],
+  DetachPolicyFromRole: ["RequestId"],
+  ListPoliciesForRole: ["Policies.Policy[].PolicyName", "Policies.Policy[].PolicyType"],
+};
+
+const called = new Set<string>();
+let ecs: Ecs;
+let ram: Ram;
+
+/** A typed client whose raw answers are checked as they arrive (before the SDK casts them to its models). */
+function checked<T extends object>(client: T, service: "ecs" | "ram"): T {
+  const c = client as any;
+  const callApi = c.callApi.bind(c);
+  c.callApi = async (params: any, req: any, runtime: any) => {
+    const res = await callApi(params, req, runtime);
+    expect(res.statusCode, params.action).toBe(200);
+    expectModelShape("alicloud", service, params.action, res.body, DOCUMENTED[params.action]);
+    called.add(params.action);
+    return res;
+  };
+  return client;
+}
+
+const config = () =>
+  new $OpenApiUtil.Config({ accessKeyId: ctx.emu.credentials.accessKeyId, accessKeySecret: ctx.emu.credentials.secretKey, regionId: REGION, endpoint: `127.0.0.1:${ctx.emu.port}`, protocol: "HTTP", readTimeout: 20_000, connectTimeout: 20_000 });
+const advance = (seconds: number) => ctx.emu.clock.advance(seconds * 1000);
+
+beforeAll(() => {
+  ecs = checked(new Ecs(config()), "ecs");
+  ram = checked(new Ram(config()), "ram");
+});
+
+describe("Alibaba Cloud responses against the @alicloud SDK models", () => {
+  it("RAM: CreateRole, GetRole, CreatePolicy, GetPolicy, AttachPolicyToRole, ListPoliciesForRole", async () => {
+    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "shapes", assumeRolePolicyDocument: TRUST_ECS, description: "conformance" }));
+    await ram.getRole(new $Ram.GetRoleRequest({ roleName: "shapes" }));
+    await ram.createPolicy(new $Ram.CreatePolicyRequest({ policyName: "shapes-policy", policyDocument: POLICY }));
+    await ram.getPolicy(new $Ram.GetPolicyRequest({ policyName: "shapes-policy", policyType: "Custom" }));
+    await ram.attachPolicyToRole(new $Ram.AttachPolicyToRoleRequest({ policyType: "Custom", policyName: "shapes-policy", roleName: "shapes" }));
+    await ram.listPoliciesForRole(new $Ram.ListPoliciesForRoleRequest({ roleName: "shapes" }));
+  });
+
+  it("ECS: DescribeInstances, DescribeDisks, AttachInstanceRamRole, DescribeInstanceRamRole", async () => {
+    await ecs.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: REGION }));
+    await ecs.describeDisks(new $Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: DB }));
+    await ecs.attachInstanceRamRole(new $Ecs.AttachInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "shapes", instanceIds: JSON.stringify([DB]) }));
+    await ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, instanceIds: JSON.stringify([DB]) }));
+  });
+
+  it("Cloud Assistant: RunCommand (the app-snapshot plugin), DescribeInvocationResults, DescribeInvocations, StopInvocation", async () => {
+    const content = Buffer.from(`acs-plugin-manager --exec --plugin app-snapshot-plugin --params='-RamRoleName="shapes",-Name="shapes-group"'`).toString("base64");
+    const run = await ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: REGION, type: "RunShellScript", commandContent: content, contentEncoding: "Base64", instanceId: [DB], timeout: 600, name: "shapes", tag: [new $Ecs.RunCommandRequestTag({ key: "k", value: "v" })] }));
+    advance(10);
+    const results = await ecs.describeInvocationResults(new $Ecs.DescribeInvocationResultsRequest({ regionId: REGION, invokeId: run.body!.invokeId }));
+    expect(results.body!.invocation!.invocationResults!.invocationResult![0]).toMatchObject({ invocationStatus: "Success", exitCode: 0 });
+    await ecs.describeInvocations(new $Ecs.DescribeInvocationsRequest({ regionId: REGION, invokeId: run.body!.invokeId, includeOutput: true }));
+    const pending = await ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: REGION, type: "RunShellScript", commandContent: "echo", instanceId: [DB] }));
+    await ecs.stopInvocation(new $Ecs.StopInvocationRequest({ regionId: REGION, invokeId: pending.body!.invokeId, instanceId: [DB] }));
+  });
+
+  it("Snapshot groups: CreateSnapshotGroup, DescribeSnapshotGroups, DescribeSnapshots, DeleteSnapshotGroup", async () => {
+    advance(60); // the plugin's group accomplished: a disk takes one snapshot at a time
+    const made = await ecs.createSnapshotGroup(new $Ecs.CreateSnapshotGroupRequest({ regionId: REGION, instanceId: DB, name: "direct", description: "made directly", tag: [new $Ecs.CreateSnapshotGroupRequestTag({ key: "k", value: "v" })] }));
+    advance(60);
+    const groups = await ecs.describeSnapshotGroups(new $Ecs.DescribeSnapshotGroupsRequest({ regionId: REGION, instanceId: DB }));
+    expect(groups.body!.snapshotGroups!.snapshotGroup!.length).toBe(2); // the plugin's and this one
+    await ecs.describeSnapshots(new $Ecs.DescribeSnapshotsRequest({ regionId: REGION, instanceId: DB }));
+    await ecs.deleteSnapshotGroup(new $Ecs.DeleteSnapshotGroupRequest({ regionId: REGION, snapshotGroupId: made.body!.snapshotGroupId }));
+  });
+
+  it("Cleanup: DetachInstanceRamRole, DetachPolicyFromRole, DeletePolicy, DeleteRole", async () => {
+    await ecs.detachInstanceRamRole(new $Ecs.DetachInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "shapes", instanceIds: JSON.stringify([DB]) }));
+    await ram.detachPolicyFromRole(new $Ram.DetachPolicyFromRoleRequest({ policyType: "Custom", policyName: "shapes-policy", roleName: "shapes" }));
+    await ram.deletePolicy(new $Ram.DeletePolicyRequest({ policyName: "shapes-policy" }));
+    await ram.deleteRole(new $Ram.DeleteRoleRequest({ roleName: "shapes" }));
+  });
+
+  afterAll(() => {
+    const served = Object.keys({ ...ECS_ACTIONS, ...ASSISTANT_ACTIONS, ...RAM_ACTIONS });
+    expect(served.filter((a) => !called.has(a))).toEqual([]);
+    expect(Object.keys(DOCUMENTED).sort()).toEqual([...served].sort());
+  });
+});

@@ -1,0 +1,150 @@
+// Every action the Volcengine emulator serves, called through the real Node SDK (@volcengine/openapi's
+// Service, GET with flattened parameters), its Result checked against the volcenginesdkecs response model
+// (spec.json "output"): every field the emulator returns is in the model with the model's type, and the
+// fields the API notes document as returned are there. The ResponseMetadata envelope too.
+import { Service } from "@volcengine/openapi";
+import { afterAll, describe, expect, it } from "vitest";
+import { ACTIONS } from "../../emulator/volcengine/responses";
+import { useEmulator } from "../support/emulator";
+import { expectModelShape, type RequiredOutputs } from "./shapes";
+
+// Emulated time stands still; the scenario steps it.
+const ctx = useEmulator({ timeScale: 1e-6, resetEachTest: false });
+
+/** Fields the API notes (shared/API-NOTES.md, Volcengine ECS) document in each action's Result. */
+const DOCUMENTED: RequiredOutputs = {
+  RunInstances: ["InstanceIds"],
+  DescribeInstances: [
+    "Instances[].InstanceId",
+    "Instances[].InstanceName",
+    "Instances[].Status",
+    "Instances[].ZoneId",
+    "Instances[].VpcId",
+    "Instances[].ImageId",
+    "Instances[].InstanceTypeId",
+    "Instances[].InstanceChargeType",
+    "Instances[].SpotStrategy",
+    "Instances[].SpotPriceLimit",
+    "Instances[].Cpus",
+    "Instances[].MemorySize",
+    "Instances[].CreatedAt",
+    "Instances[].UpdatedAt",
+    "Instances[].NetworkInterfaces[].SubnetId",
+    "Instances[].NetworkInterfaces[].PrimaryIpAddress",
+    "Instances[].NetworkInterfaces[].SecurityGroupIds",
+    "Instances[].Volumes[].VolumeId",
+    "Instances[].Tags[].Key",
+    "Instances[].Tags[].Value",
+    "Instances[].OsType",
+    "Instances[].Hostname",
+    "Instances[].StoppedMode",
+    "NextToken",
+    "TotalCount",
+  ],
+  CreateImage: ["ImageId"],
+  DescribeImages: ["Images[].ImageId", "Images[].ImageName", "Images[].Status", "Images[].Visibility", "Images[].Size", "Images[].CreatedAt", "Images[].OsType", "Images[].Platform", "Images[].Snapshots", "Images[].Tags", "NextToken"],
+  DeleteImages: ["OperationDetails[].ImageId"],
+  DescribeSystemEvents: [
+    "SystemEvents[].Id",
+    "SystemEvents[].ResourceId",
+    "SystemEvents[].Type",
+    "SystemEvents[].Status",
+    "SystemEvents[].Category",
+    "SystemEvents[].ImpactLevel",
+    "SystemEvents[].ExtraInfo",
+    "SystemEvents[].CreatedAt",
+    "SystemEvents[].UpdatedAt",
+    "SystemEvents[].OperatedStartAt",
+    "SystemEvents[].OperatedEndAt",
+    "NextToken",
+  ],
+  // Corrections: "answer per resource in OperationDetails"; DescribeTags answers TagResources.
+  CreateTags: ["OperationDetails[].ResourceId"],
+  DeleteTags: ["OperationDetails[].ResourceId"],
+  DescribeTags: ["TagResources[].ResourceId", "TagResources[].ResourceType", "TagResources[].TagKey", "TagResources[].TagValue"],
+  DescribeZones: ["Zones[].ZoneId"],
+  DeleteInstance: [],
+  ModifyInstanceAttribute: [],
+};
+
+const called = new Set<string>();
+
+async function call(action: string, query: Record<string, string> = {}): Promise<any> {
+  const url = new URL(ctx.emu.url);
+  const svc = new Service({ serviceName: "ecs", defaultVersion: "2020-04-01", region: "cn-beijing", host: url.host, protocol: url.protocol, accessKeyId: ctx.emu.credentials.accessKeyId, secretKey: ctx.emu.credentials.secretKey } as any);
+  const body: any = await svc.createAPI(action, { Version: "2020-04-01", method: "GET" })(query);
+  expect(body.ResponseMetadata?.Error, `${action} ${JSON.stringify(query)}`).toBeUndefined();
+  expect(Object.keys(body).sort()).toEqual(["ResponseMetadata", "Result"]);
+  expect(body.ResponseMetadata).toEqual({ RequestId: expect.any(String), Action: action, Version: "2020-04-01", Service: "ecs", Region: "cn-beijing" });
+  expectModelShape("volcengine", "ecs", action, body.Result, DOCUMENTED[action]);
+  called.add(action);
+  return body.Result;
+}
+
+const advance = (seconds: number) => ctx.emu.clock.advance(seconds * 1000);
+
+describe("Volcengine ECS responses against the volcenginesdkecs models", () => {
+  let instanceId = "";
+  let imageId = "";
+
+  it("RunInstances, DescribeInstances, ModifyInstanceAttribute", async () => {
+    const run = await call("RunInstances", {
+      ZoneId: "cn-beijing-a",
+      ImageId: "image-ubuntu2204-emu",
+      InstanceTypeId: "ecs.g3il.large",
+      InstanceName: "shapes",
+      Hostname: "shapes-1",
+      SpotStrategy: "SpotWithPriceLimit",
+      SpotPriceLimit: "0.5",
+      "NetworkInterfaces.1.SubnetId": "subnet-emu-cn-beijing-a",
+      "NetworkInterfaces.1.SecurityGroupIds.1": "sg-emu-default",
+      "Volumes.1.VolumeType": "ESSD_PL0",
+      "Volumes.1.Size": "40",
+      "Volumes.2.VolumeType": "ESSD_PL0",
+      "Volumes.2.Size": "20",
+      "Volumes.2.DeleteWithInstance": "false",
+      "Tags.1.Key": "team",
+      "Tags.1.Value": "sre",
+    });
+    instanceId = run.InstanceIds[0];
+    advance(60);
+    const described = await call("DescribeInstances", { "InstanceIds.1": instanceId });
+    expect(described.Instances[0]).toMatchObject({ InstanceId: instanceId, Status: "RUNNING", Hostname: "shapes-1" });
+    expect(described.Instances[0].Volumes).toHaveLength(2);
+    await call("ModifyInstanceAttribute", { InstanceId: instanceId, InstanceName: "shapes-2" });
+  });
+
+  it("CreateTags, DescribeTags, DeleteTags", async () => {
+    expect((await call("CreateTags", { ResourceType: "instance", "ResourceIds.1": instanceId, "Tags.1.Key": "tier", "Tags.1.Value": "web" })).OperationDetails).toEqual([{ ResourceId: instanceId }]);
+    const tags = await call("DescribeTags", { ResourceType: "instance", "ResourceIds.1": instanceId });
+    expect(tags.TagResources).toContainEqual({ ResourceId: instanceId, ResourceType: "instance", TagKey: "tier", TagValue: "web" });
+    await call("DeleteTags", { ResourceType: "instance", "ResourceIds.1": instanceId, "TagKeys.1": "tier" });
+  });
+
+  it("CreateImage, DescribeImages (creating, then available), DeleteImages", async () => {
+    imageId = (await call("CreateImage", { InstanceId: instanceId, ImageName: "shapes-image", "Tags.1.Key": "kind", "Tags.1.Value": "final" })).ImageId;
+    const creating = await call("DescribeImages", { "ImageIds.1": imageId, "Status.1": "creating" });
+    expect(creating.Images).toHaveLength(1);
+    advance(3600);
+    const available = await call("DescribeImages", { "ImageIds.1": imageId });
+    expect(available.Images[0]).toMatchObject({ ImageId: imageId, Status: "available" });
+    expect((await call("DeleteImages", { "ImageIds.1": imageId })).OperationDetails).toEqual([{ ImageId: imageId }]);
+  });
+
+  it("DescribeSystemEvents with a spot interruption scheduled", async () => {
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId, noticeSeconds: 300 });
+    const events = await call("DescribeSystemEvents", { "ResourceIds.1": instanceId });
+    expect(events.SystemEvents[0]).toMatchObject({ ResourceId: instanceId, Type: "SpotInstanceInterruption_Delete", Status: "Scheduled" });
+  });
+
+  it("DescribeZones, DeleteInstance", async () => {
+    await call("DescribeZones");
+    await call("DeleteInstance", { InstanceId: instanceId });
+  });
+
+  afterAll(() => {
+    // Every action the emulator serves was checked here.
+    expect(Object.keys(ACTIONS).filter((a) => !called.has(a))).toEqual([]);
+    expect(Object.keys(DOCUMENTED).sort()).toEqual(Object.keys(ACTIONS).sort());
+  });
+});

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Drives the emulator's Alibaba Cloud ECS (with Cloud Assistant) with the official Python SDK
+(alibabacloud_ecs20140526.client.Client over alibabacloud_tea_openapi), an independent client: its own
+ACS3-HMAC-SHA256 signer (and, once, the legacy RPC v2 one), its own parameter flattening, its typed models.
+
+Every ECS and Cloud Assistant action the emulator serves is called once through its typed method. The
+SDK's models (DaraModel.from_map) take any JSON without complaint, so the raw body is also walked against
+the same model classes: the fields each model's to_map names, and the types its __init__ annotates — a
+field the model does not know, or a JSON type other than the model's, is reported.
+
+RAM has no Python SDK installed here (tools/python/requirements.txt): the role the scene needs is made
+through the same official core's generic call_api. Environment (envFor(emu)): ALIBABA_CLOUD_ECS_ENDPOINT,
+ALIBABA_CLOUD_RAM_ENDPOINT, ALIBABA_CLOUD_REGION, ALIBABA_CLOUD_ACCESS_KEY_ID,
+ALIBABA_CLOUD_ACCESS_KEY_SECRET; the admin API (/_admin/…) steps the emulated clock. Prints one JSON
+document: {"sdk", "calls": [{"action", "ok", "problems", "error"}], "refused", "v2"}.
+"""
+from __future__ import annotations
+
+import base64
+import importlib.metadata
+import json
+import os
+import sys
+import typing
+import urllib.parse
+import urllib.request
+
+from alibabacloud_ecs20140526 import models as M
+from alibabacloud_ecs20140526.client import Client
+from alibabacloud_tea_openapi import utils_models as open_api
+from alibabacloud_tea_openapi.client import Client as OpenApiClient
+from darabonba.runtime import RuntimeOptions
+
+ECS_URL = os.environ["ALIBABA_CLOUD_ECS_ENDPOINT"].rstrip("/")
+RAM_URL = os.environ.get("ALIBABA_CLOUD_RAM_ENDPOINT", ECS_URL).rstrip("/")
+REGION = os.environ.get("ALIBABA_CLOUD_REGION", "cn-hangzhou")
+DB = "i-emu-db-linux"
+
+
+def config(url: str, **extra) -> open_api.Config:
+    u = urllib.parse.urlparse(url)
+    return open_api.Config(
+        access_key_id=os.environ["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+        access_key_secret=os.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+        region_id=REGION,
+        endpoint=u.netloc,
+        protocol=u.scheme,
+        read_timeout=30000,
+        connect_timeout=30000,
+        **extra,
+    )
+
+
+class Captured(Client):
+    """The ECS client, keeping the raw answer of its last call (before DaraCore.from_map)."""
+
+    last: dict | None = None
+
+    def call_api(self, params, request, runtime):
+        res = super().call_api(params, request, runtime)
+        Captured.last = res
+        return res
+
+
+# ---- the strict walk: raw JSON against the model classes ------------------------------------------
+
+_fields: dict[type, dict[str, tuple[str, object]]] = {}
+
+
+def fields(cls: type) -> dict[str, tuple[str, object]]:
+    """wire name → (attribute, annotated type) for a DaraModel class, from __init__ and to_map."""
+    if cls in _fields:
+        return _fields[cls]
+    module = sys.modules[cls.__module__]
+    hints = typing.get_type_hints(cls.__init__, globalns={**vars(module), "main_models": M})
+    hints.pop("return", None)
+    base = cls().to_map()
+    out: dict[str, tuple[str, object]] = {}
+    for attr, t in hints.items():
+        probe = cls()
+        origin = typing.get_origin(t)
+        if origin in (list, typing.List):
+            (item,) = typing.get_args(t)
+            setattr(probe, attr, [item()] if isinstance(item, type) and hasattr(item, "to_map") else ["x"])
+        elif origin in (dict, typing.Dict):
+            setattr(probe, attr, {"k": "v"})
+        elif isinstance(t, type) and hasattr(t, "to_map"):
+            setattr(probe, attr, t())
+        else:
+            setattr(probe, attr, "__probe__")
+        after = probe.to_map()
+        changed = [k for k in after if k not in base or after[k] != base[k]]
+        if len(changed) != 1:
+            raise RuntimeError(f"{cls.__name__}.{attr}: to_map changed {changed}")
+        out[changed[0]] = (attr, t)
+    _fields[cls] = out
+    return out
+
+
+def strict(value, t, path: str, out: list) -> None:
+    if value is None:
+        out.append(f"{path}: is null")
+        return
+    origin = typing.get_origin(t)
+    if origin in (list, typing.List):
+        if not isinstance(value, list):
+            out.append(f"{path}: is {type(value).__name__}, the model says a list")
+            return
+        (item,) = typing.get_args(t)
+        for i, v in enumerate(value):
+            strict(v, item, f"{path}[{i}]", out)
+        return
+    if origin in (dict, typing.Dict) or t is typing.Any or t is object:
+        return
+    if isinstance(t, type) and hasattr(t, "to_map"):
+        if not isinstance(value, dict):
+            out.append(f"{path}: is {type(value).__name__}, the model says {t.__name__}")
+            return
+        known = fields(t)
+        for k, v in value.items():
+            if k not in known:
+                out.append(f"{path}.{k}: is not in {t.__name__}")
+            else:
+                strict(v, known[k][1], f"{path}.{k}", out)
+        return
+    ok = {str: isinstance(value, str), int: isinstance(value, int) and not isinstance(value, bool), float: isinstance(value, (int, float)) and not isinstance(value, bool), bool: isinstance(value, bool)}.get(t, True)
+    if not ok:
+        out.append(f"{path}: is {type(value).__name__} {json.dumps(value)[:60]}, the model says {getattr(t, '__name__', t)}")
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+results: list[dict] = []
+
+
+def call(client: Captured, method: str, request):
+    action = type(request).__name__[: -len("Request")]
+    Captured.last = None
+    entry: dict = {"action": action, "ok": False, "problems": []}
+    results.append(entry)
+    try:
+        res = getattr(client, method)(request)
+    except Exception as e:
+        entry["error"] = f"{type(e).__name__}: {getattr(e, 'code', '')} {getattr(e, 'message', e)}"
+        return None
+    raw = (Captured.last or {}).get("body")
+    body_cls = getattr(M, f"{action}ResponseBody")
+    strict(raw, body_cls, "body", entry["problems"])
+    if not isinstance(res.body, body_cls):
+        entry["problems"].append(f"the SDK did not build a {body_cls.__name__}")
+    if res.status_code != 200:
+        entry["problems"].append(f"HTTP {res.status_code}")
+    entry["ok"] = not entry["problems"]
+    return res.body
+
+
+def admin(path: str, body: dict) -> dict:
+    req = urllib.request.Request(f"{ECS_URL}/_admin/{path}", method="POST", data=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as res:
+        return json.loads(res.read())
+
+
+def ram(action: str, query: dict) -> dict:
+    """A RAM call through the official core's generic call_api (no RAM Python SDK is installed)."""
+    client = OpenApiClient(config(RAM_URL))
+    params = open_api.Params(action=action, version="2015-05-01", protocol="HTTP", pathname="/", method="POST", auth_type="AK", style="RPC", req_body_type="formData", body_type="json")
+    return client.call_api(params, open_api.OpenApiRequest(query=query), RuntimeOptions())
+
+
+def main() -> None:
+    ecs = Captured(config(ECS_URL))
+    trust = json.dumps({"Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": ["ecs.aliyuncs.com"]}}], "Version": "1"})
+    policy = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["ecs:DescribeSnapshot*", "ecs:CreateSnapshot*", "ecs:TagResources", "ecs:DescribeDisks"], "Resource": ["*"]}]})
+    ram("CreateRole", {"RoleName": "py", "AssumeRolePolicyDocument": trust})
+    ram("CreatePolicy", {"PolicyName": "py-policy", "PolicyDocument": policy})
+    ram("AttachPolicyToRole", {"PolicyType": "Custom", "PolicyName": "py-policy", "RoleName": "py"})
+
+    described = call(ecs, "describe_instances", M.DescribeInstancesRequest(region_id=REGION, instance_ids=json.dumps([DB])))
+    # Characters the SDKs' URL builders and signers treat differently (space, * ( ) ! ' : /).
+    if call(ecs, "describe_instances", M.DescribeInstancesRequest(region_id=REGION, instance_name="py sdk*(x)!'a:b/c")) is not None:
+        results[-1]["action"] = "DescribeInstances (odd characters)"
+    call(ecs, "describe_disks", M.DescribeDisksRequest(region_id=REGION, instance_id=DB))
+    call(ecs, "attach_instance_ram_role", M.AttachInstanceRamRoleRequest(region_id=REGION, ram_role_name="py", instance_ids=json.dumps([DB])))
+    call(ecs, "describe_instance_ram_role", M.DescribeInstanceRamRoleRequest(region_id=REGION, instance_ids=json.dumps([DB])))
+
+    plugin = "acs-plugin-manager --exec --plugin app-snapshot-plugin --params='-RamRoleName=\"py\",-Name=\"py-group\"'"
+    run = call(ecs, "run_command", M.RunCommandRequest(region_id=REGION, type="RunShellScript", command_content=base64.b64encode(plugin.encode()).decode(), content_encoding="Base64", instance_id=[DB], timeout=600, parameters={"unused": "x"}, tag=[M.RunCommandRequestTag(key="k", value="v")]))
+    admin("clock", {"advanceSeconds": 10})
+    group_id = None
+    if run is not None:
+        res = call(ecs, "describe_invocation_results", M.DescribeInvocationResultsRequest(region_id=REGION, invoke_id=run.invoke_id))
+        if res is not None and res.invocation.invocation_results.invocation_result:
+            r = res.invocation.invocation_results.invocation_result[0]
+            results[-1]["status"] = r.invocation_status
+            results[-1]["exitCode"] = r.exit_code
+            out = base64.b64decode(r.output or "").decode()
+            group_id = out.split('snapshotgroup="', 1)[1].split('"', 1)[0] if 'snapshotgroup="' in out else None
+        call(ecs, "describe_invocations", M.DescribeInvocationsRequest(region_id=REGION, invoke_id=run.invoke_id, include_output=True))
+    pending = call(ecs, "run_command", M.RunCommandRequest(region_id=REGION, type="RunShellScript", command_content="echo", instance_id=[DB]))
+    if pending is not None:
+        call(ecs, "stop_invocation", M.StopInvocationRequest(region_id=REGION, invoke_id=pending.invoke_id, instance_id=[DB]))
+
+    admin("clock", {"advanceSeconds": 60})
+    made = call(ecs, "create_snapshot_group", M.CreateSnapshotGroupRequest(region_id=REGION, instance_id=DB, name="py-direct", tag=[M.CreateSnapshotGroupRequestTag(key="k", value="v")]))
+    admin("clock", {"advanceSeconds": 60})
+    groups = call(ecs, "describe_snapshot_groups", M.DescribeSnapshotGroupsRequest(region_id=REGION, instance_id=DB))
+    if groups is not None:
+        results[-1]["groups"] = sorted(g.snapshot_group_id for g in groups.snapshot_groups.snapshot_group)
+    call(ecs, "describe_snapshots", M.DescribeSnapshotsRequest(region_id=REGION, instance_id=DB))
+    if made is not None:
+        call(ecs, "delete_snapshot_group", M.DeleteSnapshotGroupRequest(region_id=REGION, snapshot_group_id=made.snapshot_group_id))
+    call(ecs, "detach_instance_ram_role", M.DetachInstanceRamRoleRequest(region_id=REGION, ram_role_name="py", instance_ids=json.dumps([DB])))
+
+    # A refused request reaches the SDK as its exception, with the gateway's code and status.
+    refused = None
+    try:
+        ecs.describe_snapshot_groups(M.DescribeSnapshotGroupsRequest(instance_id=DB))  # no RegionId
+    except Exception as e:
+        refused = {"code": getattr(e, "code", None), "status": getattr(e, "status_code", None) or (getattr(e, "data", None) or {}).get("statusCode")}
+
+    # The legacy RPC v2 (HMAC-SHA1) signer of the same SDK.
+    v2 = Captured(config(ECS_URL, signature_algorithm="v2"))
+    v2_result = None
+    try:
+        body = v2.describe_instances(M.DescribeInstancesRequest(region_id=REGION)).body
+        v2_result = {"ok": True, "total": body.total_count}
+    except Exception as e:
+        v2_result = {"ok": False, "error": f"{type(e).__name__}: {getattr(e, 'code', '')} {getattr(e, 'message', e)}"}
+
+    print(json.dumps({"sdk": versions(), "calls": results, "plugin": {"groupId": group_id}, "instances": [i.instance_id for i in described.instances.instance] if described else None, "refused": refused, "v2": v2_result}))
+
+
+def versions() -> dict:
+    return {d: importlib.metadata.version(d) for d in ("alibabacloud_ecs20140526", "alibabacloud_tea_openapi")}
+
+
+def self_test() -> None:
+    """The strict walk finds what it should in bodies that are wrong on purpose (run with --self-test)."""
+    found: list = []
+    strict({"Foo": 1, "TotalCount": "2", "Instances": {"Instance": [{"InstanceId": 5, "Tags": {"Tag": [{"Bar": 1}]}}]}}, M.DescribeInstancesResponseBody, "body", found)
+    clean: list = []
+    strict({"TotalCount": 2, "Instances": {"Instance": [{"InstanceId": "i-1", "Cpu": 2, "Tags": {"Tag": [{"TagKey": "a", "TagValue": "b"}]}}]}}, M.DescribeInstancesResponseBody, "body", clean)
+    print(json.dumps({"found": found, "clean": clean}))
+
+
+if __name__ == "__main__":
+    if "--self-test" in sys.argv:
+        self_test()
+        sys.exit(0)
+    try:
+        main()
+    except Exception as e:
+        print(json.dumps({"sdk": versions(), "calls": results, "fatal": f"{type(e).__name__}: {e}"}))
+        sys.exit(1)
