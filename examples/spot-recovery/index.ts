@@ -13,7 +13,7 @@ const web = new ProtectedSpotInstance("web", {
   spotStrategy: "SpotWithPriceLimit",
   spotPriceLimit: config.getNumber("spotPriceLimit") ?? 0.25,
   password: config.getSecret("password"),
-  tags: { app: "spot-recovery-example" },
+  tags: { app: "spot-recovery-example", ...(config.get("team") ? { team: config.require("team") } : {}) },
   // Bring an instance that already exists under management (dynamic resources cannot `pulumi import`).
   adoptInstanceId: config.get("adoptInstanceId"),
   recovery: { onInterruption: "image-and-relaunch", keepImages: 3, imageEvery: config.get("imageEvery") },

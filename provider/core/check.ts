@@ -141,7 +141,9 @@ export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string,
  */
 export function checkResource<S extends z.ZodType>(schema: S, olds: Record<string, any>, news: Record<string, any>, o: { salted?: boolean } = {}): pulumi.dynamic.CheckResult<z.infer<S>> {
   const { inputs, failures } = checkInputs(schema, news);
-  if (o.salted && failures.length === 0) inputs.__tokenSalt = nextSalt(olds);
+  const salt = o.salted && failures.length === 0 ? nextSalt(olds) : undefined;
+  // The host cannot encode undefined: a first create simply has no salt key.
+  if (salt !== undefined) inputs.__tokenSalt = salt;
   return { inputs: { ...inputs, __provider: news.__provider } as z.infer<S>, failures };
 }
 

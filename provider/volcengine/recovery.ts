@@ -9,10 +9,8 @@ import { findInterruptions } from "./events";
 import { findImage } from "./images";
 import { findInstance, listInstances, waitInstanceStatus } from "./instances";
 import { launchInstance } from "./launch";
-import { configFromTags, imageOfPoint, instanceConfig, launchFromPoint, listPoints, pointImageToken, pointKind, takePoint, type InstanceConfig } from "./recoveryPoint";
-import { TOKEN_TAG } from "../core/tokens";
-import { deleteImage, listImagesByTag } from "./images";
-import { deleteSnapshotGroup, findSnapshotGroup, listSnapshotGroups, type SnapshotGroup } from "./snapshots";
+import { configFromTags, deletePoint, imageOfPoint, instanceConfig, launchFromPoint, listPoints, pointKind, takePoint, type InstanceConfig } from "./recoveryPoint";
+import { findSnapshotGroup, listSnapshotGroups, type SnapshotGroup } from "./snapshots";
 import { tagMap } from "./tags";
 
 const STATE: Record<string, RecoveryPointInfo["state"]> = { available: "available", failed: "failed" };
@@ -133,8 +131,6 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
   }
 
   async deletePoint(id: string): Promise<void> {
-    // The image made of the point goes first (it uses the point's system snapshot), then the group.
-    for (const img of await listImagesByTag(this.client, TOKEN_TAG, [pointImageToken(id)])) await deleteImage(this.client, img.ImageId, { keepSnapshots: true });
-    await deleteSnapshotGroup(this.client, id);
+    await deletePoint(this.client, id);
   }
 }

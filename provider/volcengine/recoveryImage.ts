@@ -12,11 +12,11 @@ import { parseDuration } from "../core/waiter";
 import { originOf, RESERVED_IMAGE_TAGS, TAGS, userTags } from "../recovery/policy";
 import { VolcengineClient } from "./client";
 import { createImage, deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone, type Image } from "./images";
-import { findInstance } from "./instances";
+import { findInstance, listInstances } from "./instances";
 import { description, resourceName } from "./names";
-import { imageOfPoint, instanceConfig, launchFromPoint, takePoint } from "./recoveryPoint";
+import { deletePoint, imageOfPoint, instanceConfig, launchFromPoint, takePoint } from "./recoveryPoint";
 import type { RecoveryImageOutputs } from "./resources";
-import { deleteSnapshotGroup, findSnapshotGroup, waitSnapshotGroup } from "./snapshots";
+import { findSnapshotGroup, waitSnapshotGroup } from "./snapshots";
 import { userTagsSchema } from "./spotInstance/schema";
 import { TAG_LIMIT, syncTags, tagMap } from "./tags";
 
@@ -74,7 +74,7 @@ async function makeRecoveryImage(client: VolcengineClient, inputs: RecoveryImage
     });
     made.imageId = value;
     await waitImageAvailable(client, value, { timeoutMs });
-    return { imageId: value, dataSnapshots: [], sourceInstanceId: inst.InstanceId };
+    return { imageId: value, dataSnapshots: [], sourceInstanceId: inst.InstanceId, lineOrigin: originOf(inst.InstanceId, tagMap(inst.Tags)) };
   }
   const cfg = await instanceConfig(client, inst);
   const { groupId } = await takePoint(client, cfg, { kind: "manual", token, name: inputs.imageName });
@@ -83,16 +83,25 @@ async function makeRecoveryImage(client: VolcengineClient, inputs: RecoveryImage
   const imageId = await imageOfPoint(client, group, { name: inputs.imageName, tags: inputs.tags, timeoutMs });
   made.imageId = imageId;
   const { dataVolumes } = launchFromPoint(group, cfg, imageId, undefined);
-  return { imageId, snapshotGroupId: groupId, sourceInstanceId: inst.InstanceId, dataSnapshots: dataVolumes.map((v) => ({ snapshotId: v.snapshotId!, volumeType: v.volumeType, size: v.size, deleteWithInstance: v.deleteWithInstance ?? true })) };
+  return { imageId, snapshotGroupId: groupId, sourceInstanceId: inst.InstanceId, lineOrigin: cfg.origin, dataSnapshots: dataVolumes.map((v) => ({ snapshotId: v.snapshotId!, volumeType: v.volumeType, size: v.size, deleteWithInstance: v.deleteWithInstance ?? true })) };
 }
 
 async function removeRecoveryImage(client: VolcengineClient, imageId: string | undefined, groupId: string | undefined, timeoutMs: number): Promise<void> {
+  // A point's image (found by its token, even when the create failed before it knew the id) goes
+  // with the point; an adopted or whole image on its own.
+  if (groupId) return deletePoint(client, groupId, timeoutMs);
   if (imageId) {
-    // The system snapshot belongs to the group: the group's delete takes it.
-    await deleteImage(client, imageId, { keepSnapshots: Boolean(groupId) });
+    await deleteImage(client, imageId);
     await waitImageGone(client, imageId, timeoutMs);
   }
-  if (groupId) await deleteSnapshotGroup(client, groupId);
+}
+
+/** The newest live instance of the image's line, when its own instance is gone. */
+async function successorOf(client: VolcengineClient, props: Props): Promise<{ instanceId?: string }> {
+  const origin = props.lineOrigin ?? props.sourceInstanceId ?? props.instanceId;
+  const line = await listInstances(client, { tagKey: TAGS.origin, tagValues: [origin] });
+  const newest = line.sort((a, b) => (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? ""))[0];
+  return newest ? { instanceId: newest.InstanceId } : {};
 }
 
 export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, RecoveryImageOutputs> = {
@@ -114,7 +123,7 @@ export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, Recovery
         const client = clientFor(news, ctx);
         const successor = await orUndefined(findInstance(client, news.instanceId));
         const origin = successor ? originOf(successor.InstanceId, tagMap(successor.Tags)) : undefined;
-        return origin !== undefined && [olds.instanceId, olds.sourceInstanceId].includes(origin);
+        return origin !== undefined && [olds.instanceId, olds.sourceInstanceId, olds.lineOrigin].includes(origin);
       })());
     return sameLine ? { ...d, replaces: rest } : d;
   },
@@ -158,7 +167,10 @@ export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, Recovery
       if (id.startsWith("sg-")) return (await orUndefined(findSnapshotGroup(client, id))) ? { id, props } : { id: "", props: {} as Props };
       const image = await orUndefined(findImage(client, id));
       if (!image) return { id: "", props: {} as Props };
-      return { id, props: outputsFor(props, image, {}) };
+      // The instance was relaunched by the recovery controller: record its successor, so that the next
+      // diff against the program (whose instanceId now reads the successor) finds nothing to do.
+      const follow = (await orUndefined(findInstance(client, props.instanceId))) ? {} : await successorOf(client, props);
+      return { id, props: outputsFor({ ...props, ...follow }, image, {}) };
     } catch (err) {
       throw describeFailure(label(props, id), err);
     }

@@ -15,7 +15,7 @@ import type { Clock } from "../core/clock";
 import { createToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
 import { encodePolicy, originOf, policyFromTags, TAGS, userTags } from "../recovery/policy";
 import type { VolcengineClient } from "./client";
-import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, listImagesByTag, waitImageAvailable } from "./images";
+import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone } from "./images";
 import { findUserData, type Instance } from "./instances";
 import type { LaunchSpec } from "./launch";
 import { createSnapshotGroup, deleteSnapshotGroup, listSnapshotGroups, type SnapshotGroup } from "./snapshots";
@@ -153,6 +153,15 @@ export async function imageOfPoint(
   const image = await findImage(client, imageId);
   if (image.Status !== "available") await waitImageAvailable(client, imageId, { timeoutMs: o.timeoutMs, clock: o.clock, signal: o.signal });
   return imageId;
+}
+
+/** Deletes a point and the image made of it (that image uses the point's system snapshot: it goes first). */
+export async function deletePoint(client: VolcengineClient, groupId: string, timeoutMs = 10 * 60_000): Promise<void> {
+  for (const img of await listImagesByTag(client, TOKEN_TAG, [pointImageToken(groupId)])) {
+    await deleteImage(client, img.ImageId, { keepSnapshots: true });
+    await waitImageGone(client, img.ImageId, timeoutMs);
+  }
+  await deleteSnapshotGroup(client, groupId);
 }
 
 /** How to relaunch from a point: the image for the system volume, every data volume from its snapshot. */

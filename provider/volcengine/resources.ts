@@ -173,6 +173,8 @@ export interface RecoveryImageOutputs {
   dataSnapshots: { snapshotId: string; volumeType: string; size: number; deleteWithInstance: boolean }[];
   /** The instance the image was taken of (an earlier member of `instanceId`'s line after a recovery). */
   sourceInstanceId?: string;
+  /** The first instance of the source's line: a recovery's replacement carries it, so the image follows the line. */
+  lineOrigin?: string;
 }
 
 /** A recovery point of every disk of an instance: a custom image of its system volume and snapshots of its data volumes, awaited until available. */
@@ -188,7 +190,7 @@ export class RecoveryImage extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RecoveryImageArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = { ...args, imageName: args.imageName ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
-    for (const k of ["imageId", "status", "size", "createdAt", "snapshotGroupId", "dataSnapshots", "sourceInstanceId"]) props[k] = undefined;
+    for (const k of ["imageId", "status", "size", "createdAt", "snapshotGroupId", "dataSnapshots", "sourceInstanceId", "lineOrigin"]) props[k] = undefined;
     super(recoveryImageProvider, name, props, opts, "pulumi-recovery", "RecoveryImage");
   }
 }

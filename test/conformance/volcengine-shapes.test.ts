@@ -4,12 +4,14 @@
 // fields the API notes document as returned are there. The ResponseMetadata envelope too.
 import { Service } from "@volcengine/openapi";
 import { afterAll, describe, expect, it } from "vitest";
-import { ACTIONS } from "../../emulator/volcengine/responses";
+import { EBS_ACTIONS } from "../../emulator/volcengine/ebs";
+import { ECS_ACTIONS } from "../../emulator/volcengine/ecs";
 import { useEmulator } from "../support/emulator";
 import { expectModelShape, type RequiredOutputs } from "./shapes";
 
 // Emulated time stands still; the scenario steps it.
-const ctx = useEmulator({ timeScale: 1e-6, resetEachTest: false });
+const ctx = useEmulator({ clock: { frozen: true }, resetEachTest: false });
+const ACTIONS = { ...ECS_ACTIONS, ...EBS_ACTIONS };
 
 /** Fields the API notes (shared/API-NOTES.md, Volcengine ECS) document in each action's Result. */
 const DOCUMENTED: RequiredOutputs = {
@@ -65,18 +67,29 @@ const DOCUMENTED: RequiredOutputs = {
   DescribeZones: ["Zones[].ZoneId"],
   DeleteInstance: [],
   ModifyInstanceAttribute: [],
+  StopInstance: [],
+  StartInstance: [],
+  DescribeUserData: ["InstanceId", "UserData"],
+  // storage_ebs (API-NOTES "Corrections": DescribeVolumes, CreateSnapshot, CreateSnapshotGroup, …).
+  DescribeVolumes: ["Volumes[].VolumeId", "Volumes[].Kind", "Volumes[].VolumeType", "Volumes[].Size", "Volumes[].DeleteWithInstance", "Volumes[].InstanceId", "Volumes[].ZoneId", "Volumes[].Status", "TotalCount", "PageNumber", "PageSize"],
+  CreateSnapshot: ["SnapshotId"],
+  CreateSnapshotGroup: ["SnapshotGroupId"],
+  DescribeSnapshots: ["Snapshots[].SnapshotId", "Snapshots[].VolumeId", "Snapshots[].VolumeKind", "Snapshots[].VolumeSize", "Snapshots[].Status", "Snapshots[].Progress", "Snapshots[].SnapshotGroupId", "Snapshots[].CreationTime"],
+  DescribeSnapshotGroups: ["SnapshotGroups[].SnapshotGroupId", "SnapshotGroups[].Status", "SnapshotGroups[].Snapshots"],
+  DeleteSnapshot: [],
+  DeleteSnapshotGroup: [],
 };
 
 const called = new Set<string>();
 
-async function call(action: string, query: Record<string, string> = {}): Promise<any> {
+async function call(action: string, query: Record<string, string> = {}, serviceName = "ecs"): Promise<any> {
   const url = new URL(ctx.emu.url);
-  const svc = new Service({ serviceName: "ecs", defaultVersion: "2020-04-01", region: "cn-beijing", host: url.host, protocol: url.protocol, accessKeyId: ctx.emu.credentials.accessKeyId, secretKey: ctx.emu.credentials.secretKey } as any);
+  const svc = new Service({ serviceName, defaultVersion: "2020-04-01", region: "cn-beijing", host: url.host, protocol: url.protocol, accessKeyId: ctx.emu.credentials.accessKeyId, secretKey: ctx.emu.credentials.secretKey } as any);
   const body: any = await svc.createAPI(action, { Version: "2020-04-01", method: "GET" })(query);
   expect(body.ResponseMetadata?.Error, `${action} ${JSON.stringify(query)}`).toBeUndefined();
   expect(Object.keys(body).sort()).toEqual(["ResponseMetadata", "Result"]);
-  expect(body.ResponseMetadata).toEqual({ RequestId: expect.any(String), Action: action, Version: "2020-04-01", Service: "ecs", Region: "cn-beijing" });
-  expectModelShape("volcengine", "ecs", action, body.Result, DOCUMENTED[action]);
+  expect(body.ResponseMetadata).toEqual({ RequestId: expect.any(String), Action: action, Version: "2020-04-01", Service: serviceName, Region: "cn-beijing" });
+  expectModelShape("volcengine", serviceName, action, body.Result, DOCUMENTED[action]);
   called.add(action);
   return body.Result;
 }
@@ -129,6 +142,27 @@ describe("Volcengine ECS responses against the volcenginesdkecs models", () => {
     const available = await call("DescribeImages", { "ImageIds.1": imageId });
     expect(available.Images[0]).toMatchObject({ ImageId: imageId, Status: "available" });
     expect((await call("DeleteImages", { "ImageIds.1": imageId })).OperationDetails).toEqual([{ ImageId: imageId }]);
+  });
+
+  it("DescribeUserData, StopInstance, StartInstance", async () => {
+    expect(await call("DescribeUserData", { InstanceId: instanceId })).toEqual({ InstanceId: instanceId, UserData: "" });
+    await call("StopInstance", { InstanceId: instanceId });
+    advance(60);
+    await call("StartInstance", { InstanceId: instanceId });
+    advance(60);
+  });
+
+  it("storage_ebs: DescribeVolumes, CreateSnapshot, CreateSnapshotGroup, DescribeSnapshots, DescribeSnapshotGroups, DeleteSnapshot, DeleteSnapshotGroup", async () => {
+    const ebs = (action: string, query: Record<string, string> = {}) => call(action, query, "storage_ebs");
+    const vols = (await ebs("DescribeVolumes", { InstanceId: instanceId, PageNumber: "1", PageSize: "10" })).Volumes;
+    expect(vols.map((v: any) => v.Kind)).toEqual(["system", "data"]);
+    const { SnapshotId } = await ebs("CreateSnapshot", { VolumeId: vols[0].VolumeId, SnapshotName: "shapes" });
+    const { SnapshotGroupId } = await ebs("CreateSnapshotGroup", { InstanceId: instanceId, "VolumeIds.1": vols[0].VolumeId, "VolumeIds.2": vols[1].VolumeId, Name: "shapes", "Tags.1.Key": "k", "Tags.1.Value": "v" });
+    advance(7200);
+    expect((await ebs("DescribeSnapshots", { "SnapshotIds.1": SnapshotId })).Snapshots[0].Status).toBe("available");
+    expect((await ebs("DescribeSnapshotGroups", { "SnapshotGroupIds.1": SnapshotGroupId })).SnapshotGroups[0].Snapshots).toHaveLength(2);
+    await ebs("DeleteSnapshot", { SnapshotId });
+    await ebs("DeleteSnapshotGroup", { SnapshotGroupId });
   });
 
   it("DescribeSystemEvents with a spot interruption scheduled", async () => {

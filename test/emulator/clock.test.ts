@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { createClock, MAX_ADVANCE_MS } from "../../emulator/clock";
-import { EcsClient } from "../../provider/volcengine/client";
-import { findInstance, waitInstanceRunning } from "../../provider/volcengine/instances";
+import { VolcengineClient } from "../../provider/volcengine/client";
+import { findInstance, waitInstanceStatus } from "../../provider/volcengine/instances";
 
 const START = Date.UTC(2030, 0, 1); // emulated time is its own: the signature check keeps using real time
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -50,9 +50,9 @@ describe("createClock", () => {
 describe("frozen clock through the emulator", () => {
   let emu: RunningEmulator;
   const client = () =>
-    new EcsClient({ region: "cn-beijing", endpoint: emu.url, accessKeyId: emu.credentials.accessKeyId, secretKey: emu.credentials.secretKey }, { retry: { maxAttempts: 1 } });
+    new VolcengineClient({ region: "cn-beijing", endpoint: emu.url, accessKeyId: emu.credentials.accessKeyId, secretKey: emu.credentials.secretKey }, { retry: { maxAttempts: 1 } });
   const run = () =>
-    client().call("RunInstances", {
+    client().ecs("RunInstances", {
       ZoneId: "cn-beijing-a",
       ImageId: "image-ubuntu2204-emu",
       InstanceTypeId: "ecs.g3il.large",
@@ -96,7 +96,7 @@ describe("frozen clock through the emulator", () => {
   it("stepPerRequestMs advances exactly one step per cloud API request, not per admin request", async () => {
     const t0 = Date.parse((await emu.admin.freezeClock({ stepPerRequestMs: 1500 })).now);
     const since = (await emu.admin.calls()).at(-1)?.seq ?? 0;
-    for (let i = 0; i < 4; i++) await client().call("DescribeInstances");
+    for (let i = 0; i < 4; i++) await client().ecs("DescribeInstances");
     await emu.admin.volcengine.state(); // admin reads do not move it
     expect(Date.parse((await emu.admin.clock()).now)).toBe(t0 + 4 * 1500);
     expect((await emu.admin.calls({ since })).map((c) => c.at)).toEqual([1, 2, 3, 4].map((n) => iso(t0 + n * 1500)));
@@ -106,7 +106,7 @@ describe("frozen clock through the emulator", () => {
     await emu.admin.freezeClock({ stepPerRequestMs: 5000 });
     const { InstanceIds } = await run(); // ready 30 s after its own request's time
     const since = (await emu.admin.calls()).at(-1)!.seq;
-    const inst = await waitInstanceRunning(client(), InstanceIds[0], 60_000);
+    const inst = await waitInstanceStatus(client(), InstanceIds[0], "RUNNING", 60_000);
     expect(inst.Status).toBe("RUNNING");
     expect(await emu.admin.calls({ since, action: "DescribeInstances" })).toHaveLength(6);
   });
@@ -122,7 +122,7 @@ describe("frozen clock through the emulator", () => {
     await expect(emu.admin.request("clock", "POST", { advance: 5 })).rejects.toThrow(/clock has no field advance/);
     expect(await emu.admin.clock()).toEqual(before);
     // Every route still answers.
-    expect((await client().call("DescribeInstances")).Instances).toEqual([]);
+    expect((await client().ecs("DescribeInstances")).Instances).toEqual([]);
     expect((await emu.admin.health()).ok).toBe(true);
   });
 });

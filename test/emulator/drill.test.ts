@@ -15,11 +15,13 @@ describe("the drill", () => {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, "dist/cli/main.js"), "drill", "--json"], { cwd: root, timeout: 120_000 });
     const last = stdout.trim().split("\n").pop()!;
     const summary = JSON.parse(last);
-    expect(summary).toMatchObject({ recovered: true, dataIntact: true, deadlineMet: true, emulatorEmptyAfterCleanup: true, imageSource: "final" });
+    expect(summary).toMatchObject({ recovered: true, dataIntact: true, deadlineMet: true, emulatorEmptyAfterCleanup: true, pointSource: "final" });
+    expect(summary.configKept).toEqual({ hostname: true, password: true, userData: true, dataVolume: true });
+    expect(summary.recoveryPointId).toMatch(/^ssg-/);
     expect(summary.replacementInstanceId).toMatch(/^i-/);
     expect(summary.snapshotGroup).toMatchObject({ consistency: "application", snapshots: 2, cleanedUp: true });
     expect(summary.recoveryImageId).toMatch(/^image-/);
-    expect(Object.keys(summary.steps)).toEqual(["image", "wait-image", "relaunch", "wait-running", "prune"]);
+    expect(Object.keys(summary.steps)).toEqual(["point", "wait-point", "relaunch", "wait-running", "prune"]);
     for (const step of Object.values<any>(summary.steps)) expect(step.marginMs).toBeGreaterThan(0);
     // The drill starts its own emulator (no useEmulator here): its summary lists what the API models did not know.
     expect(unknownParamReport(summary.unknownParams as CallRecord[], KNOWN_PROVIDER_MISSPELLINGS)).toBe("");

@@ -11,7 +11,7 @@ import { MAX_BODY_BYTES } from "../../emulator/http";
 import type { EmulatorRequest } from "../../emulator/service";
 import { AlicloudClient } from "../../provider/alicloud/client";
 import type { CloudError } from "../../provider/core/errors";
-import { EcsClient } from "../../provider/volcengine/client";
+import { VolcengineClient } from "../../provider/volcengine/client";
 
 let emu: RunningEmulator;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => emu?.close());
 beforeEach(() => emu.admin.reset());
 
-const ecs = () => new EcsClient({ region: "cn-beijing", endpoint: emu.url, accessKeyId: emu.credentials.accessKeyId, secretKey: emu.credentials.secretKey }, { retry: { maxAttempts: 1 } });
+const ecs = () => new VolcengineClient({ region: "cn-beijing", endpoint: emu.url, accessKeyId: emu.credentials.accessKeyId, secretKey: emu.credentials.secretKey }, { retry: { maxAttempts: 1 } });
 const ali = () =>
   new AlicloudClient({ region: "cn-hangzhou", ecsEndpoint: emu.url, ramEndpoint: emu.url, accessKeyId: emu.credentials.accessKeyId, accessKeySecret: emu.credentials.secretKey }, { retry: { maxAttempts: 1 } });
 const RUN = {
@@ -86,7 +86,7 @@ function expectClean(text: string): void {
 async function stillServing(): Promise<void> {
   await new Promise((r) => setTimeout(r, 30)); // let the server see the abuse through before asking
   expect((await emu.admin.health()).ok).toBe(true);
-  expect((await ecs().call("DescribeInstances")).Instances).toEqual([]);
+  expect((await ecs().ecs("DescribeInstances")).Instances).toEqual([]);
 }
 
 describe("the front survives malformed and aborted requests", () => {
@@ -180,7 +180,7 @@ describe("the front survives malformed and aborted requests", () => {
     it("in a service, in its own envelope", async () => {
       vi.spyOn(emu.volcengine.model, "settle").mockImplementation(boom);
       vi.spyOn(emu.alicloud.model, "settle").mockImplementation(boom);
-      const volc = (await ecs().call("DescribeInstances").catch((e) => e)) as CloudError;
+      const volc = (await ecs().ecs("DescribeInstances").catch((e) => e)) as CloudError;
       expect(volc.code).toBe("InternalServiceError");
       const acs = (await ali().call("ecs", "DescribeInstances", {}).catch((e) => e)) as CloudError;
       expect(acs.code).toBe("InternalError");
@@ -196,13 +196,13 @@ describe("the front survives malformed and aborted requests", () => {
 describe("lose-response: the cloud acts, the answer never arrives", () => {
   it("a RunInstances whose answer is lost created the instance; the SDK saw a connection reset; its ClientToken finds it again", async () => {
     await emu.admin.addFault({ cloud: "volcengine", action: "RunInstances", kind: "lose-response", count: 1 });
-    const err = (await ecs().call("RunInstances", { ...RUN, ClientToken: "lost-1" }).catch((e) => e)) as CloudError;
+    const err = (await ecs().ecs("RunInstances", { ...RUN, ClientToken: "lost-1" }).catch((e) => e)) as CloudError;
     expect(err.code).toBe("ECONNRESET");
     const { instances } = await emu.admin.volcengine.state();
     expect(instances).toHaveLength(1); // it took effect
     expect(await emu.admin.calls({ action: "RunInstances" })).toMatchObject([{ status: 200, fault: "lose-response reset" }]);
     // The retry idempotency exists for: the same token answers with the instance made the first time.
-    const again = await ecs().call("RunInstances", { ...RUN, ClientToken: "lost-1" });
+    const again = await ecs().ecs("RunInstances", { ...RUN, ClientToken: "lost-1" });
     expect(again.InstanceIds).toEqual([instances[0].InstanceId]);
     expect((await emu.admin.volcengine.state()).instances).toHaveLength(1);
   });
@@ -230,7 +230,7 @@ describe("lose-response: the cloud acts, the answer never arrives", () => {
 
   it("drop still cuts the connection before the cloud acts", async () => {
     await emu.admin.addFault({ cloud: "volcengine", action: "RunInstances", kind: "drop", count: 1 });
-    expect(((await ecs().call("RunInstances", RUN).catch((e) => e)) as CloudError).code).toBe("ECONNRESET");
+    expect(((await ecs().ecs("RunInstances", RUN).catch((e) => e)) as CloudError).code).toBe("ECONNRESET");
     expect((await emu.admin.volcengine.state()).instances).toEqual([]);
   });
 
@@ -239,7 +239,7 @@ describe("lose-response: the cloud acts, the answer never arrives", () => {
       await emu.admin.request("faults?seed=7", "DELETE");
       await emu.admin.clearCalls();
       await emu.admin.addFault({ cloud: "volcengine", action: "DescribeInstances", kind: "lose-response", rate: 0.5 });
-      for (let i = 0; i < 12; i++) await ecs().call("DescribeInstances").catch(() => undefined);
+      for (let i = 0; i < 12; i++) await ecs().ecs("DescribeInstances").catch(() => undefined);
       return (await emu.admin.calls()).map((c) => c.fault ?? "answered");
     };
     const first = await pattern();
@@ -249,7 +249,7 @@ describe("lose-response: the cloud acts, the answer never arrives", () => {
     await emu.admin.clearFaults();
     await emu.admin.clearCalls();
     await emu.admin.addFault({ kind: "lose-response", count: 2 });
-    for (let i = 0; i < 4; i++) await ecs().call("DescribeInstances").catch(() => undefined);
+    for (let i = 0; i < 4; i++) await ecs().ecs("DescribeInstances").catch(() => undefined);
     expect((await emu.admin.calls()).map((c) => c.fault ?? "answered")).toEqual(["lose-response reset", "lose-response reset", "answered", "answered"]);
   });
 });
@@ -352,7 +352,7 @@ describe("admin input is checked before it reaches a model", () => {
     expect(({} as any).instanceCreateSeconds).toBeUndefined(); // no prototype was touched
     // Still serving, and good patches apply.
     await emu.admin.volcengine.settings({ stockOut: [{ zoneId: "cn-beijing-a" }], spotPrices: { "ecs.g3il.large": 0.2 } });
-    expect(((await ecs().call("RunInstances", RUN).catch((e) => e)) as CloudError).code).toBe("InsufficientInstanceStock");
+    expect(((await ecs().ecs("RunInstances", RUN).catch((e) => e)) as CloudError).code).toBe("InsufficientInstanceStock");
     await expect(startEmulator({ volcengine: { stockOut: 5 as any } })).rejects.toThrow(/Setting stockOut takes a list/);
   });
 

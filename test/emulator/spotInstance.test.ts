@@ -1,16 +1,14 @@
 // SpotInstance and RecoveryImage provider objects driven directly (as tests and tools use them, without
 // `configure`: connection from env vars), through the real @volcengine/openapi SDK over HTTP to the
-// emulator. The providers run the compiled package (dist), as Pulumi would.
-import { beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../emulator";
+// emulator. The clock is frozen and moves a fixed step per cloud request: every wait takes the same
+// number of polls on any machine.
+import { describe, expect, it } from "vitest";
 import { recoveryImageProvider, spotInstanceProvider } from "../../provider";
+import { volcengineConnection } from "../../provider/config";
+import { VolcengineClient } from "../../provider/volcengine/client";
 import { useEmulator } from "../support/emulator";
 
-const fixture = useEmulator({ timeScale: 200 });
-let emu: RunningEmulator;
-beforeAll(() => {
-  emu = fixture.emu;
-});
+const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 10_000 } });
 
 const inputs = {
   zoneId: "cn-beijing-a",
@@ -29,66 +27,87 @@ async function checked(news: Record<string, unknown>, olds: Record<string, unkno
 }
 
 async function calls(action?: string) {
-  return (await emu.admin.calls()).filter((c: any) => !action || c.action === action);
+  return (await ctx.emu.admin.calls()).filter((c) => !action || c.action === action);
 }
 
+const live = async () => (await ctx.emu.admin.volcengine.state()).instances.filter((i: any) => i.Status !== "DELETING");
 
 describe("SpotInstance lifecycle", () => {
   it("creates, reads, updates in place, and deletes", async () => {
-    const news = await checked(inputs);
+    const news = await checked({ ...inputs, tags: { team: "a" } });
     const created = await spotInstanceProvider.create(news);
     expect(created.id).toMatch(/^i-/);
-    expect(created.outs).toMatchObject({ instanceId: created.id, status: "RUNNING", zoneId: "cn-beijing-a", spotStrategy: "SpotAsPriceGo", interruptionScheduled: false });
+    expect(created.outs).toMatchObject({ instanceId: created.id, status: "RUNNING", zoneId: "cn-beijing-a", spotStrategy: "SpotAsPriceGo", interruptionScheduled: false, origin: created.id });
     expect(created.outs.privateIpAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(await calls("RunInstances")).toHaveLength(1);
 
+    // The cloud's own tag (volc:…) and ours never appear as user tags, and never cause a diff.
     const read = await spotInstanceProvider.read!(created.id, created.outs);
-    expect(read.id).toBe(created.id);
+    expect(read.props.tags).toEqual({ team: "a" });
+    expect((await spotInstanceProvider.diff!(created.id, read.props, news)).changes).toBe(false);
 
-    const renamed = await checked({ ...inputs, instanceName: "web-2", tags: { team: "sre" } }, news);
-    const diff = await spotInstanceProvider.diff!(created.id, created.outs, renamed);
-    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    const renamed = await checked({ ...inputs, instanceName: "web-2", tags: { team: "sre" }, recovery: { keepImages: 2 } }, news);
+    expect(await spotInstanceProvider.diff!(created.id, created.outs, renamed)).toMatchObject({ changes: true, replaces: [] });
     const updated = await spotInstanceProvider.update!(created.id, created.outs, renamed);
     expect(updated.outs).toMatchObject({ instanceName: "web-2", tags: { team: "sre" } });
-    const state = await emu.admin.volcengine.state();
-    const inst = state.instances.find((i: any) => i.InstanceId === created.id);
+    const inst = (await ctx.emu.admin.volcengine.state()).instances.find((i: any) => i.InstanceId === created.id);
     expect(inst.InstanceName).toBe("web-2");
+    const tags = Object.fromEntries(inst.Tags.map((t: any) => [t.Key, t.Value]));
+    expect(tags).toMatchObject({ team: "sre", "pulumi-recovery:policy": "on=image-and-relaunch;keep=2" });
+    expect(Object.keys(tags).filter((k) => k.startsWith("pulumi-recovery:")).length).toBeLessThanOrEqual(3);
 
     const replaced = await checked({ ...inputs, instanceTypeId: "ecs.g3il.xlarge" }, news);
     expect((await spotInstanceProvider.diff!(created.id, created.outs, replaced)).replaces).toEqual(["instanceTypeId"]);
 
     await spotInstanceProvider.delete!(created.id, updated.outs);
     expect((await spotInstanceProvider.read!(created.id, updated.outs)).id).toBe("");
-    // Deleting what is already gone is fine.
-    await spotInstanceProvider.delete!(created.id, updated.outs);
+    await spotInstanceProvider.delete!(created.id, updated.outs); // deleting what is gone is fine
   });
 
   it("reports a scheduled spot interruption and its release time", async () => {
     const created = await spotInstanceProvider.create(await checked(inputs));
-    const { releaseAt } = await emu.admin.volcengine.spotInterruption({ instanceId: created.id, noticeSeconds: 300 });
+    const { releaseAt } = await ctx.emu.admin.volcengine.spotInterruption({ instanceId: created.id, noticeSeconds: 300 });
     const read = await spotInstanceProvider.read!(created.id, created.outs);
-    expect(read.props).toMatchObject({ interruptionScheduled: true, releaseAt });
-    expect(read.props.interruptionEventId).toBeTruthy();
+    expect(read.props).toMatchObject({ interruptionScheduled: true, releaseAt: new Date(releaseAt).toISOString() });
+    expect(read.props.interruptionEventId).toMatch(/^event-/);
   });
 
-  it("reads an instance released behind Pulumi's back as gone (drift), and recreates it with a new instance", async () => {
-    const news = await checked(inputs);
-    const created = await spotInstanceProvider.create(news);
-    await emu.admin.volcengine.release({ instanceId: created.id });
+  it("a destroy followed by an up always works, however often, at the same cost each time", async () => {
+    const perCycle: number[] = [];
+    const ids = new Set<string>();
+    for (let cycle = 0; cycle < 7; cycle++) {
+      const before = (await calls()).length;
+      const created = await spotInstanceProvider.create(await checked(inputs)); // `up`: no olds, same inputs
+      perCycle.push((await calls()).length - before);
+      ids.add(created.id);
+      await spotInstanceProvider.delete!(created.id, created.outs); // `destroy`
+    }
+    expect(ids.size).toBe(7);
+    expect(new Set(perCycle).size).toBe(1); // no stale generations to wade through
+  });
+
+  it("reads an instance released behind Pulumi's back as gone (drift), and recreates it", async () => {
+    const created = await spotInstanceProvider.create(await checked(inputs));
+    await ctx.emu.admin.volcengine.release({ instanceId: created.id });
     expect((await spotInstanceProvider.read!(created.id, created.outs)).id).toBe("");
-    // refresh dropped it from state: the next up checks with no olds and creates again, same inputs.
     const again = await spotInstanceProvider.create(await checked(inputs));
     expect(again.id).not.toBe(created.id);
     expect(again.outs.status).toBe("RUNNING");
   });
 
   it("a create retried after a crash gets the instance already launched, not a second one", async () => {
-    const news = await checked(inputs);
-    const first = await spotInstanceProvider.create(news);
+    const first = await spotInstanceProvider.create(await checked(inputs));
     const retried = await spotInstanceProvider.create(await checked(inputs));
     expect(retried.id).toBe(first.id);
-    const running = (await emu.admin.volcengine.state()).instances.filter((i: any) => i.Status !== "DELETING");
-    expect(running).toHaveLength(1);
+    expect(await live()).toHaveLength(1);
+    expect(await calls("RunInstances")).toHaveLength(1);
+  });
+
+  it("a RunInstances whose answer is lost finds the instance the cloud made (one instance, no error)", async () => {
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "RunInstances", kind: "lose-response", count: 1 });
+    const created = await spotInstanceProvider.create(await checked(inputs));
+    expect((await live()).map((i: any) => i.InstanceId)).toEqual([created.id]);
+    expect((await calls("RunInstances")).map((c) => c.fault ?? "answered")).toEqual(["lose-response reset"]);
   });
 
   it("a replacement of a resource in state launches a new instance even with unchanged inputs", async () => {
@@ -99,28 +118,26 @@ describe("SpotInstance lifecycle", () => {
   });
 
   it("retries throttled calls with the same ClientToken and creates exactly one instance", async () => {
-    await emu.admin.addFault({ cloud: "volcengine", action: "RunInstances", kind: "throttle", count: 2 });
-    await emu.admin.addFault({ cloud: "volcengine", action: "DescribeInstances", kind: "5xx", count: 1 });
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "RunInstances", kind: "throttle", count: 2 });
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "DescribeInstances", kind: "5xx", count: 1 });
     const created = await spotInstanceProvider.create(await checked(inputs));
     const runs = await calls("RunInstances");
     expect(runs.length).toBe(3);
-    expect(new Set(runs.map((c: any) => c.params.ClientToken)).size).toBe(1);
-    expect((await emu.admin.volcengine.state()).instances.filter((i: any) => i.InstanceId === created.id)).toHaveLength(1);
+    expect(new Set(runs.map((c) => c.params.ClientToken)).size).toBe(1);
+    expect((await live()).map((i: any) => i.InstanceId)).toEqual([created.id]);
   });
 
   it("surfaces cloud errors with the resource, action, code, request id and what to do", async () => {
-    await emu.admin.volcengine.settings({ stockOut: [{ zoneId: "cn-beijing-a", instanceTypeId: "ecs.g3il.large" }] });
-    await expect(spotInstanceProvider.create(await checked(inputs))).rejects.toThrow(
-      /SpotInstance web: volcengine RunInstances failed with \S+: .*request id .*What to do/,
-    );
+    await ctx.emu.admin.volcengine.settings({ stockOut: [{ zoneId: "cn-beijing-a", instanceTypeId: "ecs.g3il.large" }] });
+    await expect(spotInstanceProvider.create(await checked(inputs))).rejects.toThrow(/SpotInstance web: volcengine RunInstances failed with \S+: .*request id .*What to do/);
   });
 
-  it("deletes the instance again when it never reaches RUNNING (no orphan)", async () => {
-    await emu.admin.volcengine.settings({ instanceCreateSeconds: 600 });
-    await expect(spotInstanceProvider.create(await checked({ ...inputs, timeouts: { create: "1s" } }))).rejects.toThrow(/timed out.*(deleted again|cleanup)/s);
-    const live = (await emu.admin.volcengine.state()).instances.filter((i: any) => !["DELETING"].includes(i.Status));
-    // Either deleted (nothing left) or reported as a partial resource: never silently left behind.
-    expect(live.length).toBeLessThanOrEqual(1);
+  it("deletes the instance again when it never reaches RUNNING: nothing left behind", async () => {
+    await ctx.emu.admin.volcengine.settings({ instanceCreateSeconds: 120 });
+    // 120 s of emulated time takes 12 requests; the 1 s timeout allows at most 9 polls (their sleeps grow from 20 ms).
+    await expect(spotInstanceProvider.create(await checked({ ...inputs, timeouts: { create: "1s" } }))).rejects.toThrow(/timed out .*deleted again: nothing is left behind/s);
+    expect(await live()).toEqual([]);
+    expect(await calls("DeleteInstance")).toHaveLength(1);
   });
 
   it("rejects bad inputs at check, naming the field, before any API call", async () => {
@@ -131,27 +148,58 @@ describe("SpotInstance lifecycle", () => {
 });
 
 describe("RecoveryImage lifecycle", () => {
-  it("images an instance, waits until available, and deletes it", async () => {
-    const inst = await spotInstanceProvider.create(await checked(inputs));
+  const withData = { ...inputs, dataVolumes: [{ size: 20 }] };
+
+  it("takes a recovery point of every disk: a system image and the data volumes' snapshots; a retried create makes nothing twice", async () => {
+    const inst = await spotInstanceProvider.create(await checked(withData));
+    await ctx.emu.admin.volcengine.writeFile({ instanceId: inst.id, path: "/data/x", content: "data", volume: 1 });
     const news = (await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "web-baseline", __identity: "test/dev/img" })).inputs!;
     const img = await recoveryImageProvider.create(news);
-    expect(img.outs).toMatchObject({ imageId: img.id, status: "available", instanceId: inst.id });
+    expect(img.outs).toMatchObject({ imageId: img.id, status: "available", instanceId: inst.id, sourceInstanceId: inst.id, snapshotGroupId: expect.stringMatching(/^ssg-/) });
+    expect(img.outs.dataSnapshots).toEqual([{ snapshotId: expect.stringMatching(/^snap-/), volumeType: "ESSD_PL0", size: 20, deleteWithInstance: true }]);
     expect((await recoveryImageProvider.read!(img.id, img.outs)).id).toBe(img.id);
-    // A retried create finds the image by its token tag instead of making a second one.
     const again = await recoveryImageProvider.create(news);
     expect(again.id).toBe(img.id);
+    expect(await calls("CreateSnapshotGroup")).toHaveLength(1);
     expect(await calls("CreateImage")).toHaveLength(1);
     await recoveryImageProvider.delete!(img.id, img.outs);
     expect((await recoveryImageProvider.read!(img.id, img.outs)).id).toBe("");
+    const state = await ctx.emu.admin.volcengine.state();
+    expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
   });
 
-  it("fails clearly when the image ends in error", async () => {
+  it("a CreateImage whose answer is lost finds the image the cloud made instead of making a second", async () => {
     const inst = await spotInstanceProvider.create(await checked(inputs));
-    await emu.admin.volcengine.settings({ imageSecondsPerGiB: 1000, imageWhenInstanceReleased: "fails" });
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "CreateImage", kind: "lose-response", count: 1 });
+    const img = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "lost", __identity: "test/dev/lost" })).inputs!);
+    expect((await ctx.emu.admin.volcengine.state()).images.map((i: any) => i.ImageId)).toEqual([img.id]);
+  });
+
+  it("fails clearly, and leaves nothing, when the image ends in error", async () => {
+    const inst = await spotInstanceProvider.create(await checked(inputs));
+    await ctx.emu.admin.volcengine.settings({ imageFromSnapshotBaseSeconds: 3600 });
     const news = (await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "doomed" })).inputs!;
     const pending = recoveryImageProvider.create(news);
-    await new Promise((r) => setTimeout(r, 300));
-    await emu.admin.volcengine.release({ instanceId: inst.id });
-    await expect(pending).rejects.toThrow(/RecoveryImage doomed: .*status error/);
+    // Release the instance once the image is being made (the call log says when), not after a sleep.
+    await expect.poll(async () => (await calls("CreateImage")).length, { interval: 10, timeout: 30_000 }).toBe(1);
+    await ctx.emu.admin.volcengine.release({ instanceId: inst.id });
+    const err = await pending.catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/RecoveryImage doomed: .*status error.*nothing is left behind/s);
+    const state = await ctx.emu.admin.volcengine.state();
+    expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
+  });
+
+  it("follows its instance through a recovery: the replacement's id is not a replacement of the image", async () => {
+    const inst = await spotInstanceProvider.create(await checked(inputs));
+    const img = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "base", __identity: "test/dev/base" })).inputs!);
+    // The controller's replacement carries the line's origin; a stranger does not.
+    const line = await spotInstanceProvider.create(await checked({ ...inputs, instanceName: "succ", __identity: "test/dev/succ", tags: {} }));
+    await VolcengineClient.for(volcengineConnection(undefined)).ecs("CreateTags", { ResourceType: "instance", ResourceIds: [line.id], Tags: [{ Key: "pulumi-recovery:origin", Value: inst.id }] });
+    const stranger = await spotInstanceProvider.create(await checked({ ...inputs, instanceName: "other", __identity: "test/dev/other" }));
+    const news = (id: string) => recoveryImageProvider.check!(img.outs, { instanceId: id, imageName: "base", __identity: "test/dev/base" }).then((r) => r.inputs!);
+    expect((await recoveryImageProvider.diff!(img.id, img.outs, await news(line.id))).replaces).toEqual([]);
+    expect((await recoveryImageProvider.diff!(img.id, img.outs, await news(stranger.id))).replaces).toEqual(["instanceId"]);
+    // During preview the instance id may be unknown (its SpotInstance is being updated): not a replacement yet.
+    expect((await recoveryImageProvider.diff!(img.id, img.outs, await news("04da6b54-80e4-46f7-96ec-b56ff0331ba9"))).replaces).toEqual([]);
   });
 });

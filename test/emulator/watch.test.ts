@@ -10,8 +10,10 @@ import { spotInstanceProvider } from "../../provider";
 import { useEmulator } from "../support/emulator";
 
 const root = path.resolve(__dirname, "../..");
-// Real time (scale 1), so the controller's wall clock and the emulator's agree; fast state machines.
-const fixture = useEmulator({ timeScale: 1, volcengine: { instanceCreateSeconds: 1, instanceDeleteSeconds: 1, imageSecondsPerGiB: 0.05 } });
+// A frozen clock far from this machine's (in 2030), stepped per request: the controller must measure
+// margins and deadlines on the cloud's clock (it reads the emulator's from PULUMI_RECOVERY_EMULATOR_URL),
+// or every margin below would be years off.
+const fixture = useEmulator({ clock: { frozen: true, stepPerRequestMs: 2_000, start: Date.UTC(2030, 0, 1) } });
 let emu: RunningEmulator;
 
 function watchOnce(): Promise<{ code: number; lines: any[] }> {
@@ -49,18 +51,23 @@ describe("pulumi-recovery watch --once", () => {
     await emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
     const { code, lines } = await watchOnce();
     expect(code).toBe(0);
-    expect(lines.filter((l) => l.kind === "step").map((l) => l.step)).toEqual(["image", "wait-image", "relaunch", "wait-running", "prune"]);
-    for (const l of lines.filter((x) => x.kind === "step")) expect(l).toMatchObject({ instanceId: inst.id, ms: expect.any(Number), marginMs: expect.any(Number) });
+    expect(lines.filter((l) => l.kind === "step").map((l) => l.step)).toEqual(["point", "wait-point", "relaunch", "wait-running", "prune"]);
+    for (const l of lines.filter((x) => x.kind === "step")) {
+      expect(l).toMatchObject({ instanceId: inst.id, ms: expect.any(Number), marginMs: expect.any(Number) });
+      expect(l.marginMs).toBeGreaterThan(0);
+      expect(l.marginMs).toBeLessThanOrEqual(300_000);
+      expect(l.at.startsWith("2030-")).toBe(true);
+    }
     expect(lines.at(-1)).toEqual({ kind: "summary", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 0 });
   });
 
-  it("exits 1 when a recovery fails (the image cannot finish before the release, and there is no rolling image)", async () => {
+  it("exits 1 when a recovery fails (the point cannot finish before the release, and there is no rolling point)", async () => {
     const inst = await protectedInstance("too-slow");
-    await emu.admin.volcengine.settings({ imageSecondsPerGiB: 100, imageWhenInstanceReleased: "fails" });
-    await emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 2 });
+    await emu.admin.volcengine.settings({ snapshotSecondsPerGiB: 100, imageWhenInstanceReleased: "fails" });
+    await emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
     const { code, lines } = await watchOnce();
     expect(code).toBe(1);
-    expect(lines.find((l) => l.kind === "failed")?.message).toMatch(/no rolling recovery image.*is lost/);
+    expect(lines.find((l) => l.kind === "failed")?.message).toMatch(/no earlier recovery point.*is lost/);
     expect(lines.at(-1)).toEqual({ kind: "summary", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 1 });
   });
 });

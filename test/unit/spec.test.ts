@@ -9,7 +9,7 @@ import { ASSISTANT_ACTIONS } from "../../emulator/alicloud/assistant/responses";
 import { ECS_ACTIONS } from "../../emulator/alicloud/ecs/responses";
 import { RAM_ACTIONS } from "../../emulator/alicloud/ram/responses";
 import { actionSpec, checkParams, checkShape, paramPattern, shapeHas, type ActionSpec, type CloudSpec } from "../../emulator/spec";
-import { ACTIONS as VOLCENGINE_ACTIONS } from "../../emulator/volcengine/responses";
+import { ECS_ACTIONS as VOLCENGINE_ACTIONS } from "../../emulator/volcengine/ecs";
 import { unknownParamReport } from "../support/emulator";
 import type { CallRecord } from "../../emulator/service";
 

@@ -155,7 +155,7 @@ def call(client: Captured, method: str, request):
 
 
 def admin(path: str, body: dict) -> dict:
-    req = urllib.request.Request(f"{ECS_URL}/_admin/{path}", method="POST", data=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    req = urllib.request.Request(f"{ECS_URL}/_admin/{path}", method="POST", data=json.dumps(body).encode(), headers={"content-type": "application/json", "authorization": "Bearer " + os.environ.get("PULUMI_RECOVERY_EMULATOR_ADMIN_TOKEN", "")})
     with urllib.request.urlopen(req, timeout=30) as res:
         return json.loads(res.read())
 
