@@ -6,7 +6,7 @@ export type FaultKind = "throttle" | "5xx" | "latency" | "drop";
 
 export interface FaultRule {
   id?: number;
-  cloud?: "volcengine" | "alicloud";
+  cloud?: "volcengine" | "alicloud" | "openstack";
   /** Exact action name; omitted = every action. */
   action?: string;
   kind: FaultKind;

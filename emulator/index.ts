@@ -7,6 +7,8 @@ import { EmulatorFront } from "./server";
 import type { CloudService, EmulatorContext } from "./service";
 import { createAlicloudService, type AlicloudService } from "./alicloud";
 import type { AlicloudOptions } from "./alicloud/models";
+import { createOpenStackService, OPENSTACK_SEED, type OpenStackService } from "./openstack";
+import type { OpenStackOptions } from "./openstack/models";
 import { createVolcengineService, type VolcengineService } from "./volcengine";
 import type { VolcengineOptions } from "./volcengine/models";
 
@@ -14,6 +16,8 @@ export { AdminClient } from "./adminClient";
 export type { FaultRule } from "./faults";
 export type { VolcengineOptions } from "./volcengine/models";
 export type { AlicloudOptions } from "./alicloud/models";
+export type { OpenStackOptions } from "./openstack/models";
+export { OPENSTACK_SEED } from "./openstack";
 
 /** Obviously fake, and the only pair the emulator accepts unless told otherwise. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "emulator-access-key", secretKey: "emulator-secret-key" };
@@ -26,6 +30,7 @@ export interface EmulatorOptions {
   faultSeed?: number;
   volcengine?: Partial<VolcengineOptions>;
   alicloud?: Partial<AlicloudOptions>;
+  openstack?: Partial<OpenStackOptions>;
 }
 
 export interface RunningEmulator {
@@ -37,6 +42,7 @@ export interface RunningEmulator {
   services: CloudService[];
   volcengine: VolcengineService;
   alicloud: AlicloudService;
+  openstack: OpenStackService;
   close(): Promise<void>;
 }
 
@@ -46,12 +52,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const ctx: EmulatorContext = { clock: createClock(opts.timeScale ?? 1), credentials: new Map(creds.map((c) => [c.accessKeyId, c.secretKey])) };
   const volcengine = createVolcengineService(ctx, opts.volcengine);
   const alicloud = createAlicloudService(ctx, opts.alicloud);
-  const services: CloudService[] = [volcengine, alicloud];
+  const openstack = createOpenStackService(ctx, opts.openstack);
+  // OpenStack is told apart by path prefix (/identity, /compute, /image, /network), which no other cloud uses.
+  const services: CloudService[] = [openstack, volcengine, alicloud];
   const front = new EmulatorFront({ clock: ctx.clock, services, faults: new Faults(opts.faultSeed) });
   const host = opts.host ?? "127.0.0.1";
   const port = await front.listen(opts.port ?? 0, host);
   const url = `http://${host}:${port}`;
-  return { url, port, clock: ctx.clock, credentials: creds[0], admin: new AdminClient(url), services, volcengine, alicloud, close: () => front.close() };
+  return { url, port, clock: ctx.clock, credentials: creds[0], admin: new AdminClient(url), services, volcengine, alicloud, openstack, close: () => front.close() };
 }
 
 /** The environment that points the SDKs and the providers at this emulator. */
@@ -66,5 +74,15 @@ export function envFor(emu: Pick<RunningEmulator, "url" | "credentials">): Recor
     ALIBABA_CLOUD_REGION: "cn-hangzhou",
     ALIBABA_CLOUD_ACCESS_KEY_ID: emu.credentials.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: emu.credentials.secretKey,
+    // What an OpenStack user's openrc sets (python-openstackclient, openstacksdk, keystoneauth).
+    OS_AUTH_URL: `${emu.url}/identity/v3`,
+    OS_USERNAME: OPENSTACK_SEED.user,
+    OS_PASSWORD: OPENSTACK_SEED.password,
+    OS_PROJECT_NAME: OPENSTACK_SEED.project,
+    OS_USER_DOMAIN_NAME: OPENSTACK_SEED.domain.name,
+    OS_PROJECT_DOMAIN_NAME: OPENSTACK_SEED.domain.name,
+    OS_REGION_NAME: "RegionOne",
+    OS_IDENTITY_API_VERSION: "3",
+    OS_INTERFACE: "public",
   };
 }

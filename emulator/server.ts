@@ -1,5 +1,5 @@
 // The emulator's HTTP front: reads the request, answers /_admin/… itself, otherwise finds the cloud
-// service whose signature scheme the request carries, applies injected faults, records the call log.
+// service whose signature scheme (or, for OpenStack, path prefix) the request carries, applies injected faults, records the call log.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Clock } from "./clock";
@@ -15,6 +15,8 @@ export interface FrontOptions {
 const DEFAULT_FAULTS: Record<string, Record<"throttle" | "5xx", { code: string; status: number }>> = {
   volcengine: { throttle: { code: "FlowLimitExceeded", status: 429 }, "5xx": { code: "InternalServiceError", status: 500 } },
   alicloud: { throttle: { code: "Throttling", status: 400 }, "5xx": { code: "ServiceUnavailable", status: 503 } },
+  // nova api/openstack/wsgi.py Fault names: 429 overLimit, 503 serviceUnavailable.
+  openstack: { throttle: { code: "overLimit", status: 429 }, "5xx": { code: "serviceUnavailable", status: 503 } },
 };
 
 export class EmulatorFront {
@@ -91,7 +93,7 @@ export class EmulatorFront {
     }
     record.status = answer.status;
     const body = answer.body as any;
-    record.code = body?.ResponseMetadata?.Error?.Code ?? (answer.status >= 400 ? body?.Code : undefined);
+    record.code = service.errorCode?.(answer) ?? body?.ResponseMetadata?.Error?.Code ?? (answer.status >= 400 ? body?.Code : undefined);
     return answer;
   }
 
@@ -149,6 +151,12 @@ export class EmulatorFront {
 }
 
 function write(res: ServerResponse, answer: EmulatorResponse): void {
+  // 204 No Content (OpenStack deletes and revocations) has no body, and so no content headers.
+  if (answer.status === 204 || answer.status === 304) {
+    res.writeHead(answer.status, answer.headers ?? {});
+    res.end();
+    return;
+  }
   const text = JSON.stringify(answer.body ?? {});
   res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...(answer.headers ?? {}) });
   res.end(text);
