@@ -151,13 +151,13 @@ export class EmulatorFront {
 }
 
 function write(res: ServerResponse, answer: EmulatorResponse): void {
-  // 204 No Content (OpenStack deletes and revocations) has no body, and so no content headers.
-  if (answer.status === 204 || answer.status === 304) {
-    res.writeHead(answer.status, answer.headers ?? {});
+  // No body: 204 No Content (OpenStack deletes, revocations), or an answer without one (Nova's 202 actions).
+  if (answer.status === 204 || answer.status === 304 || answer.body === undefined) {
+    res.writeHead(answer.status, { ...(answer.status === 204 || answer.status === 304 ? {} : { "content-length": "0" }), ...(answer.headers ?? {}) });
     res.end();
     return;
   }
-  const text = JSON.stringify(answer.body ?? {});
+  const text = JSON.stringify(answer.body);
   res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...(answer.headers ?? {}) });
   res.end(text);
 }
