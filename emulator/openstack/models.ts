@@ -30,6 +30,11 @@ export interface OpenStackOptions {
    * compute manager deletes it (@delete_image_on_error); "killed" keeps it in Glance's failed status.
    */
   failedBackupImage: "deleted" | "killed";
+  /**
+   * When a backup copies the server's disk: "before-upload" (default; the compute host snapshots the disk
+   * after the API call, before image_uploading, as nova's libvirt driver does) or "at-call".
+   */
+  backupCapturesDisk: "before-upload" | "at-call";
   /** nova.conf [api] enable_instance_password (default true): rescue and create answer an adminPass. */
   enableInstancePassword: boolean;
 }
@@ -45,11 +50,12 @@ export function defaultOpenStackOptions(): OpenStackOptions {
     deleteSeconds: 2,
     backupSecondsPerGiB: 2,
     failedBackupImage: "deleted",
+    backupCapturesDisk: "before-upload",
     enableInstancePassword: true,
   };
 }
 
-const ENUMS: Partial<Record<keyof OpenStackOptions, string[]>> = { failedBackupImage: ["deleted", "killed"] };
+const ENUMS: Partial<Record<keyof OpenStackOptions, string[]>> = { failedBackupImage: ["deleted", "killed"], backupCapturesDisk: ["before-upload", "at-call"] };
 /** Durations are emulated seconds: at most a day, so a typo cannot freeze a drill. */
 const MAX_SECONDS = 86_400;
 

@@ -54,7 +54,7 @@ describe.skipIf(!haveClients)("OpenStack conformance: the real openstack CLI and
   /** Waits (on the emulator's admin state, not the wall clock's assertions) for a server's status. */
   const waitStatus = async (serverId: string, status: string): Promise<void> => {
     for (let i = 0; i < 300; i++) {
-      const state = await ctx.emu.admin.request("openstack/state");
+      const state = await ctx.emu.admin.openstack.state();
       const s = state.servers.find((x: any) => x.id === serverId);
       if (s?.status === status && s.taskState === null) return;
       await new Promise((r) => setTimeout(r, 100));
@@ -74,13 +74,13 @@ describe.skipIf(!haveClients)("OpenStack conformance: the real openstack CLI and
     expect(shown.flavor).toMatchObject({ original_name: "m1.tiny", ram: 512, disk: 1, vcpus: 1 });
 
     // Rescue boots the server from the rescue image with its own disk as the second disk.
-    await ctx.emu.admin.request("openstack/disk", "POST", { serverId: id, path: "/var/lib/app/marker", content: "before-rescue" });
+    await ctx.emu.admin.openstack.writeFile({ serverId: id, path: "/var/lib/app/marker", content: "before-rescue" });
     await cliOk("server", "rescue", "--image", "rescue", "cli-vm");
     await waitStatus(id, "RESCUE");
     expect(await cliJson("server", "show", "cli-vm")).toMatchObject({ status: "RESCUE", "OS-EXT-STS:vm_state": "rescued" });
-    const rescueDisks = await ctx.emu.admin.request(`openstack/disk?serverId=${id}&disk=1`);
+    const rescueDisks = await ctx.emu.admin.openstack.disk(id, 1);
     expect(rescueDisks).toMatchObject({ disks: 2, files: { "/var/lib/app/marker": "before-rescue" } });
-    expect((await ctx.emu.admin.request(`openstack/disk?serverId=${id}&disk=0`)).files["/etc/hostname"]).toBe("rescue\n");
+    expect((await ctx.emu.admin.openstack.disk(id, 0)).files["/etc/hostname"]).toBe("rescue\n");
     await cliOk("server", "unrescue", "cli-vm");
     await waitStatus(id, "ACTIVE");
 
@@ -101,7 +101,7 @@ describe.skipIf(!haveClients)("OpenStack conformance: the real openstack CLI and
     const all = await cliJson("image", "list");
     expect(all.map((i: any) => i.Name).sort()).toEqual(["cirros", "cli-nightly-2", "cli-nightly-3", "rescue"]);
     // The backup holds the disk as it was.
-    expect((await ctx.emu.admin.request(`openstack/image-disk?imageId=${backups[2].id}`)).files["/var/lib/app/marker"]).toBe("before-rescue");
+    expect((await ctx.emu.admin.openstack.imageFiles(backups[2].id))["/var/lib/app/marker"]).toBe("before-rescue");
 
     // A wrong-state action is refused as Nova refuses it (409).
     const refused = await cli("server", "resume", "cli-vm");

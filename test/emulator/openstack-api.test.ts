@@ -367,6 +367,25 @@ describe("Nova createBackup and Glance", () => {
     expect((await glance("DELETE", "/v2/images/0c2bd5e8-3f1a-4b7e-9d6c-2a1b0c9d8e7f", token)).status).toBe(403);
   });
 
+  it("copies the disk when the host snapshots it, before the upload (or at the call, as set)", async () => {
+    const token = await login();
+    const id = await bootServer(token);
+    const write = (content: string) => admin("disk", "POST", { serverId: id, path: "/data/v", content });
+    await write("at-call");
+    const b1 = (await act(token, id, { createBackup: { name: "b1", backup_type: "daily", rotation: 5 } })).body.image_id;
+    await write("during-image_backup");
+    await advance(3); // image_backup and image_pending_upload are over: the snapshot is taken
+    await write("during-upload");
+    await advance(5);
+    expect((await admin(`image-disk?imageId=${b1}`)).files["/data/v"]).toBe("during-image_backup");
+    await admin("settings", "POST", { backupCapturesDisk: "at-call" });
+    await write("at-call");
+    const b2 = (await act(token, id, { createBackup: { name: "b2", backup_type: "daily", rotation: 5 } })).body.image_id;
+    await write("after-call");
+    await advance(8);
+    expect((await admin(`image-disk?imageId=${b2}`)).files["/data/v"]).toBe("at-call");
+  });
+
   it("rebuild replaces the disk with the image's, keeps SHUTOFF servers stopped", async () => {
     const token = await login();
     const id = await bootServer(token);

@@ -42,7 +42,7 @@ export interface Operation {
   phases: Phase[];
   /** vm_state and power_state once done (a backup leaves them as they were; a delete removes the server). */
   result?: { vmState: VmState; powerState: number };
-  backup?: { imageId: string; backupType: string; rotation: number };
+  backup?: { imageId: string; backupType: string; rotation: number; captureAt: number; captured: boolean };
   rescueImageId?: string;
   rebuildImageId?: string;
 }
@@ -168,12 +168,22 @@ export class ComputeModel {
   /** Time-driven transitions: every operation whose last phase ended by now completes, oldest first. */
   settle(): void {
     const now = this.clock.now();
+    // A backup's disk copy is taken when the compute host snapshots it (see backupCapturesDisk).
+    for (const s of this.servers.values()) if (s.op?.backup && !s.op.backup.captured && now >= s.op.backup.captureAt) this.capture(s);
     const due = [...this.servers.values()].filter((s) => s.op && end(s.op) <= now).sort((a, b) => end(a.op!) - end(b.op!));
     for (const s of due) this.complete(s);
   }
 
+  private capture(s: Server): void {
+    const b = s.op!.backup!;
+    const img = this.images.images.get(b.imageId);
+    if (img) img.files = { ...s.disk };
+    b.captured = true;
+  }
+
   private complete(s: Server): void {
     const op = s.op!;
+    if (op.backup && !op.backup.captured) this.capture(s);
     const at = end(op);
     s.op = undefined;
     s.updatedAt = at;
@@ -403,7 +413,8 @@ export class ComputeModel {
    * nova compute/api.py backup: from active, stopped, paused or suspended with no task; creates the Glance
    * image at once (queued, image_type=backup, backup_type, instance_uuid), task_state image_backup, then
    * the compute manager snapshots and uploads it (image_pending_upload, image_uploading: image saving)
-   * and rotates the server's backups of that type. The disk is captured as it is at the call.
+   * and rotates the server's backups of that type. The disk is copied before the upload (or at the call,
+   * as set by backupCapturesDisk).
    */
   createBackup(s: Server, req: { name: string; backupType: string; rotation: number; metadata: Record<string, string> }): string {
     this.check(s, "createBackup", ["active", "stopped", "paused", "suspended"]);
@@ -425,7 +436,10 @@ export class ComputeModel {
       baseSize: base?.size ?? 0,
     });
     this.imageSeq.set(img.id, ++this.seq);
-    this.start(s, "createBackup", [["image_backup", snap / 1000], ["image_pending_upload", snap / 1000], ["image_uploading", (activeAt - savingAt) / 1000]], undefined, { backup: { imageId: img.id, backupType: req.backupType, rotation: req.rotation } });
+    const atCall = this.opts.backupCapturesDisk === "at-call";
+    this.start(s, "createBackup", [["image_backup", snap / 1000], ["image_pending_upload", snap / 1000], ["image_uploading", (activeAt - savingAt) / 1000]], undefined, {
+      backup: { imageId: img.id, backupType: req.backupType, rotation: req.rotation, captureAt: atCall ? now : savingAt, captured: atCall },
+    });
     return img.id;
   }
 
