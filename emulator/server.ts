@@ -30,8 +30,10 @@ export class EmulatorFront {
     // Alibaba RPC calls carry every parameter in the URL: a RunCommand at its 24 KB content limit needs
     // more than Node's default 16 KB request head, or it is refused (431) before it reaches the cloud.
     this.server = createServer({ maxHeaderSize: 128 * 1024 }, (req, res) => void this.serve(req, res));
-    // Keep-alive sockets would hold close() open; the SDKs open new ones cheaply on loopback.
-    this.server.keepAliveTimeout = 1000;
+    // Idle keep-alive sockets outlive every client's polling interval (openstackclient's --wait polls every
+    // 5 s): a server closing a pooled socket just as a client reuses it makes Python's requests fail with
+    // RemoteDisconnected. close() ends them all at once (closeAllConnections), so they never hold it open.
+    this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);
       this.server!.listen(port, host, () => resolve());

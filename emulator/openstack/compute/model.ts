@@ -216,6 +216,8 @@ export class ComputeModel {
 
   // ---- the compute API's state checks ----
 
+  // nova compute/api.py check_instance_state: vm_state first, then task_state (None by default), then launched_at;
+  // api/openstack/common.py words the 409 "Cannot '<action>' instance <id> while it is in <attr> <state>".
   private check(s: Server, action: string, vmStates: VmState[] | null, taskStates: (string | null)[] | null = [null], mustHaveLaunched = true): void {
     if (vmStates && !vmStates.includes(s.vmState)) throw new InstanceInvalidState(action, s.id, "vm_state", s.vmState);
     const task = this.taskState(s);
@@ -274,6 +276,7 @@ export class ComputeModel {
       seq: ++this.seq,
     };
     this.servers.set(id, server);
+    // nova compute/task_states.py: a build goes scheduling → networking → block_device_mapping → spawning.
     this.start(server, "build", this.split(this.opts.buildSeconds, ["scheduling", "networking", "block_device_mapping", "spawning"]), { vmState: "active", powerState: POWER.RUNNING });
     return { server, adminPass };
   }
@@ -299,7 +302,7 @@ export class ComputeModel {
     });
   }
 
-  /** nova compute/api.py delete: any vm_state and task_state; the server is gone after deleteSeconds. */
+  /** nova compute/api.py delete (check_instance_state(vm_state=None, task_state=None)): any state; servers.inc: 204, task_state deleting, then gone. */
   deleteServer(s: Server): void {
     if (s.op?.action === "delete") return;
     this.abort(s);
@@ -358,7 +361,7 @@ export class ComputeModel {
       this.start(s, "reboot", this.split(this.opts.actionSeconds, ["rebooting", "reboot_pending", "reboot_started"]), { vmState: "active", powerState: POWER.RUNNING });
       return;
     }
-    // HARD from ACTIVE, ERROR, PAUSED, SHUTOFF, SUSPENDED; task_states.ALLOW_REBOOT may be interrupted.
+    // servers-actions.inc reboot: HARD from ACTIVE, ERROR, PAUSED, SHUTOFF, SUSPENDED; nova task_states.ALLOW_REBOOT may be interrupted.
     this.check(s, "reboot", ["active", "stopped", "paused", "suspended", "error"], [null, "rebooting", "reboot_pending", "reboot_started", "resuming", "rebooting_hard", "unpausing", "pausing", "suspending"]);
     this.abort(s);
     this.start(s, "reboot", this.split(this.opts.actionSeconds, ["rebooting_hard", "reboot_pending_hard", "reboot_started_hard"]), { vmState: "active", powerState: POWER.RUNNING });

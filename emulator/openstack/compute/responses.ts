@@ -201,6 +201,7 @@ function limitOf(c: Ctx): number {
 
 /** servers.inc "List Servers": filters (name is a regular expression), newest first, limit/marker, servers_links. */
 function listServers(c: Ctx, detail: boolean): EmulatorResponse {
+  // nova schemas/servers.py index_query_v275: from 2.75 an unknown query parameter is 400.
   if (c.v.atLeast("2.75")) for (const k of c.query.keys()) if (!SERVER_QUERY.has(k)) throw bad(`Invalid input for query parameters ${k}. Value: ${c.query.get(k)}. Additional properties are not allowed ('${k}' was unexpected)`);
   const compute = c.model.compute;
   let servers = [...compute.servers.values()].filter((s) => s.projectId === c.projectId).sort((a, b) => b.createdAt - a.createdAt || b.seq - a.seq);
@@ -292,6 +293,7 @@ function createServer(c: Ctx): EmulatorResponse {
   });
   const out: Record<string, unknown> = { id: server.id, links: links(c, "servers", server.id), "OS-DCF:diskConfig": "MANUAL", security_groups: [{ name: "default" }] };
   if (c.model.opts.enableInstancePassword) out.adminPass = pass;
+  // servers.inc create: 202 with the server's id, links and adminPass, and its URL in Location (server_location).
   return reply(202, { server: out }, { Location: `${c.api}/servers/${server.id}` });
 }
 
@@ -348,6 +350,7 @@ function action(c: Ctx, s: Server): EmulatorResponse {
       // servers-actions.inc rescue: 200 with adminPass (nova.conf [api] enable_instance_password).
       return reply(200, c.model.opts.enableInstancePassword ? { adminPass: pass ?? randomBytes(9).toString("base64url") } : {});
     }
+    // servers-actions.inc: unrescue, suspend, resume, pause, unpause, os-stop, os-start, reboot answer 202 with no body.
     case "unrescue":
       compute.unrescue(s);
       return accepted;

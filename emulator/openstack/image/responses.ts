@@ -66,6 +66,8 @@ function listImages(c: Call, projectId: string): EmulatorResponse {
   if (visibility !== undefined && !["public", "private", "shared", "community", "all"].includes(visibility)) throw new GlanceError(400, `Invalid visibility value: ${visibility}`);
   if (visibility === undefined) images = images.filter(({ img }) => img.visibility !== "community");
   else if (visibility !== "all") images = images.filter(({ img }) => img.visibility === visibility);
+  // images-images-v2.inc List images: "You can list VM images that have a status of active, queued, or saving".
+  if (q.get("status") === undefined) images = images.filter(({ view }) => ["active", "queued", "saving"].includes(String(view.status)));
   const hidden = q.get("os_hidden");
   if (hidden === undefined || hidden === "false") images = images.filter(({ view }) => view.os_hidden === false);
   for (const tag of q.all("tag")) images = images.filter(({ img }) => img.tags.includes(tag));
