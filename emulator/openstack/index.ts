@@ -21,11 +21,16 @@ export interface OpenStackService extends CloudService {
 }
 
 const SERVICES: { prefix: string; service: string; handle: (c: Call) => EmulatorResponse; fault: (status: number, code: string, message: string) => unknown }[] = [
-  { prefix: "/identity", service: "identity", handle: identity, fault: (status, code, message) => ({ error: { code: status, title: code, message } }) },
+  { prefix: "/identity", service: "identity", handle: identity, fault: (status, _code, message) => ({ error: { code: status, title: httpTitle(status), message } }) },
   { prefix: "/compute", service: "compute", handle: compute, fault: (status, code, message) => ({ [code]: { code: status, message } }) },
-  { prefix: "/image", service: "image", handle: image, fault: (status, code, message) => ({ code: `${status} ${code}`, title: code, message }) },
-  { prefix: "/network", service: "network", handle: network, fault: (status, code, message) => ({ NeutronError: { type: code, message, detail: "" } }) },
+  { prefix: "/image", service: "image", handle: image, fault: (status, _code, message) => ({ code: `${status} ${httpTitle(status)}`, title: httpTitle(status), message }) },
+  { prefix: "/network", service: "network", handle: network, fault: (_status, code, message) => ({ NeutronError: { type: code, message, detail: "" } }) },
 ];
+
+/** Injected faults outside Nova carry the HTTP reason phrase, as Keystone's and webob's errors do. */
+function httpTitle(status: number): string {
+  return ({ 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" } as Record<number, string>)[status] ?? "Error";
+}
 
 function serviceOf(req: EmulatorRequest) {
   return SERVICES.find((s) => req.path === s.prefix || req.path.startsWith(`${s.prefix}/`));

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Clock } from "../../clock";
 import { AdminError, FlavorNotFound, InstanceInvalidState, NovaBadRequest, NovaFault, ServerNotFound } from "../errors";
-import { CIRROS_IMAGE_ID, type Files, type ImageModel } from "../image/model";
+import type { Files, ImageModel } from "../image/model";
 import type { OpenStackOptions } from "../models";
 import type { NetworkModel } from "../network/model";
 
@@ -462,10 +462,6 @@ export class ComputeModel {
     s.vmState = "error";
     s.powerState = s.launchedAt === null ? POWER.NOSTATE : POWER.SHUTDOWN;
     s.fault = { code: req.code ?? 500, message: req.message ?? "Emulated failure", details: req.details, created: now };
-  }
-
-  defaultImage(): string {
-    return CIRROS_IMAGE_ID;
   }
 }
 
