@@ -25,6 +25,16 @@ export class AdminClient {
     imageFiles(imageId: string): Promise<Record<string, string>>;
     settings(patch?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
+  readonly openstack: {
+    state(): Promise<{ settings: Record<string, unknown>; servers: any[]; images: any[]; networks: any[] }>;
+    /** A server's disk as the guest sees it (while rescued, disk 1 is the server's own). */
+    disk(serverId: string, disk?: number): Promise<{ serverId: string; disk: number; disks: number; files: Record<string, string> }>;
+    /** Writes (or, without content, removes) a file on a server's disk. */
+    writeFile(req: { serverId: string; path: string; content?: string; disk?: number }): Promise<{ files: Record<string, string> }>;
+    imageFiles(imageId: string): Promise<Record<string, string>>;
+    fail(req: { serverId: string; state: "ERROR" | "SHUTOFF"; message?: string; code?: number; details?: string }): Promise<unknown>;
+    settings(patch?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  };
 
   /** `token` defaults to $PULUMI_RECOVERY_EMULATOR_ADMIN_TOKEN, for an emulator another process started. */
   constructor(
@@ -41,6 +51,15 @@ export class AdminClient {
       changeRate: (req) => v("change-rate", "POST", req),
       imageFiles: async (imageId) => (await v(`image-disk?imageId=${encodeURIComponent(imageId)}`)).files,
       settings: (patch) => (patch ? v("settings", "POST", patch) : v("settings")),
+    };
+    const o = (path: string, method = "GET", body?: unknown) => this.request(`openstack/${path}`, method, body);
+    this.openstack = {
+      state: () => o("state"),
+      disk: (serverId, disk = 0) => o(`disk?serverId=${encodeURIComponent(serverId)}&disk=${disk}`),
+      writeFile: (req) => o("disk", "POST", req),
+      imageFiles: async (imageId) => (await o(`image-disk?imageId=${encodeURIComponent(imageId)}`)).files,
+      fail: (req) => o("fail", "POST", req),
+      settings: (patch) => (patch ? o("settings", "POST", patch) : o("settings")),
     };
   }
 

@@ -14,7 +14,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRule {
   id?: number;
-  cloud?: "volcengine" | "alicloud";
+  cloud?: "volcengine" | "alicloud" | "openstack";
   /** Exact action name; omitted = every action. */
   action?: string;
   kind: FaultKind;
@@ -32,7 +32,7 @@ export interface FaultRule {
 
 const RULE: Schema<FaultRule> = {
   id: is.number({ integer: true }), // echoed back by GET faults; ignored on add
-  cloud: is.oneOf("volcengine", "alicloud"),
+  cloud: is.oneOf("volcengine", "alicloud", "openstack"),
   action: is.string({ nonEmpty: true }),
   kind: is.oneOf(...FAULT_KINDS),
   rate: is.number({ max: 1 }),

@@ -8,6 +8,8 @@ import { EmulatorFront } from "./server";
 import type { CloudService, EmulatorContext } from "./service";
 import { createAlicloudService, type AlicloudService } from "./alicloud";
 import type { AlicloudOptions } from "./alicloud/models";
+import { createOpenStackService, OPENSTACK_SEED, type OpenStackService } from "./openstack";
+import type { OpenStackOptions } from "./openstack/models";
 import { createVolcengineService, type VolcengineService } from "./volcengine";
 import type { VolcengineOptions } from "./volcengine/models";
 
@@ -16,6 +18,8 @@ export type { ClockOptions } from "./clock";
 export type { FaultRule } from "./faults";
 export type { VolcengineOptions } from "./volcengine/models";
 export type { AlicloudOptions } from "./alicloud/models";
+export type { OpenStackOptions } from "./openstack/models";
+export { OPENSTACK_SEED } from "./openstack";
 
 /** Obviously fake, and the only pair the emulator accepts unless told otherwise. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "emulator-access-key", secretKey: "emulator-secret-key" };
@@ -36,6 +40,7 @@ export interface EmulatorOptions {
   faultSeed?: number;
   volcengine?: Partial<VolcengineOptions>;
   alicloud?: Partial<AlicloudOptions>;
+  openstack?: Partial<OpenStackOptions>;
 }
 
 export interface RunningEmulator {
@@ -49,6 +54,7 @@ export interface RunningEmulator {
   services: CloudService[];
   volcengine: VolcengineService;
   alicloud: AlicloudService;
+  openstack: OpenStackService;
   close(): Promise<void>;
 }
 
@@ -59,7 +65,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const ctx: EmulatorContext = { clock, credentials: new Map(creds.map((c) => [c.accessKeyId, c.secretKey])) };
   const volcengine = createVolcengineService(ctx, opts.volcengine);
   const alicloud = createAlicloudService(ctx, opts.alicloud);
-  const services: CloudService[] = [volcengine, alicloud];
+  const openstack = createOpenStackService(ctx, opts.openstack);
+  // OpenStack is told apart by path prefix (/identity, /compute, /image, /network), which no other cloud uses.
+  const services: CloudService[] = [openstack, volcengine, alicloud];
   const adminToken = opts.adminToken ?? randomBytes(24).toString("base64url");
   // Printed in an `export …=` line users paste into a shell: no character a shell would interpret.
   if (!/^[\w.~+/=-]{16,}$/.test(adminToken)) throw new Error("adminToken must be at least 16 characters of A-Z a-z 0-9 _ . ~ + / = -");
@@ -67,7 +75,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const host = opts.host ?? "127.0.0.1";
   const port = await front.listen(opts.port ?? 0, host);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  return { url, port, clock, credentials: creds[0], adminToken, admin: new AdminClient(url, adminToken), services, volcengine, alicloud, close: () => front.close() };
+  return { url, port, clock, credentials: creds[0], adminToken, admin: new AdminClient(url, adminToken), services, volcengine, alicloud, openstack, close: () => front.close() };
 }
 
 /** The environment that points the SDKs and the providers (and an AdminClient) at this emulator. */
@@ -85,5 +93,15 @@ export function envFor(emu: Pick<RunningEmulator, "url" | "credentials"> & Parti
     // Tools that should measure time on the emulator's clock (the controller's deadlines) read it here.
     PULUMI_RECOVERY_EMULATOR_URL: emu.url,
     ...(emu.adminToken ? { [ADMIN_TOKEN_ENV]: emu.adminToken } : {}),
+    // What an OpenStack user's openrc sets (python-openstackclient, openstacksdk, keystoneauth).
+    OS_AUTH_URL: `${emu.url}/identity/v3`,
+    OS_USERNAME: OPENSTACK_SEED.user,
+    OS_PASSWORD: OPENSTACK_SEED.password,
+    OS_PROJECT_NAME: OPENSTACK_SEED.project,
+    OS_USER_DOMAIN_NAME: OPENSTACK_SEED.domain.name,
+    OS_PROJECT_DOMAIN_NAME: OPENSTACK_SEED.domain.name,
+    OS_REGION_NAME: "RegionOne",
+    OS_IDENTITY_API_VERSION: "3",
+    OS_INTERFACE: "public",
   };
 }

@@ -1,5 +1,5 @@
 // The emulator's HTTP front: reads the request, hands /_admin/… to the admin API (admin.ts), otherwise
-// finds the cloud service whose signature scheme the request carries, moves a frozen clock by its step,
+// finds the cloud service whose signature scheme (or, for OpenStack, path prefix) the request carries, moves a frozen clock by its step,
 // applies injected faults, records the call log. Whatever arrives — a body cut short, one too large, a
 // query that does not decode, a bug of ours — it answers or drops that one request and keeps serving.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -21,6 +21,8 @@ export interface FrontOptions {
 const DEFAULT_FAULTS: Record<string, Record<"throttle" | "5xx", { code: string; status: number }>> = {
   volcengine: { throttle: { code: "FlowLimitExceeded", status: 429 }, "5xx": { code: "InternalServiceError", status: 500 } },
   alicloud: { throttle: { code: "Throttling", status: 400 }, "5xx": { code: "ServiceUnavailable", status: 503 } },
+  // nova api/openstack/wsgi.py Fault names: 429 overLimit, 503 serviceUnavailable.
+  openstack: { throttle: { code: "overLimit", status: 429 }, "5xx": { code: "serviceUnavailable", status: 503 } },
 };
 
 export class EmulatorFront {
@@ -35,8 +37,10 @@ export class EmulatorFront {
     // Alibaba RPC calls carry every parameter in the URL: a RunCommand at its 24 KB content limit needs
     // more than Node's default 16 KB request head, or it is refused (431) before it reaches the cloud.
     this.server = createServer({ maxHeaderSize: 128 * 1024 }, (req, res) => void this.serve(req, res));
-    // Keep-alive sockets would hold close() open; the SDKs open new ones cheaply on loopback.
-    this.server.keepAliveTimeout = 1000;
+    // Idle keep-alive sockets outlive every client's polling interval (openstackclient's --wait polls every
+    // 5 s): a server closing a pooled socket just as a client reuses it makes Python's requests fail with
+    // RemoteDisconnected. close() ends them all at once (closeAllConnections), so they never hold it open.
+    this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);
       this.server!.listen(port, host, () => resolve());
@@ -112,7 +116,7 @@ export class EmulatorFront {
     const answer = await this.answer(service, req, record, fault);
     record.status = answer.status;
     const body = answer.body as any;
-    record.code = body?.ResponseMetadata?.Error?.Code ?? (answer.status >= 400 ? body?.Code : undefined);
+    record.code = service.errorCode?.(answer) ?? body?.ResponseMetadata?.Error?.Code ?? (answer.status >= 400 ? body?.Code : undefined);
     if (fault?.kind === "lose-response") {
       // The cloud acted and its answer is in the call log; the client never gets it.
       if (fault.rule.mode !== "timeout") res.socket?.resetAndDestroy();

@@ -28,8 +28,8 @@ export interface EmulatorResponse {
 export interface CallRecord {
   seq: number;
   at: string; // ISO, emulated clock
-  cloud: "volcengine" | "alicloud";
-  service: string; // "ecs", "ram"
+  cloud: "volcengine" | "alicloud" | "openstack";
+  service: string; // "ecs", "ram", "compute"
   action: string;
   params: Record<string, string>;
   /**
@@ -54,7 +54,7 @@ export interface EmulatorContext {
  * is this cloud's; `handle` verifies the signature, dispatches the action, renders the envelope.
  */
 export interface CloudService {
-  cloud: "volcengine" | "alicloud";
+  cloud: "volcengine" | "alicloud" | "openstack";
   matches(req: EmulatorRequest): boolean;
   /** Action name and flat params, for the call log and fault matching; undefined if unparseable. */
   describe(req: EmulatorRequest): { service: string; action: string; params: Record<string, string>; unknownParams?: string[] } | undefined;
@@ -67,4 +67,6 @@ export interface CloudService {
   /** Admin routes under /_admin/<cloud>/... for this service's state (drills, tests). */
   admin(subpath: string, method: string, body: any): Promise<EmulatorResponse> | EmulatorResponse | undefined;
   reset(): void;
+  /** The error code of an answer for the call log, when the cloud's error shape is its own (optional). */
+  errorCode?(answer: EmulatorResponse): string | undefined;
 }
