@@ -62,7 +62,7 @@ async function main() {
         Count: Math.min(100, fleet - n),
         ClientToken: `bench-fleet-${n}`,
         NetworkInterfaces: [{ SubnetId: "subnet-emu-cn-beijing-a", SecurityGroupIds: ["sg-emu-default"] }],
-        Tags: [{ Key: "pulumi-recovery:policy", Value: "on=image-and-relaunch;keep=2" }],
+        Tags: [{ Key: "pulumi-recovery:policy", Value: "on=image-and-relaunch keep=2" }],
       });
     }
     const pass = await countCalls(emu, () => controller(emu).runOnce());

@@ -7,6 +7,7 @@ import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse }
 import { BadInput, is, TEN_YEARS_SECONDS } from "../settings";
 import { ApiError, validateOptions, VolcengineModel, type VolcengineOptions } from "./models";
 import { flatFromQuery, type Flat } from "./params";
+import { ASSISTANT_ACTIONS } from "./assistant";
 import { EBS_ACTIONS } from "./ebs";
 import { ECS_ACTIONS, renderImage, renderInstance, type Handler } from "./ecs";
 import { credentialScope, parseQuery, SignatureError, verifyVolcengineSignature } from "./signature";
@@ -16,7 +17,7 @@ export const ECS_VERSION = "2020-04-01";
 
 /** Each service name (the signature's credential scope) and its actions; both at version 2020-04-01. */
 const SERVICES: Record<string, { version: string; actions: Record<string, Handler> }> = {
-  ecs: { version: ECS_VERSION, actions: ECS_ACTIONS },
+  ecs: { version: ECS_VERSION, actions: { ...ECS_ACTIONS, ...ASSISTANT_ACTIONS } },
   storage_ebs: { version: "2020-04-01", actions: EBS_ACTIONS },
 };
 
@@ -111,7 +112,15 @@ const BODIES = {
   spotInterruption: is.shape<{ instanceId: string; noticeSeconds?: number }>({ instanceId: id, noticeSeconds: is.number({ max: TEN_YEARS_SECONDS }) }, ["noticeSeconds"]),
   instance: is.shape({ instanceId: id }),
   // `volume`: 0 is the system volume (default), 1.. the data volumes in attach order.
-  disk: is.shape<{ instanceId: string; path?: string; content?: string; volume?: number }>({ instanceId: id, path: id, content: is.string(), volume: is.number({ integer: true, max: 16 }) }, ["path", "content", "volume"]),
+  // `buffered`: the write sits in the guest's page cache until a flushing command runs (guest.ts).
+  disk: is.shape<{ instanceId: string; path?: string; content?: string; volume?: number; buffered?: boolean }>(
+    { instanceId: id, path: id, content: is.string(), volume: is.number({ integer: true, max: 16 }), buffered: is.boolean },
+    ["path", "content", "volume", "buffered"],
+  ),
+  guest: is.shape<{ instanceId: string; exitCode?: number; hang?: boolean; agentInstalled?: boolean }>(
+    { instanceId: id, exitCode: is.number({ integer: true, max: 255 }), hang: is.boolean, agentInstalled: is.boolean },
+    ["exitCode", "hang", "agentInstalled"],
+  ),
   changeRate: is.shape<{ instanceId: string; changeGiBPerHour: number }>({ instanceId: id, changeGiBPerHour: is.number({ max: 1_000_000 }) }),
   image: is.shape({ imageId: id }),
   subnet: is.shape<{ SubnetId: string; ZoneId: string; cidrPrefix?: string; VpcId?: string }>(
@@ -162,9 +171,17 @@ function adminRoute(model: VolcengineModel, subpath: string, method: string, raw
       if (!vol) throw new BadInput(`${req.instanceId} has no volume ${req.volume}.`);
       if (method === "POST") {
         if (req.path === undefined) throw new BadInput("POST disk needs path.");
-        vol.files[req.path] = req.content ?? "";
+        (req.buffered ? vol.buffered : vol.files)[req.path] = req.content ?? "";
       }
-      return ok({ instanceId: inst.InstanceId, volumeId: vol.VolumeId, files: { ...vol.files } });
+      return ok({ instanceId: inst.InstanceId, volumeId: vol.VolumeId, files: { ...vol.files }, buffered: { ...vol.buffered } });
+    }
+    case "POST guest": {
+      const g = body(BODIES.guest);
+      model.getInstance(g.instanceId);
+      const current = model.guest.behaviour.get(g.instanceId) ?? { exitCode: 0, hang: false, agentInstalled: true };
+      const next = { exitCode: g.exitCode ?? current.exitCode, hang: g.hang ?? current.hang, agentInstalled: g.agentInstalled ?? current.agentInstalled };
+      model.guest.behaviour.set(g.instanceId, next);
+      return ok({ instanceId: g.instanceId, ...next });
     }
     case "POST change-rate": {
       const { instanceId, changeGiBPerHour } = body(BODIES.changeRate);

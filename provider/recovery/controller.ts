@@ -14,6 +14,7 @@ import { systemClock, type Clock } from "../core/clock";
 import { isNotFound, WaitError } from "../core/errors";
 import { waitUntil } from "../core/waiter";
 import type { FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo } from "./cloud";
+import type { Placement } from "./policy";
 import type { JournalStore, RecoveryRecord, StepName } from "./journal";
 import { formatMs, MAX_ATTEMPTS, nextStep, retryDelayMs, rollingToken, tokensFor } from "./planner";
 import { parseDuration } from "../core/waiter";
@@ -52,6 +53,11 @@ export interface ControllerOptions {
   /** Wait out a failed step's backoff within the pass (`--once`), or leave it to the next pass (a service). */
   waitForRetries?: boolean;
   maxAttempts?: number;
+  /**
+   * How long a placement that had no stock is skipped by other recoveries (default 3 minutes: Karpenter's
+   * unavailable-offerings cache keeps an insufficient-capacity answer for 3 minutes, pkg/cache).
+   */
+  exhaustedTtlMs?: number;
 }
 
 export interface PassResult {
@@ -76,6 +82,8 @@ export class RecoveryController {
   private readonly owner: string;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly active = new Set<string>();
+  /** Placements that answered "no stock" lately: zone/subnet/type → until (cloud clock). */
+  private readonly exhausted = new Map<string, number>();
 
   constructor(private readonly o: ControllerOptions) {
     this.clock = o.clock ?? systemClock;
@@ -240,6 +248,14 @@ export class RecoveryController {
     const releaseAt = Date.parse(r.releaseAt);
     const ctx = { clock: this.clock, signal: this.o.signal };
     switch (step) {
+      case "guest-hook": {
+        // The budget comes out of the notice: at most the hook's own timeout, and never more than 40% of
+        // what is left, so the final point still fits. The recovery images anyway when the guest is silent.
+        const hook = r.policy.hook!;
+        const budgetMs = Math.floor(Math.min(hook.timeoutSeconds * 1000, Math.max(0, releaseAt - this.clock.now()) * 0.4));
+        const guest = budgetMs > 0 ? await cloud.runGuestHook(r.config, hook, { token: tokensFor(r.eventId).hook, budgetMs, ctx }) : { answered: false, detail: "no time was left for it" };
+        return { ...r, guest };
+      }
       case "point": {
         try {
           // Looks for the final point first (its token): after a crash, or with the journal lost, it may exist.
@@ -268,8 +284,18 @@ export class RecoveryController {
         return this.fromRolling(r, `the final recovery point ${r.pointId} ${point ? (point.state === "failed" ? "failed" : "did not finish before the release") : "disappeared"}`);
       }
       case "relaunch": {
-        const { replacementId, imageId } = await cloud.relaunch(r.config, r.pointId!, { token: tokensFor(r.eventId, r.relaunchAttempt ?? 0).relaunch, ctx, timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000 });
-        return { ...r, replacementId, imageId };
+        const res = await cloud.relaunch(r.config, r.pointId!, {
+          token: tokensFor(r.eventId, r.relaunchAttempt ?? 0).relaunch,
+          ctx,
+          timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000,
+          fallbacks: r.policy.fallbacks ?? [],
+          exhausted: (p) => (this.exhausted.get(placementKey(p)) ?? 0) > this.clock.now(),
+          markExhausted: (p, why) => {
+            this.exhausted.set(placementKey(p), this.clock.now() + (this.o.exhaustedTtlMs ?? 3 * 60_000));
+            this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: `no stock in ${placementKey(p)} (${why}): trying the next placement` });
+          },
+        });
+        return { ...r, replacementId: res.replacementId, imageId: res.imageId, ...(res.placement ? { placement: res.placement, placementNote: res.note } : {}) };
       }
       case "wait-running": {
         try {
@@ -340,14 +366,20 @@ export class RecoveryController {
   }
 }
 
+function placementKey(p: Placement): string {
+  return [p.zoneId, p.subnetId, p.instanceTypeId ?? "same type"].join("/");
+}
+
 function describeStep(step: StepName, r: RecoveryRecord): string {
   switch (step) {
+    case "guest-hook":
+      return r.guest?.answered ? `the guest answered: ${r.guest.detail}` : `the guest did not answer in time (${r.guest?.detail ?? "no detail"}); imaging anyway`;
     case "point":
       return r.pointSource === "rolling" ? `using rolling recovery point ${r.pointId}` : `final recovery point ${r.pointId} started`;
     case "wait-point":
       return r.pointSource === "rolling" ? `recovering from rolling point ${r.pointId} (${r.steps["wait-point"]?.note ?? ""})` : `recovery point ${r.pointId} available`;
     case "relaunch":
-      return `replacement ${r.replacementId} launched from image ${r.imageId}`;
+      return `replacement ${r.replacementId} launched from image ${r.imageId}${r.placementNote ? ` (${r.placementNote})` : ""}`;
     case "wait-running":
       return `replacement ${r.replacementId} running`;
     case "prune":

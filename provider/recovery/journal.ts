@@ -9,9 +9,9 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import type { CloudName } from "./cloud";
-import type { RecoveryPolicy } from "./policy";
+import type { Placement, RecoveryPolicy } from "./policy";
 
-export const STEPS = ["point", "wait-point", "relaunch", "wait-running", "prune"] as const;
+export const STEPS = ["guest-hook", "point", "wait-point", "relaunch", "wait-running", "prune"] as const;
 export type StepName = (typeof STEPS)[number];
 
 export interface StepTiming {
@@ -43,6 +43,11 @@ export interface RecoveryRecord {
   replacementId?: string;
   /** Replacements lost before they ran so far (each new one gets its own token). */
   relaunchAttempt?: number;
+  /** Where the replacement went, when not the instance's own placement, and why. */
+  placement?: Placement;
+  placementNote?: string;
+  /** The guest hook: whether the guest answered within its budget, and how. */
+  guest?: { answered: boolean; detail: string };
   steps: Partial<Record<StepName, StepTiming>>;
   deadlineMet?: boolean;
   /** Failed steps so far; the next try waits until retryAt (the cloud's clock). */

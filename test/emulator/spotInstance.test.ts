@@ -53,7 +53,7 @@ describe("SpotInstance lifecycle", () => {
     const inst = (await ctx.emu.admin.volcengine.state()).instances.find((i: any) => i.InstanceId === created.id);
     expect(inst.InstanceName).toBe("web-2");
     const tags = Object.fromEntries(inst.Tags.map((t: any) => [t.Key, t.Value]));
-    expect(tags).toMatchObject({ team: "sre", "pulumi-recovery:policy": "on=image-and-relaunch;keep=2" });
+    expect(tags).toMatchObject({ team: "sre", "pulumi-recovery:policy": "on=image-and-relaunch keep=2" });
     expect(Object.keys(tags).filter((k) => k.startsWith("pulumi-recovery:")).length).toBeLessThanOrEqual(3);
 
     const replaced = await checked({ ...inputs, instanceTypeId: "ecs.g3il.xlarge" }, news);
