@@ -55,6 +55,26 @@ program
   });
 
 program
+  .command("serve")
+  .description("run the recovery controller as a service: Cloud Monitor webhooks, a safety-net poll, /healthz /readyz /metrics, JSON logs")
+  .option("--config <file>", "YAML or JSON configuration (see the README: listen, webhookSecret(File), pollInterval, store, targets, stack, log)")
+  .option("--listen <host:port>", "the HTTP endpoint (default 127.0.0.1:9464)")
+  .option("--region <r>", "protect this Volcengine region (instead of targets in the file)")
+  .option("--endpoint <url>", "API endpoint for --region (default: the public one)")
+  .option("--poll-interval <duration>", 'the safety-net poll (default "60s")')
+  .option("--store <path|postgres://…>", "the journal (default .pulumi-recovery/journal-<cloud>-<region>.json)")
+  .option("--owner <name>", "this replica's name in a shared store (default hostname-pid)")
+  .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
+  .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
+  .option("--webhook-secret-file <file>", "the webhook secret (or PULUMI_RECOVERY_WEBHOOK_SECRET); webhooks are off without one")
+  .option("--log-format <json|human>", "JSON lines (default) or human-readable")
+  .addHelpText("after", CREDENTIALS_HELP)
+  .action(async (o) => {
+    const { serve } = await import("./serve");
+    process.exitCode = await serve(o);
+  });
+
+program
   .command("drill")
   .description("a whole spot recovery on the local emulator: interruption, image, relaunch, data check, cleanup")
   .option("--json", "print one JSON summary as the last line")

@@ -51,7 +51,7 @@ export interface FaultDecision {
 }
 
 /** mulberry32: tiny, fast, good enough for picking which calls fail. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

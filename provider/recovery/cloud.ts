@@ -64,6 +64,8 @@ export interface RecoveryCloud<C = unknown> {
   readonly region: string;
   /** Every protected instance of the region (by the policy tag, in pages: never one call per instance). */
   fleet(): Promise<FleetMember[]>;
+  /** One instance as a fleet member (a pushed event names it), undefined when it is gone or unprotected. */
+  member(instanceId: string): Promise<FleetMember | undefined>;
   /** Scheduled interruptions of these instances (batched). */
   interruptions(instanceIds: string[], opts?: { statuses?: "scheduled" | "any" }): Promise<Interruption[]>;
   /** What a relaunch needs of a live instance. */

@@ -27,6 +27,8 @@ export interface RecoveryEvent {
   step?: StepName;
   ms?: number;
   marginMs?: number;
+  /** How a noticed interruption arrived. */
+  source?: "poll" | "push";
   message: string;
 }
 
@@ -82,6 +84,7 @@ export class RecoveryController {
   private readonly owner: string;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly active = new Set<string>();
+  private readonly noticing = new Map<string, Promise<void>>();
   /** Placements that answered "no stock" lately: zone/subnet/type → until (cloud clock). */
   private readonly exhausted = new Map<string, number>();
 
@@ -115,8 +118,31 @@ export class RecoveryController {
     return { ...base, recoveries, failed: recoveries.filter((r) => r.state === "failed").length };
   }
 
+  /**
+   * A pushed event named an instance: ask the cloud for its interruption (the cloud's own event record,
+   * so push and poll journal it under one key and it is recovered once), journal it, and carry it.
+   */
+  async handlePush(instanceId: string): Promise<"recovering" | "not-protected" | "no-interruption"> {
+    const member = await this.o.cloud.member(instanceId);
+    if (!member || member.policy.onInterruption === "none") return "not-protected";
+    const [intr] = await this.o.cloud.interruptions([instanceId]);
+    if (!intr) return "no-interruption";
+    await this.notice(intr, member, "push");
+    await this.carry(intr.eventId);
+    return "recovering";
+  }
+
   /** Journals a new interruption (once, whichever replica sees it first). */
-  async notice(intr: Interruption, member: FleetMember | undefined): Promise<void> {
+  async notice(intr: Interruption, member: FleetMember | undefined, source: "poll" | "push" = "poll"): Promise<void> {
+    // A push and a poll can notice one interruption at once: in this process, one of them journals it.
+    const pending = this.noticing.get(intr.eventId);
+    if (pending) return pending;
+    const p = this.noticeOnce(intr, member, source).finally(() => this.noticing.delete(intr.eventId));
+    this.noticing.set(intr.eventId, p);
+    return p;
+  }
+
+  private async noticeOnce(intr: Interruption, member: FleetMember | undefined, source: "poll" | "push"): Promise<void> {
     if (!member || (await this.o.journal.get(intr.eventId))) return;
     let config: unknown;
     try {
@@ -130,7 +156,7 @@ export class RecoveryController {
     }
     const record = this.newRecord(intr, member.policy, config);
     await this.o.journal.put(record);
-    this.emit({ kind: "noticed", instanceId: intr.instanceId, eventId: intr.eventId, marginMs: Date.parse(intr.releaseAt) - this.clock.now(), message: `spot interruption ${intr.eventId}: release at ${intr.releaseAt}` });
+    this.emit({ kind: "noticed", instanceId: intr.instanceId, eventId: intr.eventId, source, marginMs: Date.parse(intr.releaseAt) - this.clock.now(), message: `spot interruption ${intr.eventId} (${source === "push" ? "pushed" : "polled"}): release at ${intr.releaseAt}` });
   }
 
   private newRecord(intr: Interruption, policy: FleetMember["policy"], config: unknown, foundBy?: string): RecoveryRecord {

@@ -65,6 +65,14 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
     return out;
   }
 
+  async member(instanceId: string): Promise<FleetMember | undefined> {
+    const inst = await orUndefined(findInstance(this.client, instanceId));
+    if (!inst) return undefined;
+    const tags = tagMap(inst.Tags);
+    const policy = policyFromTags(tags);
+    return policy && { instanceId: inst.InstanceId, name: inst.InstanceName ?? inst.InstanceId, status: inst.Status, healthy: inst.Status === "RUNNING", policy, origin: originOf(inst.InstanceId, tags) };
+  }
+
   async interruptions(instanceIds: string[], opts: { statuses?: "scheduled" | "any" } = {}): Promise<Interruption[]> {
     const statuses = opts.statuses === "any" ? ["Scheduled", "Executing", "Succeeded", "Inquiring", "Pending"] : ["Scheduled"];
     return (await findInterruptions(this.client, instanceIds, { statuses })).map(({ eventId, instanceId, noticedAt, releaseAt }) => ({ eventId, instanceId, noticedAt, releaseAt }));
