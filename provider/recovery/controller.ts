@@ -60,6 +60,8 @@ export interface ControllerOptions {
    * unavailable-offerings cache keeps an insufficient-capacity answer for 3 minutes, pkg/cache).
    */
   exhaustedTtlMs?: number;
+  /** How long a spot interruption notice lasts (both clouds document about five minutes). */
+  noticeMs?: number;
 }
 
 export interface PassResult {
@@ -85,6 +87,9 @@ export class RecoveryController {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly active = new Set<string>();
   private readonly noticing = new Map<string, Promise<void>>();
+  /** Rolling points seen still being made (to measure how long they take), and what that costs per ms of interval. */
+  private readonly seenCreating = new Map<string, number>();
+  private readonly costPerIntervalMs = new Map<string, number>();
   /** Placements that answered "no stock" lately: zone/subnet/type → until (cloud clock). */
   private readonly exhausted = new Map<string, number>();
 
@@ -360,8 +365,10 @@ export class RecoveryController {
   /** Keeps one rolling point per `imageEvery` for each healthy protected instance, and prunes old ones. */
   private async keepRolling(members: FleetMember[], points: RecoveryPointInfo[]): Promise<{ rollingStarted: number; rollingDeferred: number }> {
     const now = this.clock.now();
+    this.measureRolling(points);
+    const everyOf = (m: FleetMember) => (m.policy.imageEvery === "auto" ? this.autoIntervalMs(m.instanceId) : parseDuration(m.policy.imageEvery!)!);
     const due = members.filter((m) => {
-      const every = parseDuration(m.policy.imageEvery!)!;
+      const every = everyOf(m);
       const mine = points.filter((p) => p.sourceInstanceId === m.instanceId && p.kind === "rolling");
       if (mine.some((p) => p.state === "creating")) return false;
       const newest = mine.find((p) => p.state === "available");
@@ -374,8 +381,9 @@ export class RecoveryController {
         this.limit(async () => {
           try {
             const config = await this.o.cloud.describe(m.instanceId);
-            const id = await this.o.cloud.takePoint(config, { kind: "rolling", token: rollingToken(m.instanceId, now, parseDuration(m.policy.imageEvery!)!) });
-            this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point ${id} started` });
+            const every = everyOf(m);
+            const id = await this.o.cloud.takePoint(config, { kind: "rolling", token: rollingToken(m.instanceId, now, every) });
+            this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point ${id} started${m.policy.imageEvery === "auto" ? ` (auto: every ${formatMs(every)})` : ""}` });
             const old = points.filter((p) => p.sourceInstanceId === m.instanceId && p.kind === "rolling" && p.state !== "creating").slice(Math.max(0, m.policy.keepImages - 1));
             for (const p of old) await this.o.cloud.deletePoint(p.id);
           } catch (e) {
@@ -385,6 +393,39 @@ export class RecoveryController {
       ),
     );
     return { rollingStarted: started.length, rollingDeferred: due.length - started.length };
+  }
+
+  /**
+   * `imageEvery: "auto"`: snapshots are incremental, so a point takes about its base time plus what the
+   * disk changed since the previous one. Each rolling point this controller sees finish gives an upper
+   * bound of that cost per second of interval (its duration, as observed between passes, over the time
+   * since the previous point); the interval is then sized so that a final point — which copies what
+   * changed since the last rolling one — fits in 40% of the notice. 30 minutes until measured; 5 minutes
+   * to 24 hours.
+   */
+  private measureRolling(points: RecoveryPointInfo[]): void {
+    const now = this.clock.now();
+    for (const p of points) {
+      if (p.kind !== "rolling") continue;
+      if (p.state === "creating") {
+        if (!this.seenCreating.has(p.id)) this.seenCreating.set(p.id, now);
+        continue;
+      }
+      if (p.state !== "available" || !this.seenCreating.has(p.id)) continue;
+      this.seenCreating.delete(p.id);
+      const created = Date.parse(p.createdAt);
+      const previous = points
+        .filter((q) => q.sourceInstanceId === p.sourceInstanceId && q.kind === "rolling" && Date.parse(q.createdAt) < created)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+      if (previous) this.costPerIntervalMs.set(p.sourceInstanceId, (now - created) / Math.max(1, created - Date.parse(previous.createdAt)));
+    }
+  }
+
+  private autoIntervalMs(instanceId: string): number {
+    const cost = this.costPerIntervalMs.get(instanceId);
+    if (cost === undefined || cost <= 0) return 30 * 60_000;
+    const budget = 0.4 * (this.o.noticeMs ?? 5 * 60_000);
+    return Math.min(24 * 3_600_000, Math.max(5 * 60_000, Math.floor(budget / cost)));
   }
 
   private emit(e: Omit<RecoveryEvent, "at">): void {

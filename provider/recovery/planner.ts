@@ -31,7 +31,7 @@ export function tokensFor(eventId: string, relaunchAttempt = 0): { hook: string;
 
 /** The rolling-point bucket: one rolling point per interval and instance, whoever asks and however often. */
 export function rollingToken(instanceId: string, now: number, everyMs: number): string {
-  return createToken("recovery:rolling-point", instanceId, String(Math.floor(now / everyMs)), {});
+  return createToken("recovery:rolling-point", instanceId, `${everyMs}:${Math.floor(now / everyMs)}`, {});
 }
 
 /** Backoff between tries of a failed step: 5 s doubling to 5 minutes (the cloud's clock). */

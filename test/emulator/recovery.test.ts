@@ -299,6 +299,50 @@ describe("relaunch elsewhere when there is no stock", () => {
   });
 });
 
+describe("rolling points that make the final point fast (a 1,000 GiB disk)", () => {
+  const big = { dataVolumes: [{ size: 1000, volumeType: "ESSD_FlexPL", deleteWithInstance: true }] };
+  const hours = (h: number) => h * 3_600_000;
+
+  it("with imageEvery auto and a guest hook: the final point and the relaunch fit the notice, and the data written up to the notice is on the replacement (RPO 0)", async () => {
+    const inst = await protectedInstance("bigdisk", { ...big, recovery: { onInterruption: "image-and-relaunch", keepImages: 3, imageEvery: "auto", guestHook: { command: "sync" } } });
+    await ctx.emu.admin.volcengine.changeRate({ instanceId: inst.id, changeGiBPerHour: 60 });
+    const file = journalPath();
+    const { c, events } = controller(file);
+    // Four hours of a service's passes, one every two minutes.
+    for (let t = 0; t < hours(4); t += 120_000) {
+      await c.runOnce();
+      ctx.emu.clock.advance(120_000);
+    }
+    const rolling = events.filter((e) => e.kind === "rolling-point" && /started/.test(e.message));
+    expect(rolling.length).toBeGreaterThanOrEqual(3);
+    expect(rolling.at(-1)!.message).toMatch(/auto: every \d+m/);
+    await ctx.emu.admin.volcengine.writeFile({ instanceId: inst.id, path: "/data/up-to-the-notice", content: "the last write", volume: 1, buffered: true });
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const rec = (await c.runOnce()).recoveries.find((r) => r.instanceId === inst.id)!;
+    expect(rec).toMatchObject({ state: "done", pointSource: "final", deadlineMet: true, guest: { answered: true } });
+    expect(Date.parse(rec.steps["wait-running"]!.endedAt!)).toBeLessThan(Date.parse(rec.releaseAt));
+    const [rep] = await replacementsOf(inst.id);
+    expect(await ctx.emu.admin.volcengine.files(rep.InstanceId, 1)).toMatchObject({ "/data/up-to-the-notice": "the last write", [DATA_MARKER]: "more data of bigdisk" });
+  });
+
+  it("without rolling points the same disk cannot be copied within the notice: it falls back to the stack's baseline and says how old the data is", async () => {
+    const { recoveryImageProvider } = await import("../../provider");
+    const inst = await protectedInstance("bigdisk-plain", big);
+    await ctx.emu.admin.volcengine.changeRate({ instanceId: inst.id, changeGiBPerHour: 60 });
+    // The baseline's full copy is made fast here (the test is not about it), then snapshots copy at the default 2 s/GiB.
+    await ctx.emu.admin.volcengine.settings({ snapshotSecondsPerGiB: 0.01 });
+    const baseline = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "bigdisk-baseline", __identity: "test/dev/bigdisk-baseline" })).inputs!);
+    await ctx.emu.admin.volcengine.settings({ snapshotSecondsPerGiB: 2 });
+    ctx.emu.clock.advance(hours(3)); // three hours of changes since the baseline: 180 GiB to copy, 370 s
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const { c, events } = controller(journalPath());
+    const rec = (await c.runOnce()).recoveries[0];
+    expect(rec).toMatchObject({ state: "done", pointSource: "rolling", pointId: baseline.outs.snapshotGroupId, deadlineMet: false });
+    expect(rec.dataAgeMs!).toBeGreaterThan(hours(3));
+    expect(events.find((e) => e.kind === "done")!.message).toMatch(/deadline MISSED .*recovered data is 3h\d\dm\d\ds old/);
+  });
+});
+
 describe("the journal", () => {
   it("refuses a second controller process on the same file journal", async () => {
     const file = journalPath();
