@@ -80,7 +80,8 @@ export function defaultOptions(): VolcengineOptions {
     snapshotSecondsPerGiB: 2,
     changeGiBPerHour: 1,
     imageWhenInstanceReleased: "fails",
-    snapshotVolumeTypes: ["ESSD_PL0", "ESSD_FlexPL"],
+    // No source says which types support snapshots; all documented ones do by default (configurable).
+    snapshotVolumeTypes: ["ESSD_PL0", "ESSD_FlexPL", "PTSSD"],
     wholeImageEnabled: false,
     customImageQuota: 50,
     imageQuotaCode: "QuotaExceeded.Image",

@@ -173,7 +173,7 @@ export interface RecoveryImageArgs {
   imageName?: In<string>;
   /** Starts with a letter or Chinese character; at most 255 characters. Replaces the image. */
   description?: In<string>;
-  /** CreateImage with CreateWholeImage (every disk in one image): only for accounts that have the invitation-only feature. Default false: the system image plus data-volume snapshots. Replaces the image. */
+  /** CreateImage with CreateWholeImage (every disk in one image): only for accounts that have the invitation-only feature; an instance on PTSSD disks is stopped for it and started again. Default false: the system image plus data-volume snapshots (no stop). Replaces the image. */
   wholeImage?: In<boolean>;
   /** Up to 18 tags on the image (pulumi-recovery keeps 2). In place. */
   tags?: In<Record<string, In<string>>>;

@@ -189,6 +189,18 @@ describe("RecoveryImage lifecycle", () => {
     expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
   });
 
+  it("a whole image of an instance on PTSSD disks stops it first (the CreateImage rule) and starts it again; the default recovery point needs no stop", async () => {
+    const inst = await spotInstanceProvider.create(await checked({ ...inputs, systemVolume: { volumeType: "PTSSD", size: 40 } }));
+    await ctx.emu.admin.volcengine.settings({ wholeImageEnabled: true });
+    const whole = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "whole", wholeImage: true, __identity: "test/dev/whole" })).inputs!);
+    expect(whole.outs.status).toBe("available");
+    expect((await calls()).filter((c) => ["StopInstance", "CreateImage", "StartInstance"].includes(c.action)).map((c) => c.action)).toEqual(["StopInstance", "CreateImage", "StartInstance"]);
+    expect((await live())[0].Status).toBe("RUNNING");
+    const point = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "point", __identity: "test/dev/point" })).inputs!);
+    expect(point.outs.snapshotGroupId).toMatch(/^ssg-/);
+    expect(await calls("StopInstance")).toHaveLength(1);
+  });
+
   it("follows its instance through a recovery: the replacement's id is not a replacement of the image", async () => {
     const inst = await spotInstanceProvider.create(await checked(inputs));
     const img = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "base", __identity: "test/dev/base" })).inputs!);
