@@ -305,6 +305,56 @@ describe("ECS instances, disks and instance RAM roles", () => {
   });
 });
 
+describe("what the real API does that the provider relies on", () => {
+  it("DescribeInstanceRamRole answers 10 per page by default, at most 50, and takes at most 50 InstanceIds", async () => {
+    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "fleet", assumeRolePolicyDocument: TRUST_ECS }));
+    const ids = Array.from({ length: 12 }, (_, i) => `i-fleet-${i}`);
+    for (const id of ids) await admin("instances", { instanceId: id });
+    await ecs.attachInstanceRamRole(new $Ecs.AttachInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "fleet", instanceIds: JSON.stringify(ids) }));
+    const first = await ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "fleet" }));
+    expect([first.body?.instanceRamRoleSets?.instanceRamRoleSet?.length, first.body?.totalCount]).toEqual([10, 12]);
+    const second = await ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "fleet", pageNumber: 2 }));
+    expect(second.body?.instanceRamRoleSets?.instanceRamRoleSet?.map((x) => x.instanceId)).toEqual(ids.slice(10));
+    expect(await rejection(ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "fleet", pageSize: 51 })))).toMatchObject({ statusCode: 400 });
+    expect(await rejection(ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, instanceIds: JSON.stringify(Array.from({ length: 51 }, (_, i) => `i-${i}`)) })))).toMatchObject({ code: "InvalidInstanceIds.Malformed" });
+  });
+
+  it("RunCommand takes tags that DescribeInvocations filters by, and a DryRun that runs nothing", async () => {
+    const tagged = await ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: REGION, type: "RunShellScript", commandContent: "echo", instanceId: [DB], tag: [new $Ecs.RunCommandRequestTag({ key: "token", value: "t1" })] }));
+    await runCommand(DB, "echo untagged");
+    const found = await ecs.describeInvocations(new $Ecs.DescribeInvocationsRequest({ regionId: REGION, tag: [new $Ecs.DescribeInvocationsRequestTag({ key: "token", value: "t1" })] }));
+    expect(found.body?.invocations?.invocation?.map((i) => i.invokeId)).toEqual([tagged.body?.invokeId]);
+    const dry = (instanceId: string) => ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: REGION, type: "RunShellScript", commandContent: "echo", instanceId: [instanceId], repeatMode: "DryRun" }));
+    expect(await rejection(dry(DB))).toMatchObject({ code: "DryRunOperation" });
+    await admin("instance", { instanceId: DB, agentInstalled: false });
+    expect(await rejection(dry(DB))).toMatchObject({ code: "ClientNotRunning" });
+    expect((await state()).invocations).toHaveLength(2);
+  });
+
+  it("RAM roles and policies carry tags (CreateRole/CreatePolicy Tag, ListTagResources)", async () => {
+    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "tagged", assumeRolePolicyDocument: TRUST_ECS, tag: [new $Ram.CreateRoleRequestTag({ key: "owner", value: "stack-a" })] }));
+    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "plain", assumeRolePolicyDocument: TRUST_ECS }));
+    await ram.createPolicy(new $Ram.CreatePolicyRequest({ policyName: "tagged-p", policyDocument: policyOf(SNAPSHOT_ACTIONS), tag: [new $Ram.CreatePolicyRequestTag({ key: "owner", value: "stack-a" })] }));
+    const roles = await ram.listTagResources(new $Ram.ListTagResourcesRequest({ resourceType: "role", resourceNames: ["tagged", "plain"] }));
+    expect(roles.body?.tagResources?.map((t) => [t.resourceName, t.tagKey, t.tagValue])).toEqual([["tagged", "owner", "stack-a"]]);
+    const policies = await ram.listTagResources(new $Ram.ListTagResourcesRequest({ resourceType: "policy", resourceNames: ["tagged-p"] }));
+    expect(policies.body?.tagResources?.map((t) => t.tagValue)).toEqual(["stack-a"]);
+  });
+
+  it("DeleteSnapshotGroup keeps a snapshot an image was made from, and says so per snapshot (HTTP 200)", async () => {
+    const id = (await ecs.createSnapshotGroup(new $Ecs.CreateSnapshotGroupRequest({ regionId: REGION, instanceId: DB }))).body!.snapshotGroupId!;
+    advance(30);
+    const snaps = (await groups())[0].snapshots.map((x: any) => x.SnapshotId);
+    await admin("snapshot", { snapshotId: snaps[0], usedByImage: "m-golden" });
+    const res = await ecs.deleteSnapshotGroup(new $Ecs.DeleteSnapshotGroupRequest({ regionId: REGION, snapshotGroupId: id }));
+    expect(res.body?.operationProgressSet?.operationProgress?.map((p) => [p.relatedItemSet?.relatedItem?.[0].value, p.operationStatus, p.errorCode])).toEqual([
+      [snaps[1], "Success", ""],
+      [snaps[0], "Failed", "SnapshotCreatedImage"],
+    ]);
+    expect((await groups()).map((g) => g.snapshots.map((x: any) => x.SnapshotId))).toEqual([[snaps[0]]]);
+  });
+});
+
 describe("snapshot groups through the API", () => {
   it("progresses to accomplished over emulated time, lists snapshots by JSON ids and tags, and deletes", async () => {
     const create = (clientToken?: string, name = "nightly") =>
