@@ -46,7 +46,8 @@ export function shellWords(line: string): string[] {
 }
 
 /**
- * What cmd.exe leaves of one line of a batch file before it starts a program: `%%` is a `%`, `%NAME%` and
+ * What cmd.exe leaves of one line of a batch file before it starts a program (Microsoft's cmd reference:
+ * `for /?` for `%%` in batch files, `cmd /?` for quoting and the `^` escape): `%%` is a `%`, `%NAME%` and
  * `%0`-`%9` expand (to nothing here: the emulator's guest has no such variables), a lone `%` goes; `"`
  * toggles quoting; outside quotes `^` escapes the next character, and an unescaped `&`, `|`, `<` or `>`
  * ends the program's command line (what follows is another command or a redirection).
