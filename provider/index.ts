@@ -11,4 +11,4 @@ export type { JournalStore, RecoveryRecord } from "./recovery/journal";
 export type { RecoveryCloud } from "./recovery/cloud";
 export { VolcengineRecovery } from "./volcengine/recovery";
 export { SnapshotRole, snapshotRoleProvider, ConsistentSnapshotGroup, consistentSnapshotGroupProvider } from "./alicloud/resources";
-export type { SnapshotRoleArgs, ConsistentSnapshotGroupArgs } from "./alicloud/resources";
+export type { SnapshotRoleArgs, SnapshotRoleOutputs, ConsistentSnapshotGroupArgs, ConsistentSnapshotGroupOutputs, Consistency } from "./alicloud/resources";

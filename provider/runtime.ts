@@ -13,7 +13,7 @@ const HANDLERS: Record<string, () => ResourceHandler> = {
   "volcengine:SpotInstance": () => require("./volcengine/spotInstance/handler").spotInstanceHandler,
   "volcengine:RecoveryImage": () => require("./volcengine/recoveryImage").recoveryImageHandler,
   "alicloud:SnapshotRole": () => require("./alicloud/snapshotRole").snapshotRoleHandler,
-  "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup").consistentSnapshotGroupHandler,
+  "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup/handler").consistentSnapshotGroupHandler,
 };
 
 export function configure(provider: object, req: pulumi.dynamic.ConfigureRequest): void {
