@@ -148,7 +148,8 @@ export function waitServerStatus(client: OpenStackClient, serverId: string, targ
     what: `server ${serverId} to be ${targets.join(" or ")}`,
     poll: () => orUndefined(findServer(client, serverId)),
     done: (s) => s !== undefined && targets.includes(s.status) && taskState(s) === null,
-    failed: (s) => (s === undefined ? "it was deleted" : s.status === "ERROR" && !targets.includes("ERROR") ? `it went to ERROR${s.fault ? ` (${s.fault.message})` : ""}` : undefined),
+    // ERROR with a task running is a server still being acted on (a rescue or rebuild of a server in ERROR).
+    failed: (s) => (s === undefined ? "it was deleted" : s.status === "ERROR" && taskState(s) === null && !targets.includes("ERROR") ? `it is in ERROR${s.fault ? ` (${s.fault.message})` : ""}` : undefined),
     state: statusLabel,
     timeoutMs: o.timeoutMs,
     clock: o.clock,
