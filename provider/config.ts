@@ -201,7 +201,7 @@ export function openstackConnection(config: ConfigSource | undefined, overrides:
   const defaultDomain = first(cfg("defaultDomain"), str(a.default_domain), env.OS_DEFAULT_DOMAIN);
 
   const authUrl = first(overrides.authUrl, cfg("authUrl"), str(a.auth_url), env.OS_AUTH_URL);
-  if (!authUrl) throw missing("The OpenStack auth URL (Keystone)", "openstack:authUrl", ["OS_AUTH_URL", "or a clouds.yaml entry named by OS_CLOUD"]);
+  if (!authUrl) throw missing("The OpenStack auth URL (Keystone)", "openstack:authUrl", ["OS_AUTH_URL", "a clouds.yaml entry named by OS_CLOUD"]);
   const iface = (first(cfg("endpointType"), str(c.interface), str(c.endpoint_type), env.OS_INTERFACE, env.OS_ENDPOINT_TYPE) ?? "public").replace(/URL$/, "");
   if (!INTERFACES.has(iface)) throw new Error(`OpenStack interface must be public, internal or admin (openstack:endpointType, OS_INTERFACE or clouds.yaml interface)`);
 

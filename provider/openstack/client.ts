@@ -111,12 +111,12 @@ export class OpenStackClient {
     const action = opts.action ?? `${method} ${path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}")}`;
     // The token first, retried on its own (asking Keystone again is always safe), then the call: one level
     // of retry each, never one around the other.
-    await this.retry.run(() => this.currentToken(opts.signal), { label: "POST /v3/auth/tokens", safe: true, signal: opts.signal });
-    return this.retry.run(() => this.once<T>(service, method, path, opts, action, false), { label: action, safe, signal: opts.signal });
+    const first = await this.retry.run(() => this.currentToken(opts.signal), { label: "POST /v3/auth/tokens", safe: true, signal: opts.signal });
+    return this.retry.run((attempt) => this.once<T>(service, method, path, opts, action, false, attempt === 1 ? first : undefined), { label: action, safe, signal: opts.signal });
   }
 
-  private async once<T>(service: OpenStackServiceType, method: string, path: string, opts: CallOptions, action: string, reauthenticated: boolean): Promise<OpenStackResponse<T>> {
-    const token = await this.currentToken(opts.signal);
+  private async once<T>(service: OpenStackServiceType, method: string, path: string, opts: CallOptions, action: string, reauthenticated: boolean, given?: Token): Promise<OpenStackResponse<T>> {
+    const token = given ?? (await this.currentToken(opts.signal));
     const base = token.endpoints.get(service);
     if (!base) throw new CloudError({ cloud: "openstack", action, code: "EndpointNotFound", message: `the service catalog has no ${service} endpoint for interface ${this.conn.interface}${this.conn.region ? ` in region ${this.conn.region}` : ""}` });
     const url = new URL(joinUrl(service === "image" ? imageBase(base) : base, path));
