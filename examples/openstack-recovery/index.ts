@@ -1,14 +1,19 @@
+import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { ServerBackupPolicy, ServerRecoveryPolicy, ServerSuspendSchedule } from "pulumi-recovery";
 
 const config = new pulumi.Config();
 
-// The server to protect. In a real stack it is made in the same program, and its id is passed on:
-//   const db = new openstack.compute.Instance("db", { imageName: "ubuntu-24.04", flavorName: "m1.small", networks: [{ name: "private" }] });
-//   const serverId = db.id;
-// Here it comes from config (see README: @pulumi/openstack's provider plugin cannot be downloaded in
-// this sandbox, so the server is made directly in the emulator).
-const serverId = config.require("serverId");
+// The server to protect: made here with @pulumi/openstack, or (config `serverId`) one that exists. The
+// tests and the emulator walkthrough pass `serverId`: @pulumi/openstack's provider plugin is a binary the
+// Pulumi CLI downloads at run time, which this sandbox cannot (see README).
+const serverId: pulumi.Input<string> =
+  config.get("serverId") ??
+  new openstack.compute.Instance("db", {
+    imageName: config.get("imageName") ?? "cirros",
+    flavorName: config.get("flavorName") ?? "m1.tiny",
+    networks: [{ name: config.get("networkName") ?? "private" }],
+  }).id;
 
 const backups = new ServerBackupPolicy("db-daily", {
   serverId,
