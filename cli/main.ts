@@ -66,7 +66,7 @@ program
 for (const [action, description] of [
   ["rescue", "OpenStack: boot a server from a rescue image with its own disk attached as the second disk, for repair"],
   ["unrescue", "OpenStack: end a rescue: the server boots from its own disk again"],
-  ["suspend", "OpenStack: suspend a server (memory saved to the host's disk), or pause it with --pause (memory kept)"],
+  ["suspend", "OpenStack: suspend a server (memory written to disk, stopped), or pause it with --pause (state kept in RAM, frozen)"],
   ["resume", "OpenStack: resume a suspended server, or unpause a paused one"],
 ] as const) {
   const cmd = program
@@ -80,7 +80,7 @@ for (const [action, description] of [
     .option("--no-wait", "return once Nova accepted the action")
     .option("--json", "one JSON object");
   if (action === "rescue") cmd.option("--image <id>", "the rescue image (default: the server's recovery policy's, else Nova's default)");
-  if (action === "suspend") cmd.option("--pause", "pause instead: the memory stays on the host, unpausing is immediate");
+  if (action === "suspend") cmd.option("--pause", "pause instead: the state stays in RAM, unpausing is immediate");
   cmd.addHelpText("after", CREDENTIALS_HELP).action(async (server: string, o) => {
     const { operatorCommand } = await import("./openstack");
     process.exitCode = await operatorCommand(action, server, o);

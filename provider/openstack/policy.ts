@@ -173,7 +173,7 @@ export const SUSPEND_MODES = ["suspend", "pause"] as const;
 export const suspendScheduleSchema = z
   .object({
     serverId,
-    mode: z.enum(SUSPEND_MODES, { message: `mode must be one of ${SUSPEND_MODES.join(", ")} (suspend saves the memory to disk, pause keeps it in memory)` }).default("suspend"),
+    mode: z.enum(SUSPEND_MODES, { message: `mode must be one of ${SUSPEND_MODES.join(", ")} (suspend writes the memory to disk, pause keeps the state in RAM)` }).default("suspend"),
     suspendAt: z.string({ message: 'suspendAt is required: a cron expression such as "0 20 * * 1-5"' }),
     resumeAt: z.string({ message: 'resumeAt is required: a cron expression such as "0 7 * * 1-5"' }),
     timezone: timezone.default("UTC"),

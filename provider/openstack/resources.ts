@@ -152,9 +152,11 @@ export interface ServerSuspendScheduleArgs extends OpenStackConnectionArgs {
   /** The Nova server (its UUID). Replaces the schedule. */
   serverId: In<string>;
   /**
-   * `suspend` (default): Nova saves the guest's memory to the host's disk and frees its CPU and memory;
-   * resuming restores it. `pause`: Nova keeps the guest in the host's memory, stopped; unpausing is
-   * immediate, but nothing is freed. In place.
+   * `suspend` (default): the server's state is stored on disk, all memory is written to disk and the
+   * server is stopped, like hibernation; Nova keeps its resources for the resume (nova api-ref
+   * servers.inc SUSPENDED). `pause`: the server's state is stored in RAM and it continues to run in a
+   * frozen state (PAUSED); unpausing is immediate. Neither frees the host's resources: that is shelving.
+   * In place.
    */
   mode?: In<"suspend" | "pause">;
   /** When to suspend (or pause): a five-field cron expression in `timezone`, e.g. "0 20 * * 1-5" (weeknights). Checked at preview: it must fire. In place. */

@@ -231,7 +231,7 @@ export class OpenStackRunner {
         s = await waitServerStatus(this.o.client, s.id, [p.mode === "pause" ? "PAUSED" : "SUSPENDED"], wait);
         await record(p.mode);
         r.suspended++;
-        this.emit(r, { kind: "suspended", serverId: s.id, serverName: s.name, message: `${p.mode === "pause" ? "paused (memory kept on the host)" : "suspended (memory saved to the host's disk)"} as scheduled (${p.suspend}, ${p.tz})` });
+        this.emit(r, { kind: "suspended", serverId: s.id, serverName: s.name, message: `${p.mode === "pause" ? "paused (state kept in RAM, frozen)" : "suspended (memory written to disk, stopped)"} as scheduled (${p.suspend}, ${p.tz})` });
       } else {
         await record("none", `was ${s.status} at the scheduled ${p.mode}: left as is`);
         if (!["SUSPENDED", "PAUSED"].includes(s.status)) this.emit(r, { kind: "skipped", serverId: s.id, serverName: s.name, message: `scheduled ${p.mode} skipped: the server is ${s.status}` });
