@@ -129,6 +129,17 @@ describe("ServerBackupPolicy lifecycle", () => {
     expect(await images()).toEqual([]);
   });
 
+  it("a create whose answer was lost is retried (PUT is idempotent) and lands once", async () => {
+    const serverId = await bootServer();
+    await ctx.emu.admin.addFault({ cloud: "openstack", action: "PUT /v2.1/servers/{id}/metadata/pulumi-recovery%3Asuspend", kind: "lose-response", count: 1 });
+    const inputs = await checked(serverSuspendScheduleHandler, { serverId, suspendAt: "0 22 * * *", resumeAt: "0 6 * * *", __identity: "p/s/n" });
+    const created = await serverSuspendScheduleHandler.create(inputs, hctx);
+    expect(created.id).toBe(`${serverId}/suspend`);
+    const puts = (await ctx.emu.admin.calls({ cloud: "openstack" })).filter((c) => c.action.startsWith("PUT "));
+    expect(puts.map((c) => c.fault ?? "answered")).toEqual(["lose-response reset", "answered"]);
+    expect(JSON.parse((await metadataOf(serverId))["pulumi-recovery:suspend"])).toMatchObject({ suspend: "0 22 * * *", resume: "0 6 * * *" });
+  });
+
   it("waits out a backup still uploading before writing the metadata, and refuses a server in ERROR with what to do", async () => {
     const serverId = await bootServer();
     await client().compute("POST", `/servers/${serverId}/action`, { body: { createBackup: { name: "manual", backup_type: "manual", rotation: 1 } }, safe: false });
