@@ -2,9 +2,7 @@
 // images-images-v2.inc: an image's additional properties are top-level keys of its JSON and can be
 // filtered on directly (`?image_type=backup&instance_uuid=…`); a list without `status` shows active,
 // queued and saving images; pages follow the `next` link.
-import type { Clock } from "../core/clock";
-import { CloudError, NotFoundError, orUndefined } from "../core/errors";
-import { waitUntil } from "../core/waiter";
+import { CloudError, NotFoundError } from "../core/errors";
 import type { OpenStackClient } from "./client";
 
 /** Image properties Nova sets on a backup (nova compute/utils.py create_image, compute/api.py backup). */
@@ -60,17 +58,4 @@ export async function deleteImage(client: OpenStackClient, imageId: string): Pro
     if (err instanceof CloudError && err.httpStatus === 404) return;
     throw err;
   }
-}
-
-export function waitImageActive(client: OpenStackClient, imageId: string, o: { timeoutMs: number; clock?: Clock; signal?: AbortSignal }): Promise<Image> {
-  return waitUntil<Image | undefined>({
-    what: `image ${imageId} to be active`,
-    poll: () => orUndefined(findImage(client, imageId)),
-    done: (i) => i?.status === "active",
-    failed: (i) => (i === undefined ? "it was deleted (Nova deletes a backup whose upload failed)" : i.status === "killed" ? "its upload failed (killed)" : undefined),
-    state: (i) => i?.status ?? "gone",
-    timeoutMs: o.timeoutMs,
-    clock: o.clock,
-    signal: o.signal,
-  }) as Promise<Image>;
 }

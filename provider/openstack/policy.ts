@@ -71,7 +71,7 @@ export const backupPolicySchema = z
     timezone: timezone.default("UTC"),
     backupType: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "backupType must be 1-64 letters, digits, '_' or '-' (it names the backup's rotation group)").default("scheduled"),
     rotation: z.number({ message: "rotation must be a number" }).int("rotation must be a whole number").min(1, "rotation must be at least 1 (Nova deletes every backup of the type, the new one too, with 0)").max(ROTATION_MAX, `rotation must be at most ${ROTATION_MAX} (every backup is a Glance image that counts against the image quota)`).default(7),
-    namePrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$/, "namePrefix must start with a letter or digit and have at most 128 letters, digits, spaces, '.', '_' or '-'").optional(),
+    namePrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$/, "namePrefix must start with a letter or digit and have at most 128 letters, digits, spaces, '.', '_' or '-'").default("backup"),
     deleteBackupsOnDestroy: z.boolean().default(false),
     ...connection,
     timeouts: timeoutsSchema.optional(),
@@ -98,7 +98,7 @@ export interface BackupPolicy {
 }
 
 export function backupPolicyOf(i: BackupPolicyInputs): BackupPolicy {
-  return { schedule: i.schedule, tz: i.timezone, type: i.backupType, rotation: i.rotation, prefix: i.namePrefix ?? "backup", by: ownerOf(i.__identity) };
+  return { schedule: i.schedule, tz: i.timezone, type: i.backupType, rotation: i.rotation, prefix: i.namePrefix, by: ownerOf(i.__identity) };
 }
 
 // ---- ServerRecoveryPolicy ----
