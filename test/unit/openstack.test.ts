@@ -1,9 +1,11 @@
 // Pure parts of the OpenStack side: schedules (slots, firings, never-firing and too-frequent ones, time
 // zones across a DST change), the policies' metadata encoding read back (and what cannot be read), the
 // client's reading of each service's error body, and the slot's backup token and name.
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { backupName, backupToken } from "../../provider/openstack/backups";
 import { errorOf } from "../../provider/openstack/client";
+import { probe } from "../../provider/openstack/runner";
 import { backupPolicyOf, backupPolicySchema, encodePolicy, KEYS, policiesOf, recoveryPolicyOf, recoveryPolicySchema, suspendPolicyOf, suspendScheduleSchema } from "../../provider/openstack/policy";
 import { currentSlot, minGapMs, nextFirings, parseSchedule, slotStamp } from "../../provider/openstack/schedule";
 
@@ -84,5 +86,21 @@ describe("error bodies", () => {
     expect([glance.code, glance.cloudMessage]).toEqual(["NotFound", "No image found with ID x"]);
     const html = errorOf("image", "DELETE /v2/images/{id}", res(403), "<html><body><h1>403 Forbidden</h1>You are not authorized</body></html>");
     expect([html.code, html.cloudMessage]).toEqual(["Forbidden", "403 Forbidden You are not authorized"]);
+  });
+});
+
+describe("health probes", () => {
+  it("connect over TCP to {ip}:port, fail on a closed port, and are not made without an address", async () => {
+    const server = createServer((sock) => sock.end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await probe({ tcp: `{ip}:${port}` }, "127.0.0.1", 2000)).toEqual({ ok: true });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(await probe({ tcp: `{ip}:${port}` }, "127.0.0.1", 2000)).toEqual({ ok: false, detail: `TCP 127.0.0.1:${port}: ECONNREFUSED` });
+    expect(await probe({ http: `http://127.0.0.1:${port}/healthz` }, undefined, 2000)).toEqual({ ok: false, detail: `GET http://127.0.0.1:${port}/healthz failed: ECONNREFUSED` });
+    expect(await probe({ http: "http://{ip}:8080/" }, undefined, 2000)).toEqual({ ok: undefined, detail: "the server has no fixed IPv4 address" });
   });
 });
