@@ -89,7 +89,7 @@ for (const [action, description] of [
 
 program
   .command("drill")
-  .description("a whole spot recovery on the local emulator: interruption, image, relaunch, data check, cleanup")
+  .description("a whole spot recovery on the local emulator (interruption, image, relaunch, data check, cleanup), then an OpenStack rescue and backup rotation")
   .option("--json", "print one JSON summary as the last line")
   .option("--time-scale <x>", "emulated seconds per real second", "60")
   .action(async (o: { json?: boolean; timeScale: string }) => {
