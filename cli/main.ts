@@ -11,6 +11,13 @@ Credentials and region come from the same places as the providers', first match 
                              read with the Pulumi CLI, secrets decrypted
   environment                VOLCENGINE_REGION, VOLCENGINE_ACCESS_KEY, VOLCENGINE_SECRET_KEY,
                              VOLCENGINE_ENDPOINT (ALIBABA_CLOUD_* for Alibaba Cloud)
+OpenStack (--cloud openstack, and the rescue/unrescue/suspend/resume commands):
+  --stack NAME               openstack:authUrl, openstack:userName, openstack:password, openstack:tenantName,
+                             openstack:userDomainName, openstack:projectDomainName, openstack:region,
+                             openstack:applicationCredentialId/Secret (@pulumi/openstack's names)
+  --os-cloud NAME / OS_CLOUD a clouds.yaml entry (./, ~/.config/openstack/, /etc/openstack/)
+  environment                OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
+                             OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME, OS_INTERFACE, OS_APPLICATION_CREDENTIAL_*
 Credentials are never printed, logged or written to the journal.`;
 
 const program = new Command()
@@ -39,7 +46,9 @@ program
 
 program
   .command("watch")
-  .description("run the spot recovery controller for the protected instances of a region")
+  .description("run the spot recovery controller for the protected instances of a region (--cloud openstack: the OpenStack policy runner)")
+  .option("--cloud <name>", "volcengine (spot recovery) or openstack (backups, recovery, suspend schedules)", "volcengine")
+  .option("--os-cloud <name>", "OpenStack: the clouds.yaml entry (default: openstack:cloud or OS_CLOUD)")
   .option("--region <r>", "region (default: stack config volcengine:region, or VOLCENGINE_REGION)")
   .option("--endpoint <url>", "API endpoint (default: volcengine:endpoint / VOLCENGINE_ENDPOINT, or the public one)")
   .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
@@ -53,6 +62,30 @@ program
     const { watch } = await import("./watch");
     process.exitCode = await watch(o);
   });
+
+for (const [action, description] of [
+  ["rescue", "OpenStack: boot a server from a rescue image with its own disk attached as the second disk, for repair"],
+  ["unrescue", "OpenStack: end a rescue: the server boots from its own disk again"],
+  ["suspend", "OpenStack: suspend a server (memory written to disk, stopped), or pause it with --pause (state kept in RAM, frozen)"],
+  ["resume", "OpenStack: resume a suspended server, or unpause a paused one"],
+] as const) {
+  const cmd = program
+    .command(`${action} <server>`)
+    .description(`${description}; <server> is an id or a unique name; journaled with the runner's journal`)
+    .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
+    .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
+    .option("--os-cloud <name>", "the clouds.yaml entry (default: openstack:cloud or OS_CLOUD)")
+    .option("--region <r>", "the catalog region (default: openstack:region or OS_REGION_NAME)")
+    .option("--journal <path>", "the runner's journal (default .pulumi-recovery/journal-openstack-<host>-<region>.json)")
+    .option("--no-wait", "return once Nova accepted the action")
+    .option("--json", "one JSON object");
+  if (action === "rescue") cmd.option("--image <id>", "the rescue image (default: the server's recovery policy's, else Nova's default)");
+  if (action === "suspend") cmd.option("--pause", "pause instead: the state stays in RAM, unpausing is immediate");
+  cmd.addHelpText("after", CREDENTIALS_HELP).action(async (server: string, o) => {
+    const { operatorCommand } = await import("./openstack");
+    process.exitCode = await operatorCommand(action, server, o);
+  });
+}
 
 program
   .command("serve")
@@ -76,7 +109,7 @@ program
 
 program
   .command("drill")
-  .description("a whole spot recovery on the local emulator: interruption, image, relaunch, data check, cleanup")
+  .description("a whole spot recovery on the local emulator (interruption, image, relaunch, data check, cleanup), then an OpenStack rescue and backup rotation")
   .option("--json", "print one JSON summary as the last line")
   .option("--time-scale <x>", "emulated seconds per real second", "60")
   .action(async (o: { json?: boolean; timeScale: string }) => {

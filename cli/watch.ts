@@ -9,6 +9,10 @@ import { VolcengineRecovery } from "../provider/volcengine/recovery";
 import { cloudClock, stackConfig } from "./context";
 
 export interface WatchOptions {
+  /** Which cloud's controller: "volcengine" (default, spot recovery) or "openstack" (the policy runner). */
+  cloud?: string;
+  /** OpenStack: the clouds.yaml entry (else openstack:cloud / OS_CLOUD). */
+  osCloud?: string;
   region?: string;
   endpoint?: string;
   stack?: string;
@@ -30,6 +34,8 @@ export function eventPrinter(json: boolean, out: (line: string) => void = (l) =>
 }
 
 export async function watch(opts: WatchOptions): Promise<number> {
+  if (opts.cloud === "openstack") return (await import("./openstack")).watchOpenStack(opts);
+  if (opts.cloud !== undefined && opts.cloud !== "volcengine") throw new Error(`--cloud must be volcengine or openstack`);
   const config: ConfigSource | undefined = opts.stack ? await stackConfig(opts.stack, path.resolve(opts.cwd ?? ".")) : undefined;
   const conn = volcengineConnection(config, opts.region);
   if (opts.endpoint) conn.endpoint = opts.endpoint;

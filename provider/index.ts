@@ -12,3 +12,25 @@ export type { RecoveryCloud } from "./recovery/cloud";
 export { VolcengineRecovery } from "./volcengine/recovery";
 export { SnapshotRole, snapshotRoleProvider, ConsistentSnapshotGroup, consistentSnapshotGroupProvider } from "./alicloud/resources";
 export type { SnapshotRoleArgs, SnapshotRoleOutputs, ConsistentSnapshotGroupArgs, ConsistentSnapshotGroupOutputs, Consistency } from "./alicloud/resources";
+export {
+  ServerBackupPolicy,
+  serverBackupPolicyProvider,
+  ServerRecoveryPolicy,
+  serverRecoveryPolicyProvider,
+  ServerSuspendSchedule,
+  serverSuspendScheduleProvider,
+} from "./openstack/resources";
+export type {
+  ServerBackupPolicyArgs,
+  ServerBackupPolicyOutputs,
+  ServerRecoveryPolicyArgs,
+  ServerRecoveryPolicyOutputs,
+  ServerSuspendScheduleArgs,
+  ServerSuspendScheduleOutputs,
+  HealthProbeArgs,
+  OpenStackConnectionArgs,
+} from "./openstack/resources";
+export { OpenStackRunner } from "./openstack/runner";
+export type { RunnerOptions, RunnerEvent, RunnerPassResult } from "./openstack/runner";
+export { FileActionJournal } from "./openstack/journal";
+export type { ActionJournal, ActionRecord } from "./openstack/journal";

@@ -14,6 +14,9 @@ const HANDLERS: Record<string, () => ResourceHandler> = {
   "volcengine:RecoveryImage": () => require("./volcengine/recoveryImage").recoveryImageHandler,
   "alicloud:SnapshotRole": () => require("./alicloud/snapshotRole").snapshotRoleHandler,
   "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup/handler").consistentSnapshotGroupHandler,
+  "openstack:ServerBackupPolicy": () => require("./openstack/handlers").serverBackupPolicyHandler,
+  "openstack:ServerRecoveryPolicy": () => require("./openstack/handlers").serverRecoveryPolicyHandler,
+  "openstack:ServerSuspendSchedule": () => require("./openstack/handlers").serverSuspendScheduleHandler,
 };
 
 export function configure(provider: object, req: pulumi.dynamic.ConfigureRequest): void {
