@@ -47,7 +47,10 @@ program
   .option("--once", "one pass that carries every recovery it finds to its end, then exit (for scheduled jobs)")
   .option("--json", "one JSON object per line")
   .option("--interval <seconds>", "seconds between passes", "30")
-  .option("--journal <path>", "the durable journal (default .pulumi-recovery/journal-<region>.json)")
+  .option("--journal <path>", "the file journal, for one controller (default .pulumi-recovery/journal-<region>.json)")
+  .option("--store <url>", "a postgres://… journal that replicas share (default: $PULUMI_RECOVERY_STORE, else the file journal)")
+  .option("--owner <name>", "this replica's name in claims (default: hostname-pid)")
+  .option("--lease <seconds>", "how long a claim holds without renewal; a dead replica's recoveries are taken over after it", "60")
   .addHelpText("after", CREDENTIALS_HELP)
   .action(async (o) => {
     const { watch } = await import("./watch");

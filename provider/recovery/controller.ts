@@ -120,8 +120,8 @@ export class RecoveryController {
       config = newest && (await this.o.cloud.configOf(newest.id));
       if (!config) return this.emit({ kind: "failed", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId}: ${intr.instanceId} was released before the controller saw it, and it left no recovery point: its data is lost` });
     }
-    const record = this.newRecord(intr, member.policy, config);
-    await this.o.journal.put(record);
+    // Another replica may have journaled it since the look above: then it is theirs to announce.
+    if (!(await this.o.journal.create(this.newRecord(intr, member.policy, config)))) return;
     this.emit({ kind: "noticed", instanceId: intr.instanceId, eventId: intr.eventId, marginMs: Date.parse(intr.releaseAt) - this.clock.now(), message: `spot interruption ${intr.eventId}: release at ${intr.releaseAt}` });
   }
 
@@ -149,7 +149,7 @@ export class RecoveryController {
       const config = await this.o.cloud.configOf(newest.id);
       if (!config) continue;
       const policy = this.o.cloud.policyOf(config) ?? { onInterruption: "image-and-relaunch" as const, keepImages: 3 };
-      await this.o.journal.put(this.newRecord(intr, policy, config, `found after the fact from recovery point ${newest.id} (no journal record)`));
+      if (!(await this.o.journal.create(this.newRecord(intr, policy, config, `found after the fact from recovery point ${newest.id} (no journal record)`)))) continue;
       this.emit({ kind: "found", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId} of ${intr.instanceId} had no journal record: recovering from its recovery points` });
     }
   }
