@@ -73,7 +73,10 @@ export interface JournalStore {
   /** Records still in progress. */
   unfinished(): Promise<RecoveryRecord[]>;
   all(): Promise<RecoveryRecord[]>;
-  /** Claims the recovery for `owner` until `leaseMs` from now; false when another live owner holds it. */
+  /**
+   * Claims the recovery for `owner` until `leaseMs` from now; false when another live owner holds it.
+   * Called again while holding it, renews that claim only: false once another replica took it over.
+   */
   claim(eventId: string, owner: string, leaseMs: number): Promise<boolean>;
   release(eventId: string, owner: string): Promise<void>;
   close(): Promise<void>;
