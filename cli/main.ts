@@ -56,7 +56,10 @@ program
   .option("--once", "one pass that carries every recovery it finds to its end, then exit (for scheduled jobs)")
   .option("--json", "one JSON object per line")
   .option("--interval <seconds>", "seconds between passes", "30")
-  .option("--journal <path>", "the durable journal (default .pulumi-recovery/journal-<region>.json)")
+  .option("--journal <path>", "the file journal, for one controller (default .pulumi-recovery/journal-<region>.json)")
+  .option("--store <url>", "a postgres://… journal that replicas share (default: $PULUMI_RECOVERY_STORE, else the file journal)")
+  .option("--owner <name>", "this replica's name in claims (default: hostname-pid)")
+  .option("--lease <seconds>", "how long a claim holds without renewal; a dead replica's recoveries are taken over after it", "30")
   .addHelpText("after", CREDENTIALS_HELP)
   .action(async (o) => {
     const { watch } = await import("./watch");
@@ -97,6 +100,7 @@ program
   .option("--poll-interval <duration>", 'the safety-net poll (default "60s")')
   .option("--store <path|postgres://…>", "the journal (default .pulumi-recovery/journal-<cloud>-<region>.json)")
   .option("--owner <name>", "this replica's name in a shared store (default hostname-pid)")
+  .option("--lease <seconds>", "a claim's lease in a shared store (default 30)")
   .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
   .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
   .option("--webhook-secret-file <file>", "the webhook secret (or PULUMI_RECOVERY_WEBHOOK_SECRET); webhooks are off without one")

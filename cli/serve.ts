@@ -11,7 +11,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
-import os from "node:os";
 import type { Logger } from "pino";
 import { volcengineConnection, type ConfigSource } from "../provider/config";
 import { RecoveryController } from "../provider/recovery/controller";
@@ -22,7 +21,7 @@ import { cloudClock, stackConfig } from "./context";
 import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
 import { loadServeConfig, type ServeConfig, type ServeFlags } from "./serveConfig";
-import { openStore } from "./store";
+import { defaultOwner, openJournal } from "./store";
 
 /** The Cloud Monitor event types that mean "spot instance interruption scheduled" (API-NOTES). */
 const SPOT_EVENT_TYPES = new Set(["ecs:Instance:SpotInstanceInterruption.Delete.Scheduled"]);
@@ -50,7 +49,7 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
   const log = createLogger(cfg.log.format, cfg.log.level, opts.logDestination);
   const metrics = new ServiceMetrics();
   const config: ConfigSource | undefined = cfg.stack ? await stackConfig(cfg.stack.name, cfg.stack.cwd) : undefined;
-  const owner = cfg.owner ?? `${os.hostname()}-${process.pid}`;
+  const owner = cfg.owner ?? defaultOwner();
   const abort = new AbortController();
   const clock = await cloudClock();
   const inflight = new Set<Promise<unknown>>();
@@ -67,12 +66,15 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
     const client = VolcengineClient.for(conn);
     client.onCall((c) => metrics.apiCalls.inc({ cloud: t.cloud, service: c.service, action: c.action, outcome: c.ok ? "ok" : c.code ?? "error" }));
     client.retry.onRetry((r) => metrics.apiRetries.inc({ cloud: t.cloud, action: r.label, class: r.cls }));
-    const journal = await openStore(cfg.store, `journal-${t.cloud}-${t.region}`);
+    // A path (file journal) or postgres://… (replicas sharing the work); PULUMI_RECOVERY_STORE when unset.
+    const store = cfg.store && /^postgres(ql)?:\/\//i.test(cfg.store) ? { store: cfg.store } : { journal: cfg.store?.replace(/^file:/, "") };
+    const journal = openJournal({ ...store, cloud: t.cloud, region: conn.region });
     const controller = new RecoveryController({
       cloud: new VolcengineRecovery(client),
       journal,
       clock,
       owner,
+      leaseMs: cfg.leaseSeconds * 1000,
       signal: abort.signal,
       waitForRetries: false, // a failed step is retried by a later pass, not by holding this one
       onEvent: (e) => {

@@ -20,6 +20,8 @@ export const serveConfigSchema = z
     pollInterval: duration("pollInterval", { min: "5s" }).default("60s"),
     /** The journal: a path (file) or postgres://… (replicas). */
     store: z.string().min(1).optional(),
+    /** A claim's lease in a shared store, renewed every third of it; a dead replica's recoveries wait this long. */
+    leaseSeconds: z.number().int("leaseSeconds is a whole number").min(3, "leaseSeconds is at least 3 (claims are renewed every third of it)").max(240, "leaseSeconds is at most 240 (a dead replica's recoveries wait this long out of a 300 s notice)").default(30),
     /** This replica's name in a shared store. */
     owner: z.string().regex(/^[\w.@:-]{1,64}$/, "owner takes 1-64 letters, digits and _ . @ : -").optional(),
     /** The clouds and regions to protect. */
@@ -55,6 +57,7 @@ export interface ServeFlags {
   pollInterval?: string;
   store?: string;
   owner?: string;
+  lease?: string;
   stack?: string;
   cwd?: string;
   logFormat?: string;
@@ -84,6 +87,7 @@ export function loadServeConfig(flags: ServeFlags, env = process.env): ServeConf
   if (flags.pollInterval) merged.pollInterval = /^\d+$/.test(flags.pollInterval) ? `${flags.pollInterval}s` : flags.pollInterval;
   if (flags.store) merged.store = flags.store;
   if (flags.owner) merged.owner = flags.owner;
+  if (flags.lease) merged.leaseSeconds = Number(flags.lease);
   if (flags.webhookSecretFile) merged.webhookSecretFile = flags.webhookSecretFile;
   if (flags.stack) merged.stack = { name: flags.stack, cwd: flags.cwd ?? "." };
   if (flags.logFormat) merged.log = { ...(merged.log ?? {}), format: flags.logFormat };

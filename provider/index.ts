@@ -8,6 +8,8 @@ export { RecoveryController } from "./recovery/controller";
 export type { ControllerOptions, RecoveryEvent, PassResult } from "./recovery/controller";
 export { FileJournal } from "./recovery/journal";
 export type { JournalStore, RecoveryRecord } from "./recovery/journal";
+export { PostgresJournal, ClaimLostError } from "./recovery/journalPg";
+export type { PostgresJournalOptions } from "./recovery/journalPg";
 export type { RecoveryCloud } from "./recovery/cloud";
 export { VolcengineRecovery } from "./volcengine/recovery";
 export { SnapshotRole, snapshotRoleProvider, ConsistentSnapshotGroup, consistentSnapshotGroupProvider } from "./alicloud/resources";

@@ -159,8 +159,8 @@ export class RecoveryController {
       config = newest && (await this.o.cloud.configOf(newest.id));
       if (!config) return this.emit({ kind: "failed", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId}: ${intr.instanceId} was released before the controller saw it, and it left no recovery point: its data is lost` });
     }
-    const record = this.newRecord(intr, member.policy, config);
-    await this.o.journal.put(record);
+    // Another replica may have journaled it since the look above: then it is theirs to announce.
+    if (!(await this.o.journal.create(this.newRecord(intr, member.policy, config)))) return;
     this.emit({ kind: "noticed", instanceId: intr.instanceId, eventId: intr.eventId, source, marginMs: Date.parse(intr.releaseAt) - this.clock.now(), message: `spot interruption ${intr.eventId} (${source === "push" ? "pushed" : "polled"}): release at ${intr.releaseAt}` });
   }
 
@@ -188,7 +188,7 @@ export class RecoveryController {
       const config = await this.o.cloud.configOf(newest.id);
       if (!config) continue;
       const policy = this.o.cloud.policyOf(config) ?? { onInterruption: "image-and-relaunch" as const, keepImages: 3 };
-      await this.o.journal.put(this.newRecord(intr, policy, config, `found after the fact from recovery point ${newest.id} (no journal record)`));
+      if (!(await this.o.journal.create(this.newRecord(intr, policy, config, `found after the fact from recovery point ${newest.id} (no journal record)`)))) continue;
       this.emit({ kind: "found", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId} of ${intr.instanceId} had no journal record: recovering from its recovery points` });
     }
   }
@@ -197,7 +197,7 @@ export class RecoveryController {
   async carry(eventId: string): Promise<void> {
     const { journal } = this.o;
     if (this.active.has(eventId)) return;
-    const leaseMs = this.o.leaseMs ?? 60_000;
+    const leaseMs = this.o.leaseMs ?? 30_000;
     if (!(await journal.claim(eventId, this.owner, leaseMs))) return;
     this.active.add(eventId);
     const renew = setInterval(() => void journal.claim(eventId, this.owner, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));

@@ -65,11 +65,23 @@ export interface JournalStore {
   /** Where the journal lives, for messages (a path, or a URL without credentials). */
   readonly where: string;
   get(eventId: string): Promise<RecoveryRecord | undefined>;
+  /**
+   * Journals a new recovery once, whichever replica noticed it first: false (and nothing written) when a
+   * record for its event exists already — two replicas seeing one interruption make one record.
+   */
+  create(record: RecoveryRecord): Promise<boolean>;
+  /**
+   * Stores the progress of a recovery this replica has claimed. A shared store refuses (throws) the write
+   * of a replica whose claim another replica has taken over since, so it never overwrites newer progress.
+   */
   put(record: RecoveryRecord): Promise<void>;
   /** Records still in progress. */
   unfinished(): Promise<RecoveryRecord[]>;
   all(): Promise<RecoveryRecord[]>;
-  /** Claims the recovery for `owner` until `leaseMs` from now; false when another live owner holds it. */
+  /**
+   * Claims the recovery for `owner` until `leaseMs` from now; false when another live owner holds it.
+   * Called again while holding it, renews that claim only: false once another replica took it over.
+   */
   claim(eventId: string, owner: string, leaseMs: number): Promise<boolean>;
   release(eventId: string, owner: string): Promise<void>;
   close(): Promise<void>;
@@ -85,10 +97,14 @@ export class JournalError extends Error {
   }
 }
 
-/** Checks a record read back from a store: an unknown state or shape is an error, never a skip. */
-export function validateRecord(where: string, key: string, r: any): RecoveryRecord {
-  const bad = (what: string) =>
-    new JournalError(where, `has a recovery record ${key} that this controller cannot read (${what})`, `if a newer pulumi-recovery wrote it, run that version; otherwise move the file aside and run again (the controller finds interrupted instances from their recovery points)`);
+const FILE_TODO = "if a newer pulumi-recovery wrote it, run that version; otherwise move the file aside and run again (the controller finds interrupted instances from their recovery points)";
+
+/**
+ * Checks a record read back from a store: an unknown state or shape is an error, never a skip. `todo`
+ * says what to do about it in that store (the file's advice by default).
+ */
+export function validateRecord(where: string, key: string, r: any, todo = FILE_TODO): RecoveryRecord {
+  const bad = (what: string) => new JournalError(where, `has a recovery record ${key} that this controller cannot read (${what})`, todo);
   if (!r || typeof r !== "object") throw bad("not an object");
   if (typeof r.eventId !== "string" || r.eventId !== key) throw bad("its eventId does not match its key");
   if (!STATES.has(r.state)) throw bad(`unknown state ${JSON.stringify(r.state)}`);
@@ -182,6 +198,12 @@ export class FileJournal implements JournalStore {
 
   async unfinished(): Promise<RecoveryRecord[]> {
     return (await this.all()).filter((r) => r.state === "in-progress");
+  }
+
+  async create(record: RecoveryRecord): Promise<boolean> {
+    if (Object.hasOwn(this.data.recoveries, record.eventId)) return false;
+    await this.put(record);
+    return true;
   }
 
   /** Stores the record and makes it durable before returning. */
