@@ -155,12 +155,12 @@ function readYaml(file: string): Record<string, any> | undefined {
     return undefined;
   }
   try {
-    const doc = (require("js-yaml") as typeof import("js-yaml")).load(text);
+    const doc = (require("yaml") as typeof import("yaml")).parse(text);
     return doc && typeof doc === "object" ? (doc as Record<string, any>) : {};
   } catch (e) {
     // The parser's message may quote the line, and the line may hold a password: say where, not what.
-    const line = (e as { mark?: { line?: number } }).mark?.line;
-    throw new Error(`${file} is not valid YAML${line !== undefined ? ` (line ${line + 1})` : ""}; fix it or point OS_CLIENT_CONFIG_FILE elsewhere`);
+    const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw new Error(`${file} is not valid YAML${line !== undefined ? ` (line ${line})` : ""}; fix it or point OS_CLIENT_CONFIG_FILE elsewhere`);
   }
 }
 
