@@ -3,11 +3,10 @@
 //
 // Its own small store, not recovery/journal.ts's: that one's records are spot recoveries (an event, a
 // release deadline, the point/relaunch/prune steps) and its reader refuses any other shape, rightly. This
-// one keeps small keyed records of another shape, with the same file discipline: one JSON file rewritten
-// atomically (temp file, fsync, rename) after every change, and a pid lock file that refuses a second
-// process (two runners on one machine share the cloud-side guarantees instead: see backups.ts).
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
-import path from "node:path";
+// one keeps small keyed records of another shape, in the same kind of file (core/lockedFile.ts: atomic
+// rewrites, a pid lock that refuses a second process; two runners on two machines rely on the cloud-side
+// guarantees instead: see backups.ts).
+import { LockedJsonFile } from "../core/lockedFile";
 
 export type ActionKind = "backup" | "recovery" | "suspend" | "probe" | "operator";
 
@@ -61,119 +60,64 @@ interface JournalFile {
 }
 
 export class FileActionJournal implements ActionJournal {
-  private data: JournalFile;
-  private readonly lock: string;
+  private readonly doc: LockedJsonFile<JournalFile>;
 
   constructor(readonly file: string) {
-    this.lock = `${file}.lock`;
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.takeLock();
-    try {
-      this.data = this.load();
-    } catch (e) {
-      this.dropLock();
-      throw e;
-    }
+    this.doc = new LockedJsonFile<JournalFile>(file, {
+      empty: () => ({ version: 1, kind: "openstack-actions", records: {} }),
+      validate: (parsed: any) => {
+        if (parsed?.kind !== "openstack-actions" || parsed?.version !== 1 || typeof parsed.records !== "object") {
+          throw new ActionJournalError(file, "is not an OpenStack runner journal of version 1 (another controller's file?)", "give the OpenStack runner its own --journal path");
+        }
+        for (const [key, r] of Object.entries<any>(parsed.records)) {
+          if (!r || r.key !== key || !STATES.has(r.state) || !KINDS.has(r.kind) || typeof r.serverId !== "string") {
+            throw new ActionJournalError(file, `has a record ${key} this runner cannot read`, "if a newer pulumi-recovery wrote it, run that version; otherwise move the file aside");
+          }
+        }
+        return parsed as JournalFile;
+      },
+      error: (problem, todo) => new ActionJournalError(file, problem, todo),
+      holder: "runner",
+      inUseTodo: "run one runner per journal file",
+      corruptTodo: "backups are found again from Glance by their tokens; suspend/resume slots already passed are then acted on once more",
+      unreadableTodo: "check its permissions, or pass --journal with a path the runner can write",
+    });
   }
 
   get where(): string {
     return this.file;
   }
 
-  private load(): JournalFile {
-    let text: string;
-    try {
-      text = readFileSync(this.file, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, kind: "openstack-actions", records: {} };
-      throw new ActionJournalError(this.file, `cannot be read (${(e as Error).message})`, "check its permissions, or pass --journal with a path the runner can write");
-    }
-    let parsed: any;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ActionJournalError(this.file, "is not valid JSON", `move it aside (mv ${this.file} ${this.file}.bad) and run again: backups are found again from Glance by their tokens; suspend/resume slots already passed are then acted on once more`);
-    }
-    if (parsed?.kind !== "openstack-actions" || parsed?.version !== 1 || typeof parsed.records !== "object") {
-      throw new ActionJournalError(this.file, "is not an OpenStack runner journal of version 1 (another controller's file?)", "give the OpenStack runner its own --journal path");
-    }
-    for (const [key, r] of Object.entries<any>(parsed.records)) {
-      if (!r || r.key !== key || !STATES.has(r.state) || !KINDS.has(r.kind) || typeof r.serverId !== "string") {
-        throw new ActionJournalError(this.file, `has a record ${key} this runner cannot read`, "if a newer pulumi-recovery wrote it, run that version; otherwise move the file aside");
-      }
-    }
-    return parsed as JournalFile;
-  }
-
-  private takeLock(): void {
-    for (let i = 0; i < 2; i++) {
-      try {
-        writeFileSync(this.lock, String(process.pid), { flag: "wx" });
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const pid = Number(readFileSync(this.lock, "utf8"));
-        if (pid && pid !== process.pid && alive(pid)) throw new ActionJournalError(this.file, `is in use by another runner (pid ${pid})`, "run one runner per journal file");
-        unlinkSync(this.lock); // stale: its process is gone
-      }
-    }
-  }
-
-  private dropLock(): void {
-    try {
-      if (existsSync(this.lock) && Number(readFileSync(this.lock, "utf8")) === process.pid) unlinkSync(this.lock);
-    } catch {
-      // best effort: a stale lock is taken over by the next runner
-    }
+  private get records(): Record<string, ActionRecord> {
+    return this.doc.data.records;
   }
 
   async get(key: string): Promise<ActionRecord | undefined> {
-    return Object.hasOwn(this.data.records, key) ? this.data.records[key] : undefined;
+    return Object.hasOwn(this.records, key) ? this.records[key] : undefined;
   }
 
   async all(): Promise<ActionRecord[]> {
-    return Object.values(this.data.records);
+    return Object.values(this.records);
   }
 
   async put(record: ActionRecord): Promise<void> {
-    this.data.records[record.key] = record;
-    this.flush();
+    this.records[record.key] = record;
+    this.doc.save();
   }
 
   async prune(before: string): Promise<number> {
     let n = 0;
-    for (const [k, r] of Object.entries(this.data.records)) {
+    for (const [k, r] of Object.entries(this.records)) {
       if (r.state !== "in-progress" && (r.kind === "backup" || r.kind === "suspend") && (r.endedAt ?? r.startedAt) < before) {
-        delete this.data.records[k];
+        delete this.records[k];
         n++;
       }
     }
-    if (n) this.flush();
+    if (n) this.doc.save();
     return n;
   }
 
-  private flush(): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, JSON.stringify(this.data, null, 2));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
-  }
-
   async close(): Promise<void> {
-    this.dropLock();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    this.doc.close();
   }
 }

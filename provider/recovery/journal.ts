@@ -6,7 +6,7 @@
 // Two stores behind one interface: a JSON file for one controller on one machine (rewritten atomically
 // after every step; a second process on the same file is refused), and PostgreSQL for replicas, where
 // each interruption is claimed by one replica through a row lease (journalPg.ts).
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { LockedJsonFile } from "../core/lockedFile";
 import path from "node:path";
 import type { CloudName } from "./cloud";
 import type { Placement, RecoveryPolicy } from "./policy";
@@ -119,81 +119,44 @@ interface JournalFile {
 }
 
 /**
- * The file journal: one JSON file, rewritten atomically (temp file, fsync, rename) after every change.
- * One controller process at a time: a lock file beside it (holding the pid) refuses a second one, which
- * would otherwise overwrite the first one's records — run replicas on PostgreSQL instead.
+ * The file journal: one JSON file, rewritten atomically after every change, owned by one controller
+ * process at a time (core/lockedFile.ts) — run replicas on PostgreSQL instead.
  */
 export class FileJournal implements JournalStore {
-  private data: JournalFile;
-  private readonly lock: string;
+  private readonly doc: LockedJsonFile<JournalFile>;
 
   constructor(readonly file: string) {
-    this.lock = `${file}.lock`;
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.takeLock();
-    try {
-      this.data = this.load();
-    } catch (e) {
-      this.dropLock();
-      throw e;
-    }
+    this.doc = new LockedJsonFile<JournalFile>(file, {
+      empty: () => ({ version: 2, recoveries: {} }),
+      validate: (parsed: any) => {
+        if (parsed?.version !== 2 || typeof parsed.recoveries !== "object") {
+          throw new JournalError(file, `has version ${JSON.stringify(parsed?.version)}; this controller reads version 2`, "finish its recoveries with the version that wrote it, or move it aside (recoveries in flight are found again from the cloud)");
+        }
+        for (const [key, r] of Object.entries(parsed.recoveries)) validateRecord(file, key, r);
+        return parsed as JournalFile;
+      },
+      error: (problem, todo) => new JournalError(file, problem, todo),
+      holder: "controller",
+      inUseTodo: "run one controller per file journal, or run replicas with --store postgres://…",
+      corruptTodo: "recoveries still in flight are found again from the cloud (their recovery points and events)",
+      unreadableTodo: "check the file's permissions, or pass --journal with a path the controller can write",
+    });
   }
 
   get where(): string {
     return this.file;
   }
 
-  private load(): JournalFile {
-    let text: string;
-    try {
-      text = readFileSync(this.file, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 2, recoveries: {} };
-      throw new JournalError(this.file, `cannot be read (${(e as Error).message})`, "check the file's permissions, or pass --journal with a path the controller can write");
-    }
-    let parsed: any;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new JournalError(this.file, "is not valid JSON (it may have been edited or truncated)", `move it aside (mv ${this.file} ${this.file}.bad) and run again: recoveries still in flight are found again from the cloud (their recovery points and events)`);
-    }
-    if (parsed?.version !== 2 || typeof parsed.recoveries !== "object") {
-      throw new JournalError(this.file, `has version ${JSON.stringify(parsed?.version)}; this controller reads version 2`, `finish its recoveries with the version that wrote it, or move it aside (recoveries in flight are found again from the cloud)`);
-    }
-    for (const [key, r] of Object.entries(parsed.recoveries)) validateRecord(this.file, key, r);
-    return parsed as JournalFile;
-  }
-
-  private takeLock(): void {
-    for (let i = 0; i < 2; i++) {
-      try {
-        writeFileSync(this.lock, String(process.pid), { flag: "wx" });
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const pid = Number(readFileSync(this.lock, "utf8"));
-        if (pid && pid !== process.pid && alive(pid)) {
-          throw new JournalError(this.file, `is in use by another controller (pid ${pid})`, "run one controller per file journal, or run replicas with --store postgres://…");
-        }
-        unlinkSync(this.lock); // stale: its process is gone
-      }
-    }
-  }
-
-  private dropLock(): void {
-    try {
-      if (existsSync(this.lock) && Number(readFileSync(this.lock, "utf8")) === process.pid) unlinkSync(this.lock);
-    } catch {
-      // best effort: a stale lock is taken over by the next controller
-    }
+  private get recoveries(): Record<string, RecoveryRecord> {
+    return this.doc.data.recoveries;
   }
 
   async get(eventId: string): Promise<RecoveryRecord | undefined> {
-    return Object.hasOwn(this.data.recoveries, eventId) ? this.data.recoveries[eventId] : undefined;
+    return Object.hasOwn(this.recoveries, eventId) ? this.recoveries[eventId] : undefined;
   }
 
   async all(): Promise<RecoveryRecord[]> {
-    return Object.values(this.data.recoveries);
+    return Object.values(this.recoveries);
   }
 
   async unfinished(): Promise<RecoveryRecord[]> {
@@ -201,23 +164,15 @@ export class FileJournal implements JournalStore {
   }
 
   async create(record: RecoveryRecord): Promise<boolean> {
-    if (Object.hasOwn(this.data.recoveries, record.eventId)) return false;
+    if (Object.hasOwn(this.recoveries, record.eventId)) return false;
     await this.put(record);
     return true;
   }
 
   /** Stores the record and makes it durable before returning. */
   async put(record: RecoveryRecord): Promise<void> {
-    this.data.recoveries[record.eventId] = record;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, JSON.stringify(this.data, null, 2));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    this.recoveries[record.eventId] = record;
+    this.doc.save();
   }
 
   /** One process owns the whole file (the lock), so every claim is its own. */
@@ -228,15 +183,6 @@ export class FileJournal implements JournalStore {
   async release(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.dropLock();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    this.doc.close();
   }
 }
