@@ -12,3 +12,7 @@ export type { RecoveryCloud } from "./recovery/cloud";
 export { VolcengineRecovery } from "./volcengine/recovery";
 export { SnapshotRole, snapshotRoleProvider, ConsistentSnapshotGroup, consistentSnapshotGroupProvider } from "./alicloud/resources";
 export type { SnapshotRoleArgs, SnapshotRoleOutputs, ConsistentSnapshotGroupArgs, ConsistentSnapshotGroupOutputs, Consistency } from "./alicloud/resources";
+export { ConsistentSnapshotPolicy, consistentSnapshotPolicyProvider, AlicloudAutoSnapshotPolicy, alicloudAutoSnapshotPolicyProvider } from "./alicloud/resources";
+export type { ConsistentSnapshotPolicyArgs, ConsistentSnapshotPolicyOutputs, AlicloudAutoSnapshotPolicyArgs, AlicloudAutoSnapshotPolicyOutputs } from "./alicloud/resources";
+export { AlicloudPolicyRunner } from "./alicloud/policyRunner";
+export type { PolicyRunnerOptions, PolicyPassResult, PolicyEvent } from "./alicloud/policyRunner";

@@ -14,6 +14,8 @@ const HANDLERS: Record<string, () => ResourceHandler> = {
   "volcengine:RecoveryImage": () => require("./volcengine/recoveryImage").recoveryImageHandler,
   "alicloud:SnapshotRole": () => require("./alicloud/snapshotRole").snapshotRoleHandler,
   "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup/handler").consistentSnapshotGroupHandler,
+  "alicloud:ConsistentSnapshotPolicy": () => require("./alicloud/consistentSnapshotPolicy/handler").consistentSnapshotPolicyHandler,
+  "alicloud:AutoSnapshotPolicy": () => require("./alicloud/autoSnapshotPolicy").autoSnapshotPolicyHandler,
 };
 
 export function configure(provider: object, req: pulumi.dynamic.ConfigureRequest): void {

@@ -102,9 +102,9 @@ function fieldForCroner(raw: string, f: Field, index: number): string | undefine
 export function parseCron(expression: string, instanceTimeZone: string): { cron: Cron<undefined> } | AgentRefusal {
   const fields = expression.trim().split(/\s+/);
   let zone: string | undefined;
-  if (fields.length === 7 && !YEAR_FIELD.test(fields[6])) zone = fields.pop();
-  else if (fields.length === 8) zone = fields.pop();
-  else if (fields.length === 6) fields.push("*");
+  // 7 fields: the last is a year if it looks like one, else a zone; 8: the last is the zone; then a missing year is "*".
+  if (fields.length === 8 || (fields.length === 7 && !YEAR_FIELD.test(fields[6]))) zone = fields.pop();
+  if (fields.length === 6) fields.push("*");
   if (fields.length !== 7) return { code: "InvalidCronExpression", message: "invalid cron expression cannot be parsed" };
   const converted: string[] = [];
   for (let i = 0; i < 7; i++) {
