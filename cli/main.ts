@@ -48,6 +48,7 @@ program
   .option("--json", "one JSON object per line")
   .option("--interval <seconds>", "seconds between passes", "30")
   .option("--journal <path>", "the durable journal (default .pulumi-recovery/journal-<region>.json)")
+  .option("--alicloud-policies", "Alibaba Cloud: find the groups of each ConsistentSnapshotPolicy in --region and prune them to its retention (alicloud:region / ALIBABA_CLOUD_REGION, --endpoint the ECS endpoint)")
   .addHelpText("after", CREDENTIALS_HELP)
   .action(async (o) => {
     const { watch } = await import("./watch");

@@ -17,6 +17,8 @@ export interface WatchOptions {
   json?: boolean;
   interval?: string;
   journal?: string;
+  /** Alibaba Cloud: prune ConsistentSnapshotPolicy groups to their retention (cli/alicloudPolicies.ts) instead. */
+  alicloudPolicies?: boolean;
 }
 
 /** One line per event: human-readable, or one JSON object per line with --json. */
@@ -30,6 +32,7 @@ export function eventPrinter(json: boolean, out: (line: string) => void = (l) =>
 }
 
 export async function watch(opts: WatchOptions): Promise<number> {
+  if (opts.alicloudPolicies) return (await import("./alicloudPolicies")).watchAlicloudPolicies(opts);
   const config: ConfigSource | undefined = opts.stack ? await stackConfig(opts.stack, path.resolve(opts.cwd ?? ".")) : undefined;
   const conn = volcengineConnection(config, opts.region);
   if (opts.endpoint) conn.endpoint = opts.endpoint;

@@ -2,7 +2,12 @@
 // emulator, with the controller's runner (pruning) in between. The emulated clock is frozen at a fixed
 // instant (Monday 2026-11-23 00:00 UTC) and moves 1 s per API request plus what each test advances it by,
 // so every schedule fires at exact, repeatable times, never by the wall clock.
-import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { startService } from "../../cli/serve";
+import { watch } from "../../cli/watch";
 import type { RunningEmulator } from "../../emulator";
 import { alicloudAutoSnapshotPolicyProvider, consistentSnapshotPolicyProvider, snapshotRoleProvider } from "../../provider";
 import { AlicloudClient } from "../../provider/alicloud/client";
@@ -168,6 +173,39 @@ describe("ConsistentSnapshotPolicy", () => {
     expect(events.find((e) => e.kind === "run-failed")?.message).toMatch(/exited with 9: the pre-script \(freeze\) failed/);
     // The only good group is five hours old (beyond keepFor) and is kept all the same.
     expect(pass).toMatchObject({ pruned: 0, groups: 1 });
+  });
+
+  it("`watch --alicloud-policies --once` and `serve` (snapshotPolicies) prune as the runner does", async () => {
+    await setup();
+    await consistentSnapshotPolicyProvider.create(await checked(consistentSnapshotPolicyProvider, policyNews({ keepLast: 1 })));
+    await advance(120 + 2 * 3600);
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: any) => (out.push(String(chunk)), true));
+    let code: number;
+    try {
+      code = await watch({ alicloudPolicies: true, once: true, json: true });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(0);
+    const lines = out.join("").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toEqual({ kind: "summary", policies: 1, groups: 1, adopted: 2, pruned: 1, failed: 0 });
+    expect(await groups()).toHaveLength(1);
+
+    // serve: one more run, pruned by the service's poll.
+    await advance(3600);
+    const logs: string[] = [];
+    const dir = mkdtempSync(path.join(tmpdir(), "policies-serve-"));
+    const config = path.join(dir, "serve.yaml");
+    writeFileSync(config, `listen: 127.0.0.1:0\npollInterval: 1h\nstore: ${path.join(dir, "journal.json")}\ntargets: [{ cloud: volcengine, region: cn-beijing, endpoint: "${emu.url}" }]\nsnapshotPolicies: [{ cloud: alicloud, region: cn-hangzhou }]\n`);
+    const svc = await startService({ config }, { logDestination: { write: (l: string) => (logs.push(l), true) } as any });
+    try {
+      await svc.pollNow();
+    } finally {
+      await svc.stop();
+    }
+    expect(logs.join("")).toContain("pruned group");
+    expect(await groups()).toHaveLength(1);
   });
 
   it("adopts the periodic invocation whose RunCommand answer was lost (one schedule, not two)", async () => {
