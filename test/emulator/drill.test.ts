@@ -21,6 +21,8 @@ describe("the drill", () => {
     expect(summary.replacementInstanceId).toMatch(/^i-/);
     expect(summary.snapshotGroup).toMatchObject({ consistency: "application", snapshots: 2, cleanedUp: true });
     expect(summary.recoveryImageId).toMatch(/^image-/);
+    // Four emulated hours of an hourly ConsistentSnapshotPolicy keeping 2: two pruned, the oldest each time.
+    expect(summary.snapshotPolicy).toMatchObject({ cycles: 4, groupsMade: 4, kept: 2, pruned: 2, autoSnapshots: 1, cleanedUp: true, ok: true });
     expect(Object.keys(summary.steps)).toEqual(["point", "wait-point", "relaunch", "wait-running", "prune"]);
     for (const step of Object.values<any>(summary.steps)) expect(step.marginMs).toBeGreaterThan(0);
     // The drill starts its own emulator (no useEmulator here): its summary lists what the API models did not know.
