@@ -63,8 +63,8 @@ function renderResult(inv: Invocation, row: { InstanceId: string; v: ResultView;
   };
 }
 
-/** The deprecated InvokeStatus, kept for callers that still read it. */
-const invokeStatus = (overall: string) => (overall === "Pending" || overall === "Running" ? "Running" : overall === "Success" ? "Finished" : overall);
+/** The deprecated InvokeStatus, kept for callers that still read it ("Running" until a periodic one is stopped). */
+const invokeStatus = (overall: string) => (overall === "Pending" || overall === "Running" || overall === "Scheduled" ? "Running" : overall === "Success" ? "Finished" : overall);
 
 export const ASSISTANT_ACTIONS: Record<string, Handler> = {
   RunCommand(q, m) {
