@@ -7,8 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { envFor, startEmulator } from "../emulator";
-import { consistentSnapshotGroupProvider, recoveryImageProvider, serverBackupPolicyProvider, serverRecoveryPolicyProvider, serverSuspendScheduleProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
-import { openstackConnection, volcengineConnection } from "../provider/config";
+import { alicloudAutoSnapshotPolicyProvider, consistentSnapshotGroupProvider, consistentSnapshotPolicyProvider, recoveryImageProvider, serverBackupPolicyProvider, serverRecoveryPolicyProvider, serverSuspendScheduleProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
+import { AlicloudClient } from "../provider/alicloud/client";
+import { AlicloudPolicyRunner } from "../provider/alicloud/policyRunner";
+import { alicloudConnection, openstackConnection, volcengineConnection } from "../provider/config";
 import { externalClock } from "../provider/core/clock";
 import { RecoveryController, type RecoveryEvent } from "../provider/recovery/controller";
 import { FileJournal } from "../provider/recovery/journal";
@@ -144,6 +146,8 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
 
     // 9. Alibaba Cloud: an application-consistent snapshot group of a database instance.
     const snap = await snapshotDrill(emu, say);
+    // 10. Alibaba Cloud: the same group on a schedule, pruned by the controller; ECS's own automatic snapshots.
+    const policy = await policyDrill(emu, say, timeScale);
 
     // 10. OpenStack: backups that rotate, a failed server rescued and repaired, a night's suspend.
     const os = await openstackDrill(emu, dir, say);
@@ -174,10 +178,11 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
       emulatorEmptyAfterCleanup: empty,
       snapshotGroup: snap,
       openstack: os,
+      snapshotPolicy: policy,
     };
     const osPassed = os.backupsMade === 3 && os.backupsKept === 2 && os.rescued && os.secondDisk && os.repaired && os.suspendedAndResumed && os.cleanedUp;
-    const passed = recovered && dataIntact && configKept && summary.deadlineMet && empty && snap.consistency === "application" && osPassed;
-    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} configKept=${configKept} deadlineMet=${summary.deadlineMet} snapshotGroup=${snap.consistency} openstack=${osPassed}`);
+    const passed = recovered && dataIntact && configKept && summary.deadlineMet && empty && snap.consistency === "application" && policy.ok && osPassed;
+    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} configKept=${configKept} deadlineMet=${summary.deadlineMet} snapshotGroup=${snap.consistency} snapshotPolicy=${policy.ok ? "pruned to keepLast" : "WRONG"} openstack=${osPassed}`);
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     return passed ? 0 : 1;
   } finally {
@@ -302,4 +307,55 @@ function toNextHour(now: number, hour: number): number {
   const d = new Date(now);
   const target = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour);
   return (target > now ? target : target + 86_400_000) - now;
+}
+
+/**
+ * ConsistentSnapshotPolicy: every hour, keep the newest 2. Emulated hours pass (the clock jumps an hour a
+ * cycle, on top of its scale), the plugin runs at each, and the controller (`watch --alicloud-policies
+ * --once`) prunes after each: the groups grow to 2 and stay there, the oldest going each time. Then an
+ * AlicloudAutoSnapshotPolicy takes a night's automatic snapshots. Both deleted, their snapshots with them.
+ */
+async function policyDrill(emu: Awaited<ReturnType<typeof startEmulator>>, say: (line: string) => void, timeScale: number) {
+  const instanceId = "i-emu-db-linux";
+  const keepLast = 2;
+  const cycles = 4;
+  say(`\nAlibaba Cloud: a ConsistentSnapshotPolicy on ${instanceId}, every hour, keep the newest ${keepLast}`);
+  const role = await snapshotRoleProvider.create((await snapshotRoleProvider.check!({}, { roleName: "drill-policy", instanceIds: [instanceId] })).inputs!);
+  const news = { instanceId, ramRoleName: "drill-policy", name: "drill-db-hourly", preScriptPath: "/root/prescript.sh", postScriptPath: "/root/postscript.sh", scriptTimeoutSeconds: 600, schedule: "rate(1h)", keepLast, deleteSnapshotsOnDestroy: true, __identity: "drill/dev/db-hourly" };
+  const checked = await consistentSnapshotPolicyProvider.check!({}, news);
+  if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+  const policy = await consistentSnapshotPolicyProvider.create(checked.inputs!);
+  say(`created ConsistentSnapshotPolicy drill-db-hourly: invocation ${policy.id} (${policy.outs.status}, rate(1h))`);
+  const runner = new AlicloudPolicyRunner({ client: AlicloudClient.for(alicloudConnection(undefined)), clock: externalClock(() => emu.clock.now(), 1 / timeScale) });
+  const made: string[] = [];
+  let pruned = 0;
+  let kept = 0;
+  await emu.admin.advanceClock(120);
+  for (let cycle = 1; cycle <= cycles; cycle++) {
+    await emu.admin.advanceClock(3600);
+    const pass = await runner.runOnce();
+    const groups = ((await emu.admin.request("alicloud/state")).snapshotGroups as { SnapshotGroupId: string; Name: string }[]).filter((g) => g.Name === "drill-db-hourly");
+    made.push(...groups.map((g) => g.SnapshotGroupId).filter((id) => !made.includes(id)));
+    pruned += pass.pruned;
+    kept = groups.length;
+    const gone = pass.events.filter((e) => e.kind === "pruned").map((e) => e.groupId);
+    say(`  hour ${cycle}: ${made.length} group(s) made so far, ${kept} kept${gone.length ? `, pruned the oldest: ${gone.join(", ")}` : ""}`);
+  }
+  const read = await consistentSnapshotPolicyProvider.read!(policy.id, policy.outs);
+  say(`pulumi refresh would read groupCount=${read.props.groupCount}, newest ${read.props.newestGroupId} (${read.props.newestConsistency})`);
+
+  // ECS's own crash-consistent automatic snapshots of the other instance's disk, at 02:00 UTC+8, kept a day.
+  const disks = (await emu.admin.request("alicloud/state")).instances.find((i: any) => i.InstanceId === "i-emu-app-windows").disks.map((d: any) => d.DiskId);
+  const auto = await alicloudAutoSnapshotPolicyProvider.create((await alicloudAutoSnapshotPolicyProvider.check!({}, { name: "drill-nightly", timePoints: [2], repeatWeekdays: [1, 2, 3, 4, 5, 6, 7], retentionDays: 1, diskIds: disks, __identity: "drill/dev/nightly" })).inputs!);
+  await emu.admin.advanceClock(2 * 86400);
+  const autos = (await AlicloudClient.for(alicloudConnection(undefined)).call("ecs", "DescribeSnapshots", { SnapshotType: "auto", MaxResults: 100 })).Snapshots.Snapshot as unknown[];
+  say(`created AlicloudAutoSnapshotPolicy drill-nightly (${auto.id}) on ${disks.join(", ")}; two nights later ${autos.length} automatic snapshot(s) exist (each kept a day)`);
+
+  await alicloudAutoSnapshotPolicyProvider.delete!(auto.id, auto.outs);
+  await consistentSnapshotPolicyProvider.delete!(policy.id, read.props);
+  await snapshotRoleProvider.delete!(role.id, role.outs);
+  const left = ((await emu.admin.request("alicloud/state")).snapshotGroups as unknown[]).length;
+  say(`deleted both policies (deleteSnapshotsOnDestroy: the groups too) and the role; groups left: ${left}`);
+  const ok = made.length === cycles && kept === keepLast && pruned === cycles - keepLast && read.props.groupCount === keepLast && left === 0 && autos.length === disks.length;
+  return { invocationId: policy.id, cycles, groupsMade: made.length, kept, pruned, autoSnapshots: autos.length, cleanedUp: left === 0, ok };
 }

@@ -60,6 +60,7 @@ program
   .option("--store <url>", "a postgres://… journal that replicas share (default: $PULUMI_RECOVERY_STORE, else the file journal)")
   .option("--owner <name>", "this replica's name in claims (default: hostname-pid)")
   .option("--lease <seconds>", "how long a claim holds without renewal; a dead replica's recoveries are taken over after it", "30")
+  .option("--alicloud-policies", "Alibaba Cloud: find the groups of each ConsistentSnapshotPolicy in --region and prune them to its retention (alicloud:region / ALIBABA_CLOUD_REGION, --endpoint the ECS endpoint)")
   .addHelpText("after", CREDENTIALS_HELP)
   .action(async (o) => {
     const { watch } = await import("./watch");

@@ -85,6 +85,26 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
     targets.push({ cloud: t.cloud, region: t.region, controller, journal });
   }
 
+  // ---- Alibaba Cloud snapshot policies: pruned on every poll (cli/alicloudPolicies.ts) ----
+  const { policyRunnerFor } = await import("./alicloudPolicies");
+  const policyRunners = (cfg.snapshotPolicies ?? []).map((p) => ({
+    ...p,
+    runner: policyRunnerFor({ config, region: p.region, endpoint: p.endpoint, clock, signal: abort.signal, onEvent: (e) => log[e.kind === "failed" ? "error" : e.kind === "run-failed" ? "warn" : "info"]({ cloud: p.cloud, region: p.region, ...e }, e.message) }),
+  }));
+  let policyPass: Promise<void> | undefined;
+  const prune = () =>
+    (policyPass ??= track(
+      Promise.all(
+        policyRunners.map((p) =>
+          p.runner.runOnce().then(
+            (r) => log.debug({ cloud: p.cloud, region: p.region, policies: r.policies, pruned: r.pruned, failed: r.failed }, "policy pass done"),
+            (e) => !abort.signal.aborted && log.error({ cloud: p.cloud, region: p.region, err: (e as Error).message }, `policy pass failed: ${(e as Error).message}`),
+          ),
+        ),
+      ).then(() => undefined),
+    ).finally(() => (policyPass = undefined)));
+  // ---- end snapshot policies ----
+
   const pass = async (t: Target) => {
     try {
       const res = await t.controller.runOnce();
@@ -100,14 +120,15 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
   };
   const running = new Map<Target, Promise<void>>();
   const pollNow = async () => {
-    await Promise.all(
-      targets.map((t) => {
+    await Promise.all([
+      prune(),
+      ...targets.map((t) => {
         // One pass at a time per target: a slow pass is not stacked on.
         const current = running.get(t) ?? track(pass(t).finally(() => running.delete(t)));
         running.set(t, current);
         return current;
       }),
-    );
+    ]);
   };
   const timer = setInterval(() => void pollNow(), cfg.pollIntervalMs);
 

@@ -36,6 +36,18 @@ export const serveConfigSchema = z
           .strict(),
       )
       .min(1, "targets needs at least one cloud and region to protect"),
+    /** Alibaba Cloud regions whose ConsistentSnapshotPolicies are pruned to their retention on every poll (cli/alicloudPolicies.ts). */
+    snapshotPolicies: z
+      .array(
+        z
+          .object({
+            cloud: z.literal("alicloud", { message: 'snapshotPolicies[].cloud must be "alicloud"' }),
+            region: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'snapshotPolicies[].region must look like "cn-hangzhou"'),
+            endpoint: z.string().url("snapshotPolicies[].endpoint must be a URL").optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     /** Read credentials from this Pulumi stack's config (the same names the providers read). */
     stack: z.object({ name: z.string().min(1), cwd: z.string().min(1).default(".") }).strict().optional(),
     log: z

@@ -27,6 +27,8 @@ export interface WatchOptions {
   owner?: string;
   /** Seconds a claim holds without renewal. */
   lease?: string;
+  /** Alibaba Cloud: prune ConsistentSnapshotPolicy groups to their retention (cli/alicloudPolicies.ts) instead. */
+  alicloudPolicies?: boolean;
 }
 
 /** One line per event: human-readable, or one JSON object per line with --json. */
@@ -40,6 +42,7 @@ export function eventPrinter(json: boolean, out: (line: string) => void = (l) =>
 }
 
 export async function watch(opts: WatchOptions): Promise<number> {
+  if (opts.alicloudPolicies) return (await import("./alicloudPolicies")).watchAlicloudPolicies(opts);
   if (opts.cloud === "openstack") return (await import("./openstack")).watchOpenStack(opts);
   if (opts.cloud !== undefined && opts.cloud !== "volcengine") throw new Error(`--cloud must be volcengine or openstack`);
   const config: ConfigSource | undefined = opts.stack ? await stackConfig(opts.stack, path.resolve(opts.cwd ?? ".")) : undefined;

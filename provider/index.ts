@@ -36,3 +36,7 @@ export { OpenStackRunner } from "./openstack/runner";
 export type { RunnerOptions, RunnerEvent, RunnerPassResult } from "./openstack/runner";
 export { FileActionJournal } from "./openstack/journal";
 export type { ActionJournal, ActionRecord } from "./openstack/journal";
+export { ConsistentSnapshotPolicy, consistentSnapshotPolicyProvider, AlicloudAutoSnapshotPolicy, alicloudAutoSnapshotPolicyProvider } from "./alicloud/resources";
+export type { ConsistentSnapshotPolicyArgs, ConsistentSnapshotPolicyOutputs, AlicloudAutoSnapshotPolicyArgs, AlicloudAutoSnapshotPolicyOutputs } from "./alicloud/resources";
+export { AlicloudPolicyRunner } from "./alicloud/policyRunner";
+export type { PolicyRunnerOptions, PolicyPassResult, PolicyEvent } from "./alicloud/policyRunner";

@@ -17,6 +17,8 @@ const HANDLERS: Record<string, () => ResourceHandler> = {
   "openstack:ServerBackupPolicy": () => require("./openstack/handlers").serverBackupPolicyHandler,
   "openstack:ServerRecoveryPolicy": () => require("./openstack/handlers").serverRecoveryPolicyHandler,
   "openstack:ServerSuspendSchedule": () => require("./openstack/handlers").serverSuspendScheduleHandler,
+  "alicloud:ConsistentSnapshotPolicy": () => require("./alicloud/consistentSnapshotPolicy/handler").consistentSnapshotPolicyHandler,
+  "alicloud:AutoSnapshotPolicy": () => require("./alicloud/autoSnapshotPolicy").autoSnapshotPolicyHandler,
 };
 
 export function configure(provider: object, req: pulumi.dynamic.ConfigureRequest): void {

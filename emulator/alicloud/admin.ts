@@ -65,6 +65,8 @@ function state(m: AlicloudModel) {
       Type: inv.Type,
       CommandContent: inv.CommandContent,
       Timeout: inv.Timeout,
+      RepeatMode: inv.RepeatMode,
+      Frequency: inv.Frequency,
       CreationTime: iso(inv.createdAt),
       InvocationStatus: m.assistant.overall(inv),
       results: inv.results.map((r) => {

@@ -8,7 +8,9 @@ import { internalErrorMessage, reportInternalError } from "../http";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
 import { adminRoute } from "./admin";
 import { ASSISTANT_ACTIONS } from "./assistant/responses";
+import { AUTO_SNAPSHOT_ACTIONS } from "./ecs/autoSnapshotPolicies";
 import { ECS_ACTIONS } from "./ecs/responses";
+import { TAG_ACTIONS } from "./ecs/tags";
 import { AcsError } from "./errors";
 import { AlicloudModel, type AlicloudOptions } from "./models";
 import type { Handler, Query } from "./params";
@@ -19,7 +21,7 @@ import { refuseInvalid, verdictFor } from "./validation";
 export type { AlicloudOptions } from "./models";
 
 const APIS: Record<string, { service: "ecs" | "ram"; product: string; host: string; actions: Record<string, Handler> }> = {
-  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...ASSISTANT_ACTIONS } },
+  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...ASSISTANT_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS } },
   "2015-05-01": { service: "ram", product: "Ram", host: "ram.aliyuncs.com", actions: RAM_ACTIONS },
 };
 

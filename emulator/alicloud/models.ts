@@ -4,6 +4,7 @@
 import type { Clock } from "../clock";
 import { ClientTokens } from "../idempotency";
 import { AssistantModel } from "./assistant/model";
+import { AutoSnapshotModel } from "./ecs/autoSnapshotPolicies";
 import { EcsModel } from "./ecs/model";
 import { AcsError } from "./errors";
 import { runOnInstance } from "./guest";
@@ -27,10 +28,30 @@ export interface AlicloudOptions {
   failSnapshotGroups: boolean;
   /** Emulated seconds a DetachPolicyFromRole takes to reach DeleteRole/DeletePolicy (DeleteConflict.* until then). */
   ramDetachLagSeconds: number;
+  /** The instances' own time zone, for a cron Frequency that names none (the agent uses the instance's; no source says which it is). */
+  instanceTimeZone: string;
+  /** Periodic invocations: the most fire times one request catches up after a jump of the clock (the rest are dropped). */
+  maxCatchUpRuns: number;
+  /** Emulated seconds an automatic snapshot takes to be accomplished. */
+  autoSnapshotSeconds: number;
+  /** Automatic snapshot policies a disk may have at once: 10 since the 2026 upgrade (ApplyAutoSnapshotPolicy adds), 1 before it (Apply replaces). */
+  autoSnapshotPoliciesPerDisk: number;
 }
 
 export function defaultAlicloudOptions(): AlicloudOptions {
-  return { region: "cn-hangzhou", invocationDeliverySeconds: 1, invocationSeconds: 5, snapshotGroupSeconds: 30, snapshotQuota: 1000, failSnapshotGroups: false, ramDetachLagSeconds: 3 };
+  return {
+    region: "cn-hangzhou",
+    invocationDeliverySeconds: 1,
+    invocationSeconds: 5,
+    snapshotGroupSeconds: 30,
+    snapshotQuota: 1000,
+    failSnapshotGroups: false,
+    ramDetachLagSeconds: 3,
+    instanceTimeZone: "Asia/Shanghai",
+    maxCatchUpRuns: 1000,
+    autoSnapshotSeconds: 60,
+    autoSnapshotPoliciesPerDisk: 10,
+  };
 }
 
 const SETTINGS: Schema<AlicloudOptions> = {
@@ -41,6 +62,10 @@ const SETTINGS: Schema<AlicloudOptions> = {
   snapshotQuota: is.number({ integer: true }),
   failSnapshotGroups: is.boolean,
   ramDetachLagSeconds: is.number({ max: TEN_YEARS_SECONDS }),
+  instanceTimeZone: is.string({ nonEmpty: true }),
+  maxCatchUpRuns: is.number({ integer: true, min: 1, max: 100_000 }),
+  autoSnapshotSeconds: is.number({ max: TEN_YEARS_SECONDS }),
+  autoSnapshotPoliciesPerDisk: is.number({ integer: true, min: 1, max: 10 }),
 };
 
 /** Checks a settings patch (admin, or startEmulator's options): known keys, right types, sane ranges. */
@@ -54,6 +79,7 @@ export class AlicloudModel {
   readonly ecs: EcsModel;
   readonly ram: RamModel;
   readonly assistant: AssistantModel;
+  readonly autoSnapshots: AutoSnapshotModel;
   readonly tokens = new ClientTokens((kind) =>
     kind === "malformed"
       ? new AcsError("InvalidClientToken.Malformed", 400, "The specified parameter ClientToken is not valid.")
@@ -68,12 +94,15 @@ export class AlicloudModel {
     this.ecs = new EcsModel(clock, this.opts);
     this.ram = new RamModel(clock, this.opts);
     this.assistant = new AssistantModel(clock, this.opts, (instanceId, inv, at) => runOnInstance(this, instanceId, inv, at));
+    this.autoSnapshots = new AutoSnapshotModel(clock, this.opts, this.ecs);
     this.seed();
   }
 
-  /** Brings time-driven state up to now: runs whose start time has passed take effect. */
+  /** Brings time-driven state up to now: runs whose start time has passed take effect, schedules fire. */
   settle(): void {
-    this.assistant.settle(this.clock.now());
+    const now = this.clock.now();
+    this.assistant.settle(now);
+    this.autoSnapshots.settle(now);
   }
 
   reset(): void {
@@ -81,6 +110,7 @@ export class AlicloudModel {
     this.ecs.reset();
     this.ram.reset();
     this.assistant.reset();
+    this.autoSnapshots.reset();
     this.tokens.clear();
     this.seed();
   }

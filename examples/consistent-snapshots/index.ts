@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConsistentSnapshotGroup, SnapshotRole } from "pulumi-recovery";
+import { AlicloudAutoSnapshotPolicy, ConsistentSnapshotGroup, ConsistentSnapshotPolicy, SnapshotRole } from "pulumi-recovery";
 
 const config = new pulumi.Config();
 const instanceId = config.get("instanceId") ?? "i-emu-db-linux";
@@ -29,3 +29,36 @@ export const snapshotIds = group.snapshotIds;
 export const consistency = group.consistency;
 // Absent when the group is application-consistent: an empty string then, so the output always shows.
 export const consistencyNote = group.consistencyNote.apply((note) => note ?? "");
+
+// The same application-consistent group on a schedule: every night at 02:00 Shanghai time, the newest
+// seven kept. `pulumi-recovery watch --alicloud-policies --once` (or `serve` with snapshotPolicies) prunes
+// the older ones; a schedule or retention change is made in place.
+const nightly = new ConsistentSnapshotPolicy(
+  "db-nightly",
+  {
+    instanceId,
+    ramRoleName: role.roleName,
+    preScriptPath: config.get("preScriptPath") ?? "/root/prescript.sh",
+    postScriptPath: config.get("postScriptPath") ?? "/root/postscript.sh",
+    scriptTimeoutSeconds: 600,
+    schedule: config.get("schedule") ?? "0 0 2 * * ? Asia/Shanghai",
+    keepLast: config.getNumber("keepLast") ?? 7,
+    keepFor: config.get("keepFor"),
+  },
+  { dependsOn: role },
+);
+
+// Disks that need no application consistency: ECS's own automatic snapshots, at 03:00 (UTC+8) every day,
+// kept a week.
+const crashConsistent = new AlicloudAutoSnapshotPolicy("disks-nightly", {
+  timePoints: [3],
+  repeatWeekdays: [1, 2, 3, 4, 5, 6, 7],
+  retentionDays: config.getNumber("retentionDays") ?? 7,
+  diskIds: config.getObject<string[]>("autoSnapshotDiskIds") ?? [],
+});
+
+export const policyInvocationId = nightly.invocationId;
+export const policyGroupCount = nightly.groupCount;
+export const policyNewestGroupId = nightly.newestGroupId.apply((id) => id ?? "");
+export const autoSnapshotPolicyId = crashConsistent.autoSnapshotPolicyId;
+export const autoSnapshotDisks = crashConsistent.appliedDiskIds;

@@ -58,9 +58,11 @@ export class AlicloudClient {
 
   /**
    * Calls `action` on ECS or RAM. Lists flatten to `Name.N`. Reads are retried; writes only when they
-   * carry a ClientToken or the caller says a repeat is harmless (`safe`).
+   * carry a ClientToken or the caller says a repeat is harmless (`safe`). ECS calls carry the region as
+   * `RegionId`, or under the name `regionParam` gives (the auto-snapshot-policy APIs' lower-camel
+   * `regionId`; none for DeleteSnapshot, whose model has no region).
    */
-  async call<T = any>(service: "ecs" | "ram", action: string, params: Record<string, AlicloudParam> = {}, opts: { safe?: boolean } = {}): Promise<T> {
+  async call<T = any>(service: "ecs" | "ram", action: string, params: Record<string, AlicloudParam> = {}, opts: { safe?: boolean; regionParam?: "RegionId" | "regionId" | null } = {}): Promise<T> {
     const safe = opts.safe ?? (/^(Describe|List|Get)/.test(action) || Boolean(params.ClientToken));
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(params)) {
@@ -68,10 +70,10 @@ export class AlicloudClient {
       if (Array.isArray(v)) v.forEach((item, i) => (query[`${k}.${i + 1}`] = item));
       else query[k] = String(v);
     }
-    return this.retry.run(() => this.once<T>(service, action, query), { label: action, safe });
+    return this.retry.run(() => this.once<T>(service, action, query, opts.regionParam === undefined ? "RegionId" : opts.regionParam), { label: action, safe });
   }
 
-  private async once<T>(service: "ecs" | "ram", action: string, query: Record<string, string>): Promise<T> {
+  private async once<T>(service: "ecs" | "ram", action: string, query: Record<string, string>, regionParam: string | null): Promise<T> {
     const core = require("@alicloud/openapi-core");
     const { RuntimeOptions } = require("@darabonba/typescript");
     const params = new core.$OpenApiUtil.Params({
@@ -86,7 +88,7 @@ export class AlicloudClient {
       bodyType: "json",
     });
     // RAM is global: its request models have no RegionId (@alicloud/ram20150501), so none is sent.
-    const request = new core.$OpenApiUtil.OpenApiRequest({ query: service === "ecs" ? { RegionId: this.region, ...query } : query });
+    const request = new core.$OpenApiUtil.OpenApiRequest({ query: service === "ecs" && regionParam ? { [regionParam]: this.region, ...query } : query });
     try {
       const res = await (service === "ecs" ? this.ecs : this.ram).callApi(params, request, new RuntimeOptions({ readTimeout: TIMEOUT_MS, connectTimeout: TIMEOUT_MS }));
       return res.body as T;

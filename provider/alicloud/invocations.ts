@@ -28,8 +28,15 @@ export interface Invocation {
   CommandName?: string;
   CreationTime?: string;
   InvocationStatus?: string;
+  RepeatMode?: string;
+  /** The schedule of a periodic invocation (RepeatMode Period). */
+  Frequency?: string;
   Tags?: { Tag?: { TagKey: string; TagValue: string }[] };
+  InvokeInstances?: { InvokeInstance?: { InstanceId: string; InvocationStatus?: string; ExitCode?: number; Repeats?: number }[] };
 }
+
+/** An invocation's tags as a map. */
+export const tagsOf = (inv: Invocation): Record<string, string> => Object.fromEntries((inv.Tags?.Tag ?? []).map((t) => [t.TagKey, t.TagValue]));
 
 /** Statuses after which nothing more happens to a run. */
 export const FINISHED: InvocationStatus[] = ["Success", "Failed", "Error", "Timeout", "Cancelled", "Terminated", "Invalid", "Aborted"];
@@ -45,8 +52,10 @@ export interface RunCommandRequest {
   description?: string;
   clientToken: string;
   tags: Record<string, string>;
-  /** `DryRun` checks the parameters, the instances and their agents and runs nothing. */
-  repeatMode?: "Once" | "DryRun";
+  /** `DryRun` checks the parameters, the instances and their agents and runs nothing; `Period` runs on `frequency`. */
+  repeatMode?: "Once" | "DryRun" | "Period";
+  /** With `Period`: rate(…) or a cron expression with its time zone (schedule.ts). */
+  frequency?: string;
 }
 
 /** RunCommand; returns the InvokeId. Not retried by the client: findOrCreate retries it after a look. */
@@ -69,6 +78,7 @@ export async function runCommand(client: AlicloudClient, req: RunCommandRequest)
       Description: req.description,
       ClientToken: req.clientToken,
       RepeatMode: req.repeatMode,
+      Frequency: req.frequency,
       ...tagParams,
     },
     { safe: false },
@@ -119,6 +129,41 @@ export function waitInvocationFinished(client: AlicloudClient, invokeId: string,
     clock: o.clock,
     interval: o.interval,
   }) as Promise<InvocationResult>;
+}
+
+/** One invocation (DescribeInvocations InvokeId), or NotFoundError. */
+export async function findInvocation(client: AlicloudClient, invokeId: string): Promise<Invocation> {
+  const res = await client.call<{ Invocations?: { Invocation?: Invocation[] } }>("ecs", "DescribeInvocations", { InvokeId: invokeId });
+  const inv = res.Invocations?.Invocation?.find((i) => i.InvokeId === invokeId);
+  if (!inv) throw new NotFoundError("Cloud Assistant invocation", invokeId);
+  return inv;
+}
+
+/** Every run of a periodic invocation on an instance (DescribeInvocationResults IncludeHistory), newest first. */
+export async function invocationHistory(client: AlicloudClient, invokeId: string, instanceId: string): Promise<(InvocationResult & { StartTime?: string; Repeats?: number })[]> {
+  const out: (InvocationResult & { StartTime?: string; Repeats?: number })[] = [];
+  let nextToken: string | undefined;
+  do {
+    const res = await client.call<{ Invocation?: { InvocationResults?: { InvocationResult?: InvocationResult[] }; NextToken?: string } }>("ecs", "DescribeInvocationResults", { InvokeId: invokeId, InstanceId: instanceId, IncludeHistory: true, MaxResults: 50, NextToken: nextToken });
+    out.push(...(res.Invocation?.InvocationResults?.InvocationResult ?? []));
+    nextToken = res.Invocation?.NextToken || undefined;
+  } while (nextToken);
+  return out;
+}
+
+/** ModifyInvocationAttribute: a periodic invocation's new schedule (a rate keeps counting from its creation). */
+export async function modifyInvocationFrequency(client: AlicloudClient, invokeId: string, frequency: string, clientToken: string): Promise<void> {
+  await client.call("ecs", "ModifyInvocationAttribute", { InvokeId: invokeId, Frequency: frequency, ClientToken: clientToken });
+}
+
+/** TagResources (ResourceType invocation, snapshot, snapshotpolicy …): at most 50 resources and 20 tags a call. */
+export async function tagResources(client: AlicloudClient, resourceType: string, ids: string[], tags: Record<string, string>): Promise<void> {
+  const tagParams: Record<string, string> = {};
+  Object.entries(tags).forEach(([k, v], i) => {
+    tagParams[`Tag.${i + 1}.Key`] = k;
+    tagParams[`Tag.${i + 1}.Value`] = v;
+  });
+  for (let i = 0; i < ids.length; i += 50) await client.call("ecs", "TagResources", { ResourceType: resourceType, ResourceId: ids.slice(i, i + 50), ...tagParams }, { safe: true });
 }
 
 /** StopInvocation; an invocation already gone is stopped. */

@@ -144,3 +144,120 @@ export class ConsistentSnapshotGroup extends pulumi.dynamic.Resource {
     super(consistentSnapshotGroupProvider, name, props, opts, "pulumi-recovery", "ConsistentSnapshotGroup");
   }
 }
+
+// ---- ConsistentSnapshotPolicy ----
+
+export const consistentSnapshotPolicyProvider = dynamicProvider("alicloud:ConsistentSnapshotPolicy");
+
+/**
+ * The inputs of a ConsistentSnapshotPolicy: those of ConsistentSnapshotGroup (the app-snapshot plugin's
+ * inputs, every one of which replaces the policy) plus the schedule and the retention, which change in place.
+ */
+export interface ConsistentSnapshotPolicyArgs extends Omit<ConsistentSnapshotGroupArgs, "name" | "timeouts"> {
+  /** The name of every group the policy makes (the controller finds them by it): 2-128 characters, starting with a letter; letters, digits, `.`, `_`, `-`, `:`. Default: the resource name. Replaces the policy. */
+  name?: In<string>;
+  /**
+   * When groups are taken: a Cloud Assistant Frequency, either `rate(<n><s|m|h|d>)` (60 seconds to 7 days,
+   * counted from the policy's creation, never at once) or a cron expression
+   * `<seconds> <minutes> <hours> <day-of-month> <month> <day-of-week> [<year>] <time zone>` (day of week 0-6,
+   * 0 = Sunday; the zone a TZ name such as `Asia/Shanghai`, `GMT+8:00` or `UTC`, required here). Runs must be
+   * further apart than one run may take. Checked at preview. In place (ModifyInvocationAttribute).
+   */
+  schedule: In<string>;
+  /** Keep the newest N accomplished groups (1-1000). With `keepFor`, a group must satisfy both. At least one of the two is required. In place. */
+  keepLast?: In<number>;
+  /** Keep accomplished groups younger than this duration, e.g. `"30d"`, `"12h"` (1h to 65535d). The newest accomplished group is always kept. In place. */
+  keepFor?: In<string>;
+  /** Delete the policy's groups when the policy is deleted (default false: they are kept). In place. */
+  deleteSnapshotsOnDestroy?: In<boolean>;
+  /** Operation timeouts (RunCommand, ModifyInvocationAttribute, StopInvocation; nothing waits long). In place. */
+  timeouts?: In<TimeoutsArgs>;
+}
+
+/** The outputs of a ConsistentSnapshotPolicy (besides its inputs). */
+export interface ConsistentSnapshotPolicyOutputs {
+  /** The periodic Cloud Assistant invocation (`t-…`, also the resource id). */
+  invocationId: string;
+  /** The invocation's status: `Scheduled` between runs, `Running` during one. */
+  status: string;
+  /** The newest accomplished group the policy made (`ssg-…`); absent before the first run. */
+  newestGroupId?: string;
+  /** When the newest group was made (as the cloud prints it); absent before the first run. */
+  newestGroupTime?: string;
+  /** How consistent the newest group is: `application`, `filesystem` or `crash`; absent before the first run. */
+  newestConsistency?: Consistency;
+  /** How many accomplished groups of the policy exist (after the controller's last pruning). */
+  groupCount: number;
+}
+
+/**
+ * Application-consistent snapshot groups of an instance on a schedule, pruned to a retention by the
+ * controller (`pulumi-recovery watch --once` or `serve`).
+ */
+export class ConsistentSnapshotPolicy extends pulumi.dynamic.Resource {
+  declare readonly invocationId: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  /** Absent (undefined) before the first run: export it with `?? ""` if needed. */
+  declare readonly newestGroupId: pulumi.Output<string | undefined>;
+  declare readonly newestGroupTime: pulumi.Output<string | undefined>;
+  declare readonly newestConsistency: pulumi.Output<Consistency | undefined>;
+  declare readonly groupCount: pulumi.Output<number>;
+
+  constructor(name: string, args: ConsistentSnapshotPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = { ...args, name: args.name ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
+    for (const k of ["invocationId", "status", "newestGroupId", "newestGroupTime", "newestConsistency", "groupCount"]) props[k] = undefined;
+    super(consistentSnapshotPolicyProvider, name, props, opts, "pulumi-recovery", "ConsistentSnapshotPolicy");
+  }
+}
+
+// ---- AlicloudAutoSnapshotPolicy ----
+
+export const alicloudAutoSnapshotPolicyProvider = dynamicProvider("alicloud:AutoSnapshotPolicy");
+
+/** The inputs of an AlicloudAutoSnapshotPolicy (ECS's native automatic snapshot policy). */
+export interface AlicloudAutoSnapshotPolicyArgs {
+  /** The policy's name: 2-128 characters, starting with a letter; letters, digits, `.`, `_`, `-`, `:`. Default: the resource name. In place. */
+  name?: In<string>;
+  /** The hours to snapshot at, 0-23, read in UTC+8 by the cloud (e.g. `[2]` is 02:00 Beijing time); 1-24 distinct hours. In place. */
+  timePoints: In<In<number>[]>;
+  /** The days to snapshot on, 1-7 (1 = Monday, 7 = Sunday, in UTC+8); 1-7 distinct days. In place. */
+  repeatWeekdays: In<In<number>[]>;
+  /** How many days each automatic snapshot is kept: 1-65535, or -1 to keep them until deleted. In place. */
+  retentionDays: In<number>;
+  /** The disks (`d-…`, at most 100) to apply the policy to (ApplyAutoSnapshotPolicy); removing one cancels it there. Default none. In place. */
+  diskIds?: In<In<string>[]>;
+  /** Region of the policy and its disks (default: stack config `alicloud:region` or ALIBABA_CLOUD_REGION). Replaces the policy. */
+  region?: In<string>;
+  /** Operation timeouts. In place. */
+  timeouts?: In<TimeoutsArgs>;
+}
+
+/** The outputs of an AlicloudAutoSnapshotPolicy (besides its inputs). */
+export interface AlicloudAutoSnapshotPolicyOutputs {
+  /** The policy's id (`sp-…`, also the resource id). */
+  autoSnapshotPolicyId: string;
+  /** The policy's status as the cloud reports it (`Normal`). */
+  status: string;
+  /** The disks the policy is applied to, as the cloud reports them. */
+  appliedDiskIds: string[];
+  /** When the policy was created (as the cloud prints it); absent if the cloud does not say. */
+  creationTime?: string;
+}
+
+/**
+ * ECS's native automatic snapshot policy: crash-consistent snapshots of disks at fixed hours on fixed
+ * weekdays, each kept a number of days. For disks that need no application consistency (else use
+ * ConsistentSnapshotPolicy). Named apart from Volcengine's automatic snapshot policy.
+ */
+export class AlicloudAutoSnapshotPolicy extends pulumi.dynamic.Resource {
+  declare readonly autoSnapshotPolicyId: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly appliedDiskIds: pulumi.Output<string[]>;
+  declare readonly creationTime: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: AlicloudAutoSnapshotPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = { ...args, name: args.name ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
+    for (const k of ["autoSnapshotPolicyId", "status", "appliedDiskIds", "creationTime"]) props[k] = undefined;
+    super(alicloudAutoSnapshotPolicyProvider, name, props, opts, "pulumi-recovery", "AlicloudAutoSnapshotPolicy");
+  }
+}

@@ -5,7 +5,9 @@
 // through the same core's generic call_api, and the Node suites check RAM's shapes.
 import { describe, expect, it } from "vitest";
 import { ASSISTANT_ACTIONS } from "../../emulator/alicloud/assistant/responses";
+import { AUTO_SNAPSHOT_ACTIONS } from "../../emulator/alicloud/ecs/autoSnapshotPolicies";
 import { ECS_ACTIONS } from "../../emulator/alicloud/ecs/responses";
+import { TAG_ACTIONS } from "../../emulator/alicloud/ecs/tags";
 import { useEmulator } from "../support/emulator";
 import { runPythonDriver } from "./python";
 
@@ -29,13 +31,19 @@ describe("the Alibaba Cloud Python SDK against the emulator", () => {
     expect(result.fatal, stderr).toBeUndefined();
     expect(code).toBe(0);
     expect(result.calls.filter((c: any) => !c.ok)).toEqual([]);
-    expect([...new Set(result.calls.map((c: any) => c.action.replace(" (odd characters)", "")))].sort()).toEqual(Object.keys({ ...ECS_ACTIONS, ...ASSISTANT_ACTIONS }).sort());
+    expect([...new Set(result.calls.map((c: any) => c.action.replace(/ \(.*\)$/, "")))].sort()).toEqual(Object.keys({ ...ECS_ACTIONS, ...ASSISTANT_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS }).sort());
     expect(result.instances).toEqual(["i-emu-db-linux"]);
     // The plugin ran through RunCommand and its group is listed with the one made directly.
     expect(result.calls.find((c: any) => c.action === "DescribeInvocationResults")).toMatchObject({ status: "Success", exitCode: 0 });
     expect(result.calls.find((c: any) => c.action === "DescribeSnapshotGroups").groups).toContain(result.plugin.groupId);
     expect(result.refused).toEqual({ code: "MissingParameter", status: 400 });
     expect(result.v2).toEqual({ ok: true, total: 2 });
+    // A rate(5m) after 11 minutes: two runs, newest first; the schedule, tags and mode as the SDK reads them.
+    expect(result.calls.find((c: any) => c.action === "DescribeInvocationResults (IncludeHistory)").repeats).toEqual([2, 1]);
+    expect(result.calls.find((c: any) => c.action === "DescribeInvocations (periodic)").periodic).toEqual({ repeatMode: "Period", frequency: "0 0 2 * * ? Asia/Shanghai", timed: true, tags: 0 });
+    // 00:00 and 12:00 UTC+8 within 13 hours: one snapshot per disk for one of them, at least.
+    expect(result.auto).toMatchObject({ timePoints: '["0","12"]', retentionDays: 5, diskNums: 2, status: "Normal" });
+    expect(result.auto.snapshots).toBeGreaterThanOrEqual(2);
 
     const calls = await ctx.emu.admin.calls({ cloud: "alicloud" });
     expect(calls.filter((c) => c.code && /Signature|AccessKey|TimeStamp|Nonce/.test(c.code))).toEqual([]);

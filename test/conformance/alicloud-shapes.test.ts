@@ -7,7 +7,9 @@ import { $OpenApiUtil } from "@alicloud/openapi-core";
 import Ram, * as $Ram from "@alicloud/ram20150501";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ASSISTANT_ACTIONS } from "../../emulator/alicloud/assistant/responses";
+import { AUTO_SNAPSHOT_ACTIONS } from "../../emulator/alicloud/ecs/autoSnapshotPolicies";
 import { ECS_ACTIONS } from "../../emulator/alicloud/ecs/responses";
+import { TAG_ACTIONS } from "../../emulator/alicloud/ecs/tags";
 import { RAM_ACTIONS } from "../../emulator/alicloud/ram/responses";
 import { useEmulator } from "../support/emulator";
 import { expectModelShape, type RequiredOutputs } from "./shapes";
@@ -63,6 +65,28 @@ const DOCUMENTED: RequiredOutputs = {
   ],
   DescribeInvocations: ["Invocations.Invocation[].InvokeId", "Invocations.Invocation[].InvocationStatus", "Invocations.Invocation[].InvokeInstances.InvokeInstance[].InstanceId", "Invocations.Invocation[].InvokeInstances.InvokeInstance[].Output"],
   StopInvocation: ["RequestId"],
+  // The policies' actions: the fields the providers read (their request/response models).
+  ModifyInvocationAttribute: ["CommandId"],
+  TagResources: ["RequestId"],
+  UntagResources: ["RequestId"],
+  DeleteSnapshot: ["RequestId"],
+  CreateAutoSnapshotPolicy: ["AutoSnapshotPolicyId"],
+  ModifyAutoSnapshotPolicyEx: ["RequestId"],
+  ApplyAutoSnapshotPolicy: ["RequestId"],
+  CancelAutoSnapshotPolicy: ["RequestId"],
+  DeleteAutoSnapshotPolicy: ["RequestId"],
+  DescribeAutoSnapshotPolicyEx: [
+    "AutoSnapshotPolicies.AutoSnapshotPolicy[].AutoSnapshotPolicyId",
+    "AutoSnapshotPolicies.AutoSnapshotPolicy[].AutoSnapshotPolicyName",
+    "AutoSnapshotPolicies.AutoSnapshotPolicy[].TimePoints",
+    "AutoSnapshotPolicies.AutoSnapshotPolicy[].RepeatWeekdays",
+    "AutoSnapshotPolicies.AutoSnapshotPolicy[].RetentionDays",
+    "AutoSnapshotPolicies.AutoSnapshotPolicy[].Status",
+    "AutoSnapshotPolicies.AutoSnapshotPolicy[].DiskNums",
+    "AutoSnapshotPolicies.AutoSnapshotPolicy[].Tags.Tag[].TagKey",
+    "TotalCount",
+  ],
+  DescribeAutoSnapshotPolicyAssociations: ["AutoSnapshotPolicyAssociations.AutoSnapshotPolicyAssociation[].AutoSnapshotPolicyId", "AutoSnapshotPolicyAssociations.AutoSnapshotPolicyAssociation[].DiskId"],
   CreateRole: ["Role.RoleName", "Role.RoleId", "Role.Arn", "Role.AssumeRolePolicyDocument"],
   GetRole: ["Role.RoleName", "Role.Arn"],
   DeleteRole: ["RequestId"],
@@ -142,6 +166,38 @@ describe("Alibaba Cloud responses against the @alicloud SDK models", () => {
     await ecs.deleteSnapshotGroup(new $Ecs.DeleteSnapshotGroupRequest({ regionId: REGION, snapshotGroupId: made.body!.snapshotGroupId }));
   });
 
+  it("Policies: a periodic RunCommand, its history, ModifyInvocationAttribute, TagResources/UntagResources, automatic snapshot policies, DeleteSnapshot", async () => {
+    const periodic = await ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: REGION, type: "RunShellScript", commandContent: "echo", instanceId: [DB], repeatMode: "Period", frequency: "rate(2m)", timeout: 60 }));
+    const invokeId = periodic.body!.invokeId!;
+    advance(5 * 60);
+    const history = await ecs.describeInvocationResults(new $Ecs.DescribeInvocationResultsRequest({ regionId: REGION, invokeId, includeHistory: true }));
+    expect(history.body!.invocation!.invocationResults!.invocationResult!.map((r) => r.repeats)).toEqual([2, 1]);
+    await ecs.modifyInvocationAttribute(new $Ecs.ModifyInvocationAttributeRequest({ regionId: REGION, invokeId, frequency: "0 */10 * * * ? UTC" }));
+    await ecs.tagResources(new $Ecs.TagResourcesRequest({ regionId: REGION, resourceType: "invocation", resourceId: [invokeId], tag: [new $Ecs.TagResourcesRequestTag({ key: "k", value: "v" })] }));
+    await ecs.untagResources(new $Ecs.UntagResourcesRequest({ regionId: REGION, resourceType: "invocation", resourceId: [invokeId], tagKey: ["k"] }));
+    await ecs.stopInvocation(new $Ecs.StopInvocationRequest({ regionId: REGION, invokeId }));
+
+    const disks = (await ecs.describeDisks(new $Ecs.DescribeDisksRequest({ regionId: REGION, instanceId: DB }))).body!.disks!.disk!.map((d) => d.diskId!);
+    const sp = await ecs.createAutoSnapshotPolicy(new $Ecs.CreateAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyName: "shapes", timePoints: JSON.stringify(["1"]), repeatWeekdays: JSON.stringify(["1", "2", "3", "4", "5", "6", "7"]), retentionDays: 2, tag: [new $Ecs.CreateAutoSnapshotPolicyRequestTag({ key: "k", value: "v" })] }));
+    const id = sp.body!.autoSnapshotPolicyId!;
+    await ecs.applyAutoSnapshotPolicy(new $Ecs.ApplyAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id, diskIds: JSON.stringify(disks) }));
+    await ecs.modifyAutoSnapshotPolicyEx(new $Ecs.ModifyAutoSnapshotPolicyExRequest({ regionId: REGION, autoSnapshotPolicyId: id, timePoints: JSON.stringify(["1", "13"]) }));
+    const listed = await ecs.describeAutoSnapshotPolicyEx(new $Ecs.DescribeAutoSnapshotPolicyExRequest({ regionId: REGION, autoSnapshotPolicyId: id }));
+    expect(listed.body!.autoSnapshotPolicies!.autoSnapshotPolicy![0]).toMatchObject({ timePoints: '["1","13"]', diskNums: 2, status: "Normal" });
+    await ecs.describeAutoSnapshotPolicyAssociations(new $Ecs.DescribeAutoSnapshotPolicyAssociationsRequest({ regionId: REGION, autoSnapshotPolicyId: id }));
+    advance(13 * 3600); // 01:00 or 13:00 UTC+8 comes within 13 hours
+    ctx.emu.alicloud.model.settle();
+    const taken = [...ctx.emu.alicloud.model.autoSnapshots.snapshots.keys()];
+    expect(taken.length).toBeGreaterThanOrEqual(2);
+    // Tagged first, so the listing shows the tag fields too.
+    await ecs.tagResources(new $Ecs.TagResourcesRequest({ regionId: REGION, resourceType: "snapshot", resourceId: taken, tag: [new $Ecs.TagResourcesRequestTag({ key: "k", value: "v" })] }));
+    const autos = await ecs.describeSnapshots(new $Ecs.DescribeSnapshotsRequest({ regionId: REGION, snapshotType: "auto" }));
+    expect(autos.body!.snapshots!.snapshot!.map((x) => x.snapshotType)).toEqual(taken.map(() => "auto"));
+    await ecs.deleteSnapshot(new $Ecs.DeleteSnapshotRequest({ snapshotId: taken[0] }));
+    await ecs.cancelAutoSnapshotPolicy(new $Ecs.CancelAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id, diskIds: JSON.stringify(disks) }));
+    await ecs.deleteAutoSnapshotPolicy(new $Ecs.DeleteAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id }));
+  });
+
   it("Cleanup: DetachInstanceRamRole, DetachPolicyFromRole, DeletePolicy, DeleteRole", async () => {
     await ecs.detachInstanceRamRole(new $Ecs.DetachInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "shapes", instanceIds: JSON.stringify([DB]) }));
     await ram.detachPolicyFromRole(new $Ram.DetachPolicyFromRoleRequest({ policyType: "Custom", policyName: "shapes-policy", roleName: "shapes" }));
@@ -151,7 +207,7 @@ describe("Alibaba Cloud responses against the @alicloud SDK models", () => {
   });
 
   afterAll(() => {
-    const served = Object.keys({ ...ECS_ACTIONS, ...ASSISTANT_ACTIONS, ...RAM_ACTIONS });
+    const served = Object.keys({ ...ECS_ACTIONS, ...ASSISTANT_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS, ...RAM_ACTIONS });
     expect(served.filter((a) => !called.has(a))).toEqual([]);
     expect(Object.keys(DOCUMENTED).sort()).toEqual([...served].sort());
   });

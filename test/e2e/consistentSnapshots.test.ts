@@ -1,8 +1,10 @@
 // examples/consistent-snapshots driven by the real Pulumi CLI against the emulator's Alibaba Cloud:
 // preview, up, a no-op up, destroy; credentials only as secret stack config, never in plaintext on disk.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../emulator";
-import { findCli, PulumiProject } from "./harness";
+import { envFor, startEmulator, type RunningEmulator } from "../../emulator";
+import { findCli, PulumiProject, repoRoot } from "./harness";
 
 const cli = findCli();
 if ("skip" in cli) console.warn(`\n${"*".repeat(100)}\n* e2e suite SKIPPED: ${cli.skip}\n${"*".repeat(100)}\n`);
@@ -13,7 +15,8 @@ describe.skipIf("skip" in cli)("consistent-snapshots example with the Pulumi CLI
   const state = () => emu.admin.request("alicloud/state");
 
   beforeAll(async () => {
-    emu = await startEmulator({ timeScale: 100 });
+    // Frozen at 08:00 Shanghai time, one second a request: the policy's nights fall where the test says.
+    emu = await startEmulator({ clock: { frozen: true, stepPerRequestMs: 1000, start: Date.UTC(2026, 10, 23, 0, 0, 0) } });
     for (const path of ["/root/prescript.sh", "/root/postscript.sh"]) await emu.admin.request("alicloud/files", "POST", { instanceId: "i-emu-db-linux", path, owner: "root", mode: "700" });
     project = new PulumiProject((cli as { bin: string }).bin, "examples/consistent-snapshots", {
       ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
@@ -46,14 +49,39 @@ describe.skipIf("skip" in cli)("consistent-snapshots example with the Pulumi CLI
     expect(out).toMatchObject({ consistency: "application", consistencyNote: "" });
     expect(out.snapshotGroupId).toMatch(/^ssg-/);
     expect(out.snapshotIds).toHaveLength(2);
+    expect(out).toMatchObject({ policyGroupCount: 0, policyNewestGroupId: "", autoSnapshotDisks: [] });
     await project.run(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
     expect((await state()).snapshotGroups).toHaveLength(1);
   }, 300_000);
 
-  it("destroy removes the group, the role and its policy; no credential in plaintext on disk or in the output", async () => {
+  it("the policy runs on the emulator's clock, the controller prunes it, and a schedule change is made in place", async () => {
+    const before = await project.outputs();
+    expect(before.policyInvocationId).toMatch(/^t-/);
+    expect(before.autoSnapshotPolicyId).toMatch(/^sp-/);
+    // Three nights pass: three groups of the policy (02:00 Shanghai time).
+    await emu.admin.advanceClock(3 * 86400);
+    await project.run(["config", "set", "keepLast", "2"]);
+    await project.run(["up", "--yes", "--skip-preview"]);
+    // The controller as a scheduled job would run it.
+    const env = { ...process.env, ...envFor(emu) };
+    const { stdout } = await promisify(execFile)("node", ["dist/cli/main.js", "watch", "--alicloud-policies", "--once", "--json"], { cwd: repoRoot, env });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ kind: "summary", policies: 1, groups: 2, pruned: 1, failed: 0 });
+    await project.run(["up", "--yes", "--skip-preview", "--refresh"]);
+    expect(await project.outputs()).toMatchObject({ policyGroupCount: 2 });
+
+    await project.run(["config", "set", "schedule", "rate(12h)"]);
+    await project.run(["up", "--yes", "--skip-preview"]);
+    expect((await project.outputs()).policyInvocationId).toBe(before.policyInvocationId);
+    expect((await emu.admin.calls({ action: "ModifyInvocationAttribute" })).map((c) => c.params.Frequency)).toEqual(["rate(12h)"]);
+  }, 300_000);
+
+  it("destroy removes the group, the role and its policy, stops the schedule and keeps its groups; no credential in plaintext on disk or in the output", async () => {
     await project.run(["destroy", "--yes", "--skip-preview"]);
     const s = await state();
-    expect([s.snapshotGroups, s.roles, s.policies]).toEqual([[], [], []]);
+    expect([s.roles, s.policies]).toEqual([[], []]);
+    // The ConsistentSnapshotGroup's group is gone; the policy's two are kept (deleteSnapshotsOnDestroy unset).
+    expect(s.snapshotGroups.map((g: any) => g.Name)).toEqual(["db-nightly", "db-nightly"]);
+    expect(s.invocations.filter((i: any) => i.InvocationStatus === "Scheduled")).toEqual([]);
     const disk = project.backendText();
     const printed = project.transcript.join("\n");
     for (const secret of [emu.credentials.secretKey, emu.credentials.accessKeyId]) {

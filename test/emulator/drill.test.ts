@@ -23,6 +23,8 @@ describe("the drill", () => {
     expect(summary.recoveryImageId).toMatch(/^image-/);
     // OpenStack: three daily backups of which Nova keeps two, a rescue with the server's own disk second, repaired and unrescued, a night suspended.
     expect(summary.openstack).toMatchObject({ backupsMade: 3, backupsKept: 2, rescued: true, secondDisk: true, repaired: true, suspendedAndResumed: true, cleanedUp: true });
+    // Four emulated hours of an hourly ConsistentSnapshotPolicy keeping 2: two pruned, the oldest each time.
+    expect(summary.snapshotPolicy).toMatchObject({ cycles: 4, groupsMade: 4, kept: 2, pruned: 2, autoSnapshots: 1, cleanedUp: true, ok: true });
     expect(Object.keys(summary.steps)).toEqual(["point", "wait-point", "relaunch", "wait-running", "prune"]);
     for (const step of Object.values<any>(summary.steps)) expect(step.marginMs).toBeGreaterThan(0);
     // The drill starts its own emulator (no useEmulator here): its summary lists what the API models did not know.

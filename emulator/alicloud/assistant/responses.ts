@@ -1,10 +1,12 @@
-// Cloud Assistant actions of ECS 2014-05-26: RunCommand, DescribeInvocationResults, DescribeInvocations,
-// StopInvocation. Limits and error codes from the RunCommand and DescribeInvocationResults references
+// Cloud Assistant actions of ECS 2014-05-26: RunCommand (once, DryRun and periodic: periodic.ts),
+// DescribeInvocationResults (IncludeHistory for periodic runs), DescribeInvocations, StopInvocation,
+// ModifyInvocationAttribute. Limits and error codes from the RunCommand and DescribeInvocationResults references
 // (AlibabaCloudDocs/ecs, API参考/云助手/) and the API notes (24 KB content, 100 instances).
 import { AcsError, missing } from "../errors";
 import type { AlicloudModel } from "../models";
 import { bool, int, list, paginate, tags, type Handler, type Query } from "../params";
-import type { Invocation, InvocationResult } from "./model";
+import type { Invocation, InvocationResult, ResultView } from "./model";
+import { acceptFrequency } from "./periodic";
 
 const TYPES = ["RunShellScript", "RunBatScript", "RunPowerShellScript"];
 const CONTENT_MAX = 24 * 1024;
@@ -16,10 +18,31 @@ const encoder = (q: Query) => (/^plaintext$/i.test(q.ContentEncoding ?? "") ? (s
 
 const pageErrors = { pageSize: new AcsError("InvalidParam.PageSize", 403, "The specified parameter is invalid."), pageNumber: new AcsError("InvalidParam.PageNumber", 403, "The specified parameter is invalid.") };
 
-function renderResult(m: AlicloudModel, inv: Invocation, r: InvocationResult, encode: (s: string) => string) {
-  const v = m.assistant.view(inv, r);
+/**
+ * The rows of an invocation per instance: a periodic one shows each instance's newest run (every run with
+ * IncludeHistory, newest first), or, before its first run, a row saying it is Scheduled (Invalid when the
+ * agent refused the schedule, Cancelled when it was stopped first).
+ */
+function rows(m: AlicloudModel, inv: Invocation, history: boolean): { InstanceId: string; v: ResultView; repeats: number }[] {
+  if (inv.RepeatMode !== "Period") return inv.results.map((r) => ({ InstanceId: r.InstanceId, v: m.assistant.view(inv, r), repeats: r.run ? 1 : 0 }));
+  const ids = [...new Set([...(inv.instanceIds ?? []), ...inv.results.map((r) => r.InstanceId)])];
+  return ids.flatMap((id) => {
+    const runs = inv.results.filter((r) => r.InstanceId === id).sort((a, b) => (b.execution ?? 0) - (a.execution ?? 0));
+    if (runs.length) return (history ? runs : runs.slice(0, 1)).map((r) => ({ InstanceId: id, v: m.assistant.view(inv, r), repeats: r.execution ?? 1 }));
+    const empty = { exitCode: 0, output: "", errorCode: "", errorInfo: "" };
+    const v: ResultView = inv.refusal
+      ? { ...empty, status: "Invalid", record: "Failed", errorCode: inv.refusal.code, errorInfo: inv.refusal.message }
+      : inv.stoppedAt !== undefined
+        ? { ...empty, status: "Cancelled", record: "Stopped", stopTime: inv.stoppedAt, finishTime: inv.stoppedAt }
+        : { ...empty, status: "Scheduled", record: "Running" };
+    return [{ InstanceId: id, v, repeats: 0 }];
+  });
+}
+
+function renderResult(inv: Invocation, row: { InstanceId: string; v: ResultView; repeats: number }, encode: (s: string) => string) {
+  const { v } = row;
   return {
-    InstanceId: r.InstanceId,
+    InstanceId: row.InstanceId,
     InvokeId: inv.InvokeId,
     CommandId: inv.CommandId,
     InvocationStatus: v.status,
@@ -32,7 +55,7 @@ function renderResult(m: AlicloudModel, inv: Invocation, r: InvocationResult, en
     StartTime: iso(v.startTime),
     FinishedTime: iso(v.finishTime),
     StopTime: iso(v.stopTime),
-    Repeats: v.startTime === undefined ? 0 : 1,
+    Repeats: row.repeats,
     Username: inv.Username,
     ContainerId: "",
     ContainerName: "",
@@ -40,8 +63,8 @@ function renderResult(m: AlicloudModel, inv: Invocation, r: InvocationResult, en
   };
 }
 
-/** The deprecated InvokeStatus, kept for callers that still read it. */
-const invokeStatus = (overall: string) => (overall === "Pending" || overall === "Running" ? "Running" : overall === "Success" ? "Finished" : overall);
+/** The deprecated InvokeStatus, kept for callers that still read it ("Running" until a periodic one is stopped). */
+const invokeStatus = (overall: string) => (overall === "Pending" || overall === "Running" || overall === "Scheduled" ? "Running" : overall === "Success" ? "Finished" : overall);
 
 export const ASSISTANT_ACTIONS: Record<string, Handler> = {
   RunCommand(q, m) {
@@ -59,13 +82,16 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
     if (ids.length === 0) throw missing("InstanceId.1");
     if (ids.length > 100) throw new AcsError("InstanceIds.ExceedLimit", 403, "The number of instance IDs exceeds the upper limit.");
     const timeout = int(q, "Timeout", { min: 10, max: 86400, dflt: 60 })!;
-    const repeat = q.RepeatMode || (bool(q, "Timed", false) ? "Period" : "Once");
+    // RunCommandRequest.repeatMode: "When Frequency is specified, the command is processed as Period
+    // regardless of whether this parameter is set" (Timed is deprecated and has no effect).
+    const repeat = q.RepeatMode === "DryRun" ? "DryRun" : q.Frequency ? "Period" : q.RepeatMode || "Once";
     // DryRun: "checks request parameters, instance execution environment, and Cloud Assistant Agent
     // status" and runs nothing (RunCommandRequest.repeatMode).
     if (!["Once", "Period", "NextRebootOnly", "EveryReboot", "DryRun"].includes(repeat)) throw new AcsError("InvalidParam.RepeatMode", 403, "The specified RepeatMode is invalid.");
     if (repeat === "Period" && !q.Frequency) throw new AcsError("MissingParam.Frequency", 403, "The frequency must be specified when you create a timed task.");
-    // Scheduled and on-reboot runs would need a scheduler the emulator does not have.
-    if (repeat !== "Once" && repeat !== "DryRun") throw new AcsError("InvalidParam.RepeatMode", 403, `The emulator runs commands with RepeatMode Once or DryRun only, not ${repeat}.`);
+    // On-reboot runs would need instance reboots the emulator does not model.
+    if (repeat === "NextRebootOnly" || repeat === "EveryReboot") throw new AcsError("InvalidParam.RepeatMode", 403, `The emulator does not run commands with RepeatMode ${repeat}.`);
+    const periodic = repeat === "Period" ? acceptFrequency(q.Frequency, { timeoutSeconds: timeout, now: m.clock.now(), instanceTimeZone: m.opts.instanceTimeZone }) : undefined;
     const username = q.Username ?? "";
     if (username.length > 255) throw new AcsError("Username.ExceedLimit", 403, "The length of the username exceeds the upper limit.");
     const invTags = tags(q);
@@ -98,6 +124,7 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
         Username: username || (insts[0].OSType === "windows" ? "System" : "root"),
         tags: invTags,
         instanceIds: insts.map((i) => i.InstanceId),
+        ...(periodic ? { Frequency: q.Frequency, ...periodic } : {}),
       });
       return { CommandId: inv.CommandId, InvokeId: inv.InvokeId };
     });
@@ -106,12 +133,14 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
   DescribeInvocationResults(q, m) {
     const region = q.RegionId; // required by the model (spec.json)
     const encode = encoder(q);
-    const rows = [...m.assistant.invocations.values()]
+    // IncludeHistory: every run of a periodic invocation (DescribeInvocationResultsRequest.includeHistory).
+    const history = bool(q, "IncludeHistory", false);
+    const found = [...m.assistant.invocations.values()]
       .filter((inv) => inv.RegionId === region && (!q.InvokeId || inv.InvokeId === q.InvokeId) && (!q.CommandId || inv.CommandId === q.CommandId))
       .sort((a, b) => b.createdAt - a.createdAt)
-      .flatMap((inv) => inv.results.filter((r) => !q.InstanceId || r.InstanceId === q.InstanceId).map((r) => renderResult(m, inv, r, encode)))
+      .flatMap((inv) => rows(m, inv, history).filter((row) => !q.InstanceId || row.InstanceId === q.InstanceId).map((row) => renderResult(inv, row, encode)))
       .filter((row) => !q.InvokeRecordStatus || row.InvokeRecordStatus === q.InvokeRecordStatus);
-    const page = paginate(q, rows, { maxPageSize: 50, errors: pageErrors });
+    const page = paginate(q, found, { maxPageSize: 50, errors: pageErrors });
     return { Invocation: { InvocationResults: { InvocationResult: page.items }, TotalCount: page.TotalCount, PageNumber: page.PageNumber, PageSize: page.PageSize, NextToken: page.NextToken } };
   },
 
@@ -131,6 +160,8 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
           (!q.CommandType || inv.Type === q.CommandType) &&
           (!q.InstanceId || inv.results.some((r) => r.InstanceId === q.InstanceId)) &&
           (!q.InvokeStatus || invokeStatus(m.assistant.overall(inv)) === q.InvokeStatus || m.assistant.overall(inv) === q.InvokeStatus) &&
+          (!q.RepeatMode || inv.RepeatMode === q.RepeatMode) &&
+          (q.Timed === undefined || bool(q, "Timed", false) === m.assistant.scheduled(inv)) &&
           want.every((t) => inv.tags.some((x) => x.Key === t.Key && x.Value === t.Value)),
       )
       .sort((a, b) => b.createdAt - a.createdAt);
@@ -150,17 +181,16 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
             InvocationStatus: overall,
             InvokeStatus: invokeStatus(overall),
             RepeatMode: inv.RepeatMode,
-            Timed: false,
-            Frequency: "",
+            Timed: m.assistant.scheduled(inv),
+            Frequency: inv.Frequency ?? "",
             Timeout: inv.Timeout,
             Username: inv.Username,
             Parameters: "{}",
             Tags: { Tag: inv.tags.map((t) => ({ TagKey: t.Key, TagValue: t.Value })) },
             InvokeInstances: {
-              InvokeInstance: inv.results.map((r) => {
-                const v = m.assistant.view(inv, r);
+              InvokeInstance: rows(m, inv, false).map(({ InstanceId, v, repeats }) => {
                 return {
-                  InstanceId: r.InstanceId,
+                  InstanceId,
                   InvocationStatus: v.status,
                   InstanceInvokeStatus: v.record,
                   ExitCode: v.exitCode,
@@ -173,8 +203,8 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
                   FinishTime: iso(v.finishTime),
                   StopTime: iso(v.stopTime),
                   UpdateTime: iso(v.finishTime ?? v.startTime ?? inv.createdAt),
-                  Repeats: v.startTime === undefined ? 0 : 1,
-                  Timed: false,
+                  Repeats: repeats,
+                  Timed: m.assistant.scheduled(inv),
                 };
               }),
             },
@@ -193,5 +223,38 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
     const inv = m.assistant.invocation(q.InvokeId, region); // required by the model (spec.json)
     m.assistant.stop(inv, list(q, "InstanceId"));
     return {};
+  },
+
+  /**
+   * ModifyInvocationAttribute (ModifyInvocationAttributeRequest): a new Frequency for a periodic invocation
+   * (ignored for other modes: "takes effect only when RepeatMode is set to Period"; a rate still counts from
+   * the invocation's CreationTime, not the modification), new CommandContent for the runs to come, more
+   * instances (InstanceId.N). Answers the CommandId.
+   */
+  ModifyInvocationAttribute(q, m) {
+    const region = q.RegionId; // required by the model (spec.json)
+    const inv = m.assistant.invocation(q.InvokeId, region); // required by the model (spec.json)
+    const add = list(q, "InstanceId");
+    let content: string | undefined;
+    if (q.CommandContent !== undefined && q.CommandContent !== "") {
+      content = /^base64$/i.test(q.ContentEncoding ?? "") ? Buffer.from(q.CommandContent, "base64").toString("utf8") : q.CommandContent;
+      if (b64(content).length > CONTENT_MAX) throw new AcsError("CmdContent.ExceedLimit", 403, "The maximum length of a command is exceeded.");
+    }
+    const periodic = inv.RepeatMode === "Period" && q.Frequency ? acceptFrequency(q.Frequency, { timeoutSeconds: inv.Timeout, now: m.clock.now(), instanceTimeZone: m.opts.instanceTimeZone }) : undefined;
+    return m.tokens.run("ModifyInvocationAttribute", q.ClientToken, q, () => {
+      for (const id of add) {
+        const inst = m.ecs.instances.get(id);
+        if (!inst || inst.RegionId !== region) throw new AcsError("InvalidInstance.NotFound", 404, "The specified instance does not exist.");
+        if ((inst.OSType === "linux") !== (inv.Type === "RunShellScript")) throw new AcsError("InvalidInstance.NotMatch", 403, "The specified instance type does not match the command.");
+      }
+      if (content !== undefined) inv.CommandContent = content;
+      if (periodic) {
+        inv.Frequency = q.Frequency;
+        inv.schedule = "schedule" in periodic ? periodic.schedule : undefined;
+        inv.refusal = "refusal" in periodic ? periodic.refusal : undefined;
+      }
+      if (inv.RepeatMode === "Period") for (const id of add) if (!inv.instanceIds!.includes(id)) inv.instanceIds!.push(id);
+      return { CommandId: inv.CommandId };
+    });
   },
 };

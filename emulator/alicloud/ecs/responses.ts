@@ -7,6 +7,7 @@ import { AcsError } from "../errors";
 import type { AlicloudModel } from "../models";
 import { bool, int, jsonList, list, paginate, required, tags, type Handler, type Query } from "../params";
 import { parsePolicyDocument } from "../ram/model";
+import type { AutoSnapshot } from "./autoSnapshotPolicies";
 import type { Disk, Instance, Snapshot, SnapshotGroup, Tag } from "./model";
 
 const malformedIds = (name: string) => new AcsError(`Invalid${name}.Malformed`, 400, `The specified ${name} is not valid: a JSON array of strings is expected, e.g. ["id-1"].`);
@@ -31,8 +32,13 @@ function renderInstance(i: Instance) {
   };
 }
 
-function renderDisk(i: Instance, d: Disk) {
+function renderDisk(m: AlicloudModel, i: Instance, d: Disk) {
+  const policies = m.autoSnapshots.policiesOf(d.DiskId);
   return {
+    // The automatic snapshot policy applied (the first, when several are: autoSnapshotPolicies.ts).
+    AutoSnapshotPolicyId: policies[0]?.AutoSnapshotPolicyId ?? "",
+    EnableAutoSnapshot: true,
+    EnableAutomatedSnapshotPolicy: policies.length > 0,
     DiskId: d.DiskId,
     DiskName: "",
     InstanceId: d.InstanceId,
@@ -80,6 +86,31 @@ function renderGroup(m: AlicloudModel, g: SnapshotGroup) {
         Tags: tagsKV(s.tags),
       })),
     },
+  };
+}
+
+function renderAutoSnapshot(m: AlicloudModel, s: AutoSnapshot) {
+  const status = m.autoSnapshots.status(s);
+  return {
+    SnapshotId: s.SnapshotId,
+    SnapshotName: s.SnapshotName,
+    Description: "",
+    SourceDiskId: s.SourceDiskId,
+    SourceDiskType: s.SourceDiskType,
+    SourceDiskSize: String(s.SourceDiskSize),
+    Status: status,
+    Progress: status === "accomplished" ? "100%" : `${Math.min(99, Math.floor((100 * (m.clock.now() - s.createdAt)) / Math.max(1, s.readyAt - s.createdAt)))}%`,
+    Available: status === "accomplished",
+    InstantAccess: false,
+    Category: "standard",
+    SnapshotType: "auto",
+    Usage: "none",
+    Encrypted: false,
+    RegionId: s.RegionId,
+    CreationTime: iso(s.createdAt),
+    // Days left of its retention (RetentionDays is the policy's; absent when kept until deleted).
+    ...(s.expiresAt !== undefined ? { RetentionDays: Math.round((s.expiresAt - s.createdAt) / 86_400_000), RemainTime: Math.max(0, Math.round((s.expiresAt - m.clock.now()) / 1000)) } : {}),
+    Tags: tagsTK(s.tags),
   };
 }
 
@@ -138,10 +169,11 @@ export const ECS_ACTIONS: Record<string, Handler> = {
         (!q.InstanceId || d.InstanceId === q.InstanceId) &&
         (!q.Category || q.Category === "all" || d.Category === q.Category) &&
         (!q.DiskType || q.DiskType === "all" || d.Type === q.DiskType) &&
-        (!q.Status || q.Status === "All" || q.Status === "In_use"),
+        (!q.Status || q.Status === "All" || q.Status === "In_use") &&
+        (!q.AutoSnapshotPolicyId || m.autoSnapshots.policiesOf(d.DiskId).some((p) => p.AutoSnapshotPolicyId === q.AutoSnapshotPolicyId)),
     );
     const page = paginate(q, items, { maxPageSize: 100 });
-    return { Disks: { Disk: page.items.map(({ i, d }) => renderDisk(i, d)) }, TotalCount: page.TotalCount, PageNumber: page.PageNumber, PageSize: page.PageSize, NextToken: page.NextToken };
+    return { Disks: { Disk: page.items.map(({ i, d }) => renderDisk(m, i, d)) }, TotalCount: page.TotalCount, PageNumber: page.PageNumber, PageSize: page.PageSize, NextToken: page.NextToken };
   },
 
   AttachInstanceRamRole(q, m) {
@@ -253,17 +285,54 @@ export const ECS_ACTIONS: Record<string, Handler> = {
     if (ids.length > 100) throw malformedIds("SnapshotIds");
     if (q.Status && !["progressing", "accomplished", "failed", "all"].includes(q.Status)) throw new AcsError("InvalidStatus.ValueNotSupported", 403, `The specified Status ${q.Status} is not supported.`);
     const want = tags(q);
-    const items = m.ecs.snapshots().filter(
-      ({ g, s }) =>
-        g.RegionId === region &&
-        (ids.length === 0 || ids.includes(s.SnapshotId)) &&
-        (!q.InstanceId || g.InstanceId === q.InstanceId) &&
-        (!q.DiskId || s.SourceDiskId === q.DiskId) &&
-        (!q.Status || q.Status === "all" || m.ecs.groupStatus(g) === q.Status) &&
-        hasTags(s.tags, want),
-    );
+    // SnapshotType: auto, user or all (default) — DescribeSnapshotsRequest.snapshotType.
+    const type = q.SnapshotType || "all";
+    if (!["auto", "user", "all"].includes(type)) throw new AcsError("InvalidSnapshotType.ValueNotSupported", 400, `The specified SnapshotType ${type} is not supported.`);
+    const user = m.ecs
+      .snapshots()
+      .filter(
+        ({ g, s }) =>
+          g.RegionId === region &&
+          (ids.length === 0 || ids.includes(s.SnapshotId)) &&
+          (!q.InstanceId || g.InstanceId === q.InstanceId) &&
+          (!q.DiskId || s.SourceDiskId === q.DiskId) &&
+          (!q.Status || q.Status === "all" || m.ecs.groupStatus(g) === q.Status) &&
+          hasTags(s.tags, want),
+      )
+      .map(({ g, s }) => ({ at: g.createdAt, render: () => renderSnapshot(m, g, s) }));
+    const auto = [...m.autoSnapshots.snapshots.values()]
+      .filter((s) => {
+        const disk = m.ecs.findDisk(s.SourceDiskId);
+        return (
+          s.RegionId === region &&
+          (ids.length === 0 || ids.includes(s.SnapshotId)) &&
+          (!q.InstanceId || disk?.InstanceId === q.InstanceId) &&
+          (!q.DiskId || s.SourceDiskId === q.DiskId) &&
+          (!q.Status || q.Status === "all" || m.autoSnapshots.status(s) === q.Status) &&
+          hasTags(s.tags, want)
+        );
+      })
+      .map((s) => ({ at: s.createdAt, render: () => renderAutoSnapshot(m, s) }));
+    // Newest first, as the console lists them.
+    const items = [...(type === "auto" ? [] : user), ...(type === "user" ? [] : auto)].sort((a, b) => b.at - a.at);
     const page = paginate(q, items, { maxPageSize: 100 });
-    return { Snapshots: { Snapshot: page.items.map(({ g, s }) => renderSnapshot(m, g, s)) }, TotalCount: page.TotalCount, PageNumber: page.PageNumber, PageSize: page.PageSize, NextToken: page.NextToken };
+    return { Snapshots: { Snapshot: page.items.map((i) => i.render()) }, TotalCount: page.TotalCount, PageNumber: page.PageNumber, PageSize: page.PageSize, NextToken: page.NextToken };
+  },
+
+  /**
+   * DeleteSnapshot (no RegionId in its model: ids are global). An automatic snapshot goes at once; a snapshot
+   * of a snapshot group leaves its group (which goes with its last snapshot); one a custom image was made
+   * from is refused with SnapshotCreatedImage (DeleteSnapshot's documented code; Force covers disks only).
+   */
+  DeleteSnapshot(q, m) {
+    const id = q.SnapshotId; // required by the model (spec.json)
+    if (m.autoSnapshots.snapshots.delete(id)) return {};
+    const found = m.ecs.snapshots().find(({ s }) => s.SnapshotId === id);
+    if (!found) throw new AcsError("InvalidSnapshotId.NotFound", 404, "The specified snapshot does not exist.");
+    if (found.s.usedByImage) throw new AcsError("SnapshotCreatedImage", 403, "The snapshot has been used to create user defined image(s).");
+    found.g.snapshots = found.g.snapshots.filter((s) => s !== found.s);
+    if (found.g.snapshots.length === 0) m.ecs.groups.delete(found.g.SnapshotGroupId);
+    return {};
   },
 };
 

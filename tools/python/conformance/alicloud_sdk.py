@@ -211,6 +211,48 @@ def main() -> None:
         call(ecs, "delete_snapshot_group", M.DeleteSnapshotGroupRequest(region_id=REGION, snapshot_group_id=made.snapshot_group_id))
     call(ecs, "detach_instance_ram_role", M.DetachInstanceRamRoleRequest(region_id=REGION, ram_role_name="py", instance_ids=json.dumps([DB])))
 
+    # A periodic invocation (RepeatMode Period, a rate), its runs with IncludeHistory, its schedule changed in
+    # place, a tag added and removed, then stopped.
+    periodic = call(ecs, "run_command", M.RunCommandRequest(region_id=REGION, type="RunShellScript", command_content="echo tick", instance_id=[DB], repeat_mode="Period", frequency="rate(5m)", timeout=60))
+    if periodic is not None:
+        admin("clock", {"advanceSeconds": 11 * 60})
+        hist = call(ecs, "describe_invocation_results", M.DescribeInvocationResultsRequest(region_id=REGION, invoke_id=periodic.invoke_id, include_history=True))
+        if hist is not None:
+            results[-1]["action"] = "DescribeInvocationResults (IncludeHistory)"
+            results[-1]["repeats"] = [r.repeats for r in hist.invocation.invocation_results.invocation_result]
+        call(ecs, "modify_invocation_attribute", M.ModifyInvocationAttributeRequest(region_id=REGION, invoke_id=periodic.invoke_id, frequency="0 0 2 * * ? Asia/Shanghai"))
+        call(ecs, "tag_resources", M.TagResourcesRequest(region_id=REGION, resource_type="invocation", resource_id=[periodic.invoke_id], tag=[M.TagResourcesRequestTag(key="policy", value="py")]))
+        call(ecs, "untag_resources", M.UntagResourcesRequest(region_id=REGION, resource_type="invocation", resource_id=[periodic.invoke_id], tag_key=["policy"]))
+        listed = call(ecs, "describe_invocations", M.DescribeInvocationsRequest(region_id=REGION, invoke_id=periodic.invoke_id))
+        if listed is not None:
+            results[-1]["action"] = "DescribeInvocations (periodic)"
+            inv = listed.invocations.invocation[0]
+            results[-1]["periodic"] = {"repeatMode": inv.repeat_mode, "frequency": inv.frequency, "timed": inv.timed, "tags": len(inv.tags.tag)}
+        call(ecs, "stop_invocation", M.StopInvocationRequest(region_id=REGION, invoke_id=periodic.invoke_id))
+
+    # An automatic snapshot policy: lower-camel wire names, JSON-array values; applied, changed, listed,
+    # its snapshot taken at its time point (UTC+8), cancelled, deleted.
+    disks = [d.disk_id for d in (call(ecs, "describe_disks", M.DescribeDisksRequest(region_id=REGION, instance_id=DB)) or M.DescribeDisksResponseBody()).disks.disk]
+    sp = call(ecs, "create_auto_snapshot_policy", M.CreateAutoSnapshotPolicyRequest(region_id=REGION, auto_snapshot_policy_name="py-nightly", time_points='["0","12"]', repeat_weekdays='["1","2","3","4","5","6","7"]', retention_days=3, tag=[M.CreateAutoSnapshotPolicyRequestTag(key="k", value="v")]))
+    auto = {}
+    if sp is not None:
+        call(ecs, "apply_auto_snapshot_policy", M.ApplyAutoSnapshotPolicyRequest(region_id=REGION, auto_snapshot_policy_id=sp.auto_snapshot_policy_id, disk_ids=json.dumps(disks)))
+        call(ecs, "modify_auto_snapshot_policy_ex", M.ModifyAutoSnapshotPolicyExRequest(region_id=REGION, auto_snapshot_policy_id=sp.auto_snapshot_policy_id, retention_days=5))
+        listed = call(ecs, "describe_auto_snapshot_policy_ex", M.DescribeAutoSnapshotPolicyExRequest(region_id=REGION, auto_snapshot_policy_id=sp.auto_snapshot_policy_id))
+        if listed is not None:
+            p = listed.auto_snapshot_policies.auto_snapshot_policy[0]
+            auto = {"timePoints": p.time_points, "retentionDays": p.retention_days, "diskNums": p.disk_nums, "status": p.status}
+        call(ecs, "describe_auto_snapshot_policy_associations", M.DescribeAutoSnapshotPolicyAssociationsRequest(region_id=REGION, auto_snapshot_policy_id=sp.auto_snapshot_policy_id))
+        admin("clock", {"advanceSeconds": 13 * 3600})
+        snaps = call(ecs, "describe_snapshots", M.DescribeSnapshotsRequest(region_id=REGION, snapshot_type="auto"))
+        if snaps is not None:
+            results[-1]["action"] = "DescribeSnapshots (auto)"
+            auto["snapshots"] = len(snaps.snapshots.snapshot)
+            if snaps.snapshots.snapshot:
+                call(ecs, "delete_snapshot", M.DeleteSnapshotRequest(snapshot_id=snaps.snapshots.snapshot[0].snapshot_id))
+        call(ecs, "cancel_auto_snapshot_policy", M.CancelAutoSnapshotPolicyRequest(region_id=REGION, auto_snapshot_policy_id=sp.auto_snapshot_policy_id, disk_ids=json.dumps(disks[:1])))
+        call(ecs, "delete_auto_snapshot_policy", M.DeleteAutoSnapshotPolicyRequest(region_id=REGION, auto_snapshot_policy_id=sp.auto_snapshot_policy_id))
+
     # A refused request reaches the SDK as its exception, with the gateway's code and status.
     refused = None
     try:
@@ -227,7 +269,7 @@ def main() -> None:
     except Exception as e:
         v2_result = {"ok": False, "error": f"{type(e).__name__}: {getattr(e, 'code', '')} {getattr(e, 'message', e)}"}
 
-    print(json.dumps({"sdk": versions(), "calls": results, "plugin": {"groupId": group_id}, "instances": [i.instance_id for i in described.instances.instance] if described else None, "refused": refused, "v2": v2_result}))
+    print(json.dumps({"sdk": versions(), "calls": results, "plugin": {"groupId": group_id}, "auto": auto, "instances": [i.instance_id for i in described.instances.instance] if described else None, "refused": refused, "v2": v2_result}))
 
 
 def versions() -> dict:
