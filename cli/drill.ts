@@ -22,8 +22,7 @@ import { FileActionJournal } from "../provider/openstack/journal";
 import { operate } from "../provider/openstack/operator";
 import { OpenStackRunner } from "../provider/openstack/runner";
 import { findServer } from "../provider/openstack/servers";
-import { runnerEventPrinter } from "./openstack";
-import { eventPrinter } from "./watch";
+import { recoveryLine, runnerLine } from "./jobs";
 
 export interface DrillOptions {
   json?: boolean;
@@ -90,14 +89,13 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     //    cloud's (the emulator's) clock.
     const cloud = new VolcengineRecovery(VolcengineClient.for(volcengineConnection(undefined)));
     const journal = new FileJournal(path.join(dir, "journal.json"));
-    const print = eventPrinter(false, say);
     const controller = new RecoveryController({
       cloud,
       journal,
       clock: externalClock(() => emu.clock.now(), 1 / timeScale),
       onEvent: (e) => {
         events.push(e);
-        print(e);
+        say(recoveryLine(e));
       },
     });
     const pass = await controller.runOnce();
@@ -243,7 +241,7 @@ async function openstackDrill(emu: Awaited<ReturnType<typeof startEmulator>>, di
   say(`declared ServerBackupPolicy (1d, rotation 2) and ServerRecoveryPolicy (rescue from ${RESCUE_IMAGE_ID}) as metadata ${backup.outs.policyKey}, ${recovery.outs.policyKey}`);
 
   const journal = new FileActionJournal(path.join(dir, "openstack-journal.json"));
-  const runner = new OpenStackRunner({ client, journal, clock: externalClock(() => emu.clock.now(), 0), onEvent: runnerEventPrinter(false, (l) => say(`  ${l}`)) });
+  const runner = new OpenStackRunner({ client, journal, clock: externalClock(() => emu.clock.now(), 0), onEvent: (e) => say(`  ${runnerLine(e)}`) });
   try {
     // Three daily slots: a backup each; Nova keeps the newest two (rotation).
     let backupsMade = 0;
@@ -311,7 +309,7 @@ function toNextHour(now: number, hour: number): number {
 
 /**
  * ConsistentSnapshotPolicy: every hour, keep the newest 2. Emulated hours pass (the clock jumps an hour a
- * cycle, on top of its scale), the plugin runs at each, and the controller (`watch --alicloud-policies
+ * cycle, on top of its scale), the plugin runs at each, and the controller (`watch --cloud alicloud
  * --once`) prunes after each: the groups grow to 2 and stay there, the oldest going each time. Then an
  * AlicloudAutoSnapshotPolicy takes a night's automatic snapshots. Both deleted, their snapshots with them.
  */

@@ -46,21 +46,20 @@ program
 
 program
   .command("watch")
-  .description("run the spot recovery controller for the protected instances of a region (--cloud openstack: the OpenStack policy runner)")
-  .option("--cloud <name>", "volcengine (spot recovery) or openstack (backups, recovery, suspend schedules)", "volcengine")
+  .description("run the controller for one cloud's region: spot recovery (volcengine), snapshot policy pruning (alicloud), server backups, recovery and suspend schedules (openstack)")
+  .option("--cloud <name>", "volcengine, alicloud or openstack", "volcengine")
   .option("--os-cloud <name>", "OpenStack: the clouds.yaml entry (default: openstack:cloud or OS_CLOUD)")
-  .option("--region <r>", "region (default: stack config volcengine:region, or VOLCENGINE_REGION)")
-  .option("--endpoint <url>", "API endpoint (default: volcengine:endpoint / VOLCENGINE_ENDPOINT, or the public one)")
+  .option("--region <r>", "region (default: the cloud's stack config <cloud>:region, or its environment variable)")
+  .option("--endpoint <url>", "API endpoint (Volcengine's, or Alibaba's ECS endpoint; default: stack config / environment, or the public one)")
   .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
   .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
   .option("--once", "one pass that carries every recovery it finds to its end, then exit (for scheduled jobs)")
   .option("--json", "one JSON object per line")
   .option("--interval <seconds>", "seconds between passes", "30")
-  .option("--journal <path>", "the file journal, for one controller (default .pulumi-recovery/journal-<region>.json)")
+  .option("--journal <path>", "the file journal, for one controller (default .pulumi-recovery/journal-<cloud>-<region>.json)")
   .option("--store <url>", "a postgres://… journal that replicas share (default: $PULUMI_RECOVERY_STORE, else the file journal)")
   .option("--owner <name>", "this replica's name in claims (default: hostname-pid)")
   .option("--lease <seconds>", "how long a claim holds without renewal; a dead replica's recoveries are taken over after it", "30")
-  .option("--alicloud-policies", "Alibaba Cloud: find the groups of each ConsistentSnapshotPolicy in --region and prune them to its retention (alicloud:region / ALIBABA_CLOUD_REGION, --endpoint the ECS endpoint)")
   .addHelpText("after", CREDENTIALS_HELP)
   .action(async (o) => {
     const { watch } = await import("./watch");
@@ -93,10 +92,11 @@ for (const [action, description] of [
 
 program
   .command("serve")
-  .description("run the recovery controller as a service: Cloud Monitor webhooks, a safety-net poll, /healthz /readyz /metrics, JSON logs")
+  .description("run the controller as a service: every target's jobs on a poll, Cloud Monitor webhooks for spot recovery, /healthz /readyz /metrics, JSON logs")
   .option("--config <file>", "YAML or JSON configuration (see the README: listen, webhookSecret(File), pollInterval, store, targets, stack, log)")
   .option("--listen <host:port>", "the HTTP endpoint (default 127.0.0.1:9464)")
-  .option("--region <r>", "protect this Volcengine region (instead of targets in the file)")
+  .option("--cloud <name>", "with --region: protect this cloud's region (volcengine, alicloud, openstack; default volcengine) instead of targets in the file")
+  .option("--region <r>", "protect this region (instead of targets in the file)")
   .option("--endpoint <url>", "API endpoint for --region (default: the public one)")
   .option("--poll-interval <duration>", 'the safety-net poll (default "60s")')
   .option("--store <path|postgres://…>", "the journal (default .pulumi-recovery/journal-<cloud>-<region>.json)")

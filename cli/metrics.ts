@@ -14,8 +14,8 @@ export class ServiceMetrics {
   readonly apiCalls = new Counter({ name: "pulumi_recovery_api_calls_total", help: "Cloud API calls, by action and outcome", labelNames: ["cloud", "service", "action", "outcome"], registers: [this.registry] });
   readonly apiRetries = new Counter({ name: "pulumi_recovery_api_retries_total", help: "Cloud API calls retried by the retry strategy, by action and kind", labelNames: ["cloud", "action", "class"], registers: [this.registry] });
   readonly webhooks = new Counter({ name: "pulumi_recovery_webhooks_total", help: "Webhook deliveries received, by result", labelNames: ["cloud", "result"], registers: [this.registry] });
-  readonly passes = new Counter({ name: "pulumi_recovery_passes_total", help: "Controller passes, by result", labelNames: ["cloud", "region", "result"], registers: [this.registry] });
-  readonly lastPass = new Gauge({ name: "pulumi_recovery_last_pass_timestamp_seconds", help: "When the last successful pass ended", labelNames: ["cloud", "region"], registers: [this.registry] });
+  readonly passes = new Counter({ name: "pulumi_recovery_passes_total", help: "Controller passes, by job and result", labelNames: ["cloud", "region", "job", "result"], registers: [this.registry] });
+  readonly lastPass = new Gauge({ name: "pulumi_recovery_last_pass_timestamp_seconds", help: "When the last successful pass ended", labelNames: ["cloud", "region", "job"], registers: [this.registry] });
 
   /** Counts what the controller reports. */
   observe(cloud: string, region: string, e: RecoveryEvent): void {

@@ -1,8 +1,10 @@
-// `pulumi-recovery serve`: the recovery controller as a long-running service.
+// `pulumi-recovery serve`: the controller as a long-running service. Each target (a cloud and region)
+// runs its cloud's jobs (cli/jobs.ts: spot recovery, snapshot policies, OpenStack server policies) on
+// every poll; spot recovery also takes pushed events:
 //  - Events pushed by the cloud: Cloud Monitor event-rule webhooks at POST /webhooks/volcengine/<secret>
 //    (or the secret as a Bearer token), answered at once; the recovery starts in the background. A
 //    request without the secret is refused.
-//  - The safety net: a poll of DescribeSystemEvents every `pollInterval` (a lost webhook is found there;
+//  - The safety net: a poll (DescribeSystemEvents for spot recovery) every `pollInterval` (a lost webhook is found there;
 //    push and poll journal one interruption under the cloud's event id, so it is recovered once).
 //  - /healthz (the process answers), /readyz (the last pass succeeded recently and the journal works),
 //    /metrics (Prometheus).
@@ -12,12 +14,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
-import { volcengineConnection, type ConfigSource } from "../provider/config";
-import { RecoveryController } from "../provider/recovery/controller";
-import type { JournalStore } from "../provider/recovery/journal";
-import { VolcengineClient } from "../provider/volcengine/client";
-import { VolcengineRecovery } from "../provider/volcengine/recovery";
+import type { ConfigSource } from "../provider/config";
 import { cloudClock, stackConfig } from "./context";
+import { jobsFor, type Job } from "./jobs";
 import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
 import { loadServeConfig, type ServeConfig, type ServeFlags } from "./serveConfig";
@@ -28,10 +27,7 @@ const SPOT_EVENT_TYPES = new Set(["ecs:Instance:SpotInstanceInterruption.Delete.
 const MAX_BODY = 256 * 1024;
 
 interface Target {
-  cloud: "volcengine";
-  region: string;
-  controller: RecoveryController;
-  journal: JournalStore;
+  job: Job;
   lastPassOk?: number;
 }
 
@@ -60,77 +56,58 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
   };
 
   const targets: Target[] = [];
+  const store = cfg.store && /^postgres(ql)?:\/\//i.test(cfg.store) ? cfg.store : undefined;
   for (const t of cfg.targets) {
-    const conn = volcengineConnection(config, t.region);
-    if (t.endpoint) conn.endpoint = t.endpoint;
-    const client = VolcengineClient.for(conn);
-    client.onCall((c) => metrics.apiCalls.inc({ cloud: t.cloud, service: c.service, action: c.action, outcome: c.ok ? "ok" : c.code ?? "error" }));
-    client.retry.onRetry((r) => metrics.apiRetries.inc({ cloud: t.cloud, action: r.label, class: r.cls }));
-    // A path (file journal) or postgres://… (replicas sharing the work); PULUMI_RECOVERY_STORE when unset.
-    const store = cfg.store && /^postgres(ql)?:\/\//i.test(cfg.store) ? { store: cfg.store } : { journal: cfg.store?.replace(/^file:/, "") };
-    const journal = openJournal({ ...store, cloud: t.cloud, region: conn.region });
-    const controller = new RecoveryController({
-      cloud: new VolcengineRecovery(client),
-      journal,
-      clock,
+    const jobs = jobsFor(t.cloud, {
+      config,
+      region: t.region,
+      endpoint: t.endpoint,
+      osCloud: t.osCloud,
+      // A path (file journal) or postgres://… (replicas sharing the spot recovery work); PULUMI_RECOVERY_STORE when unset.
+      store,
+      journal: t.journal ?? (store ? undefined : cfg.store?.replace(/^file:/, "")),
       owner,
       leaseMs: cfg.leaseSeconds * 1000,
+      clock,
       signal: abort.signal,
       waitForRetries: false, // a failed step is retried by a later pass, not by holding this one
-      onEvent: (e) => {
-        metrics.observe(t.cloud, t.region, e);
-        log[e.kind === "failed" ? "error" : e.kind === "retry" ? "warn" : "info"]({ cloud: t.cloud, region: t.region, ...e }, e.message);
+      onCall: (cloud, c) => metrics.apiCalls.inc({ cloud, service: c.service, action: c.action, outcome: c.ok ? "ok" : c.code ?? "error" }),
+      onRetry: (cloud, r) => metrics.apiRetries.inc({ cloud, action: r.label, class: r.cls }),
+      onEvent: (job, e) => {
+        if (e.recovery) metrics.observe(job.cloud, job.region, e.recovery);
+        log[e.level]({ cloud: job.cloud, region: job.region, job: job.name, ...e.data }, e.data.message);
       },
     });
-    targets.push({ cloud: t.cloud, region: t.region, controller, journal });
+    targets.push(...jobs.map((job) => ({ job })));
   }
 
-  // ---- Alibaba Cloud snapshot policies: pruned on every poll (cli/alicloudPolicies.ts) ----
-  const { policyRunnerFor } = await import("./alicloudPolicies");
-  const policyRunners = (cfg.snapshotPolicies ?? []).map((p) => ({
-    ...p,
-    runner: policyRunnerFor({ config, region: p.region, endpoint: p.endpoint, clock, signal: abort.signal, onEvent: (e) => log[e.kind === "failed" ? "error" : e.kind === "run-failed" ? "warn" : "info"]({ cloud: p.cloud, region: p.region, ...e }, e.message) }),
-  }));
-  let policyPass: Promise<void> | undefined;
-  const prune = () =>
-    (policyPass ??= track(
-      Promise.all(
-        policyRunners.map((p) =>
-          p.runner.runOnce().then(
-            (r) => log.debug({ cloud: p.cloud, region: p.region, policies: r.policies, pruned: r.pruned, failed: r.failed }, "policy pass done"),
-            (e) => !abort.signal.aborted && log.error({ cloud: p.cloud, region: p.region, err: (e as Error).message }, `policy pass failed: ${(e as Error).message}`),
-          ),
-        ),
-      ).then(() => undefined),
-    ).finally(() => (policyPass = undefined)));
-  // ---- end snapshot policies ----
-
   const pass = async (t: Target) => {
+    const labels = { cloud: t.job.cloud, region: t.job.region, job: t.job.name };
     try {
-      const res = await t.controller.runOnce();
+      const res = await t.job.pass();
       t.lastPassOk = Date.now();
-      metrics.passes.inc({ cloud: t.cloud, region: t.region, result: "ok" });
-      metrics.lastPass.set({ cloud: t.cloud, region: t.region }, Date.now() / 1000);
-      log.debug({ cloud: t.cloud, region: t.region, protected: res.protectedInstances, interruptions: res.interruptions }, "pass done");
+      metrics.passes.inc({ ...labels, result: "ok" });
+      metrics.lastPass.set(labels, Date.now() / 1000);
+      log.debug({ ...labels, ...res.summary }, "pass done");
     } catch (e) {
       if (abort.signal.aborted) return;
-      metrics.passes.inc({ cloud: t.cloud, region: t.region, result: "error" });
-      log.error({ cloud: t.cloud, region: t.region, err: (e as Error).message }, `pass failed: ${(e as Error).message}`);
+      metrics.passes.inc({ ...labels, result: "error" });
+      log.error({ ...labels, err: (e as Error).message }, `pass failed: ${(e as Error).message}`);
     }
   };
   const running = new Map<Target, Promise<void>>();
   const pollNow = async () => {
-    await Promise.all([
-      prune(),
-      ...targets.map((t) => {
+    await Promise.all(
+      targets.map((t) => {
         // One pass at a time per target: a slow pass is not stacked on.
         const current = running.get(t) ?? track(pass(t).finally(() => running.delete(t)));
         running.set(t, current);
         return current;
       }),
-    ]);
+    );
   };
   const timer = setInterval(() => void pollNow(), cfg.pollIntervalMs);
+  const label = (t: Target) => `${t.job.cloud}/${t.job.region}/${t.job.name}`;
 
   const server = createServer((req, res) => void route(req, res).catch((e) => answer(res, 500, { error: "internal", message: (e as Error).message })));
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -138,7 +115,7 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
     if (req.method === "GET" && url.pathname === "/healthz") return answer(res, 200, { ok: true });
     if (req.method === "GET" && url.pathname === "/readyz") {
       const stale = targets.filter((t) => !t.lastPassOk || Date.now() - t.lastPassOk > 3 * cfg.pollIntervalMs);
-      return answer(res, stale.length ? 503 : 200, { ready: stale.length === 0, waiting: stale.map((t) => `${t.cloud}/${t.region}`) });
+      return answer(res, stale.length ? 503 : 200, { ready: stale.length === 0, waiting: stale.map(label) });
     }
     if (req.method === "GET" && url.pathname === "/metrics") {
       res.writeHead(200, { "content-type": metrics.registry.contentType });
@@ -169,17 +146,17 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
     }
     const type = body?.EventType ?? body?.Details?.type;
     const instanceId = body?.Details?.data?.InstanceId ?? body?.Details?.subject ?? body?.Details?.volcresourcename;
-    const target = targets.find((t) => t.cloud === cloud && (!body?.Region || t.region === body.Region));
+    const target = targets.find((t) => t.job.push && t.job.cloud === cloud && (!body?.Region || t.job.region === body.Region));
     if (!SPOT_EVENT_TYPES.has(type) || typeof instanceId !== "string" || !target) {
       metrics.webhooks.inc({ cloud, result: "ignored" });
       return answer(res, 202, { ignored: true, why: !target ? `region ${body?.Region} is not protected here` : `not a spot interruption with an instance id (${type})` });
     }
     metrics.webhooks.inc({ cloud, result: "accepted" });
-    log.info({ cloud, region: target.region, instanceId, eventType: type }, `webhook: spot interruption of ${instanceId}`);
+    log.info({ cloud, region: target.job.region, instanceId, eventType: type }, `webhook: spot interruption of ${instanceId}`);
     // Answer now (Cloud Monitor should not wait); the recovery runs in the background.
     answer(res, 202, { accepted: true, instanceId });
     void track(
-      target.controller.handlePush(instanceId).then(
+      target.job.push!(instanceId).then(
         (outcome) => log.info({ cloud, instanceId, outcome }, `webhook for ${instanceId}: ${outcome}`),
         (e) => !abort.signal.aborted && log.error({ cloud, instanceId, err: (e as Error).message }, `webhook for ${instanceId} failed: ${(e as Error).message}; the next poll retries it`),
       ),
@@ -193,7 +170,7 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  log.info({ url, targets: cfg.targets.map((t) => `${t.cloud}/${t.region}`), pollIntervalMs: cfg.pollIntervalMs, webhooks: Boolean(cfg.secret), store: targets[0]?.journal.where, owner }, `serving at ${url}`);
+  log.info({ url, targets: targets.map(label), pollIntervalMs: cfg.pollIntervalMs, webhooks: Boolean(cfg.secret), journals: targets.map((t) => t.job.where).filter(Boolean), owner }, `serving at ${url}`);
   void pollNow();
 
   let stopping: Promise<void> | undefined;
@@ -208,9 +185,9 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
       await Promise.race([drained, deadline]);
       abort.abort(new Error("the service is shutting down"));
       await Promise.allSettled([...inflight]);
-      const open = (await Promise.all(targets.map((t) => t.journal.unfinished()))).flat();
-      for (const t of targets) await t.journal.close();
-      log.info({ unfinished: open.map((r) => r.eventId) }, `stopped; ${open.length} recoveries in progress are journaled and continue with the next controller`);
+      const open = (await Promise.all(targets.map((t) => t.job.unfinished?.() ?? []))).flat();
+      for (const t of targets) await t.job.close();
+      log.info({ unfinished: open }, `stopped; ${open.length} recoveries in progress are journaled and continue with the next controller`);
     })());
   return { url, targets, metrics, pollNow, stop };
 }

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { assertValid, checkInputs, duration } from "../provider/core/check";
 import { parseDuration } from "../provider/core/waiter";
+import { CLOUDS } from "./jobs";
 
 const HOST_PORT = /^(\[[0-9a-f:]+\]|[\w.-]+):(\d{1,5})$/i;
 
@@ -24,30 +25,24 @@ export const serveConfigSchema = z
     leaseSeconds: z.number().int("leaseSeconds is a whole number").min(3, "leaseSeconds is at least 3 (claims are renewed every third of it)").max(240, "leaseSeconds is at most 240 (a dead replica's recoveries wait this long out of a 300 s notice)").default(30),
     /** This replica's name in a shared store. */
     owner: z.string().regex(/^[\w.@:-]{1,64}$/, "owner takes 1-64 letters, digits and _ . @ : -").optional(),
-    /** The clouds and regions to protect. */
+    /** The clouds and regions to protect; each runs its cloud's jobs (cli/jobs.ts) on every poll. */
     targets: z
       .array(
         z
           .object({
-            cloud: z.literal("volcengine", { message: 'targets[].cloud must be "volcengine"' }),
-            region: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'targets[].region must look like "cn-beijing"'),
+            cloud: z.enum(CLOUDS, { message: `targets[].cloud must be one of ${CLOUDS.join(", ")}` }),
+            /** The region (OpenStack: the catalog region; optional there). */
+            region: z.string().regex(/^[\w-]+$/, 'targets[].region must be a region name such as "cn-beijing"').optional(),
+            /** The API endpoint (Volcengine's, or Alibaba's ECS endpoint); absent = the public one. */
             endpoint: z.string().url("targets[].endpoint must be a URL").optional(),
+            /** OpenStack: the clouds.yaml entry (else openstack:cloud / OS_CLOUD). */
+            osCloud: z.string().min(1).optional(),
+            /** The file journal of this target's jobs (default .pulumi-recovery/journal-<cloud>-<region>.json); spot recovery uses `store` when it is a postgres:// URL. */
+            journal: z.string().min(1).optional(),
           })
           .strict(),
       )
       .min(1, "targets needs at least one cloud and region to protect"),
-    /** Alibaba Cloud regions whose ConsistentSnapshotPolicies are pruned to their retention on every poll (cli/alicloudPolicies.ts). */
-    snapshotPolicies: z
-      .array(
-        z
-          .object({
-            cloud: z.literal("alicloud", { message: 'snapshotPolicies[].cloud must be "alicloud"' }),
-            region: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'snapshotPolicies[].region must look like "cn-hangzhou"'),
-            endpoint: z.string().url("snapshotPolicies[].endpoint must be a URL").optional(),
-          })
-          .strict(),
-      )
-      .optional(),
     /** Read credentials from this Pulumi stack's config (the same names the providers read). */
     stack: z.object({ name: z.string().min(1), cwd: z.string().min(1).default(".") }).strict().optional(),
     log: z
@@ -64,6 +59,7 @@ export type ServeConfig = z.infer<typeof serveConfigSchema> & { pollIntervalMs: 
 export interface ServeFlags {
   config?: string;
   listen?: string;
+  cloud?: string;
   region?: string;
   endpoint?: string;
   pollInterval?: string;
@@ -103,8 +99,10 @@ export function loadServeConfig(flags: ServeFlags, env = process.env): ServeConf
   if (flags.webhookSecretFile) merged.webhookSecretFile = flags.webhookSecretFile;
   if (flags.stack) merged.stack = { name: flags.stack, cwd: flags.cwd ?? "." };
   if (flags.logFormat) merged.log = { ...(merged.log ?? {}), format: flags.logFormat };
-  if (flags.region) merged.targets = [{ cloud: "volcengine", region: flags.region, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }];
-  if (!merged.targets && (env.VOLCENGINE_REGION || flags.region)) merged.targets = [{ cloud: "volcengine", region: env.VOLCENGINE_REGION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }];
+  // --cloud/--region/--endpoint stand for one target instead of the file's list; a bare Volcengine
+  // region in the environment is the default target.
+  if (flags.cloud || flags.region) merged.targets = [{ cloud: flags.cloud ?? "volcengine", ...(flags.region ? { region: flags.region } : {}), ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }];
+  if (!merged.targets && env.VOLCENGINE_REGION) merged.targets = [{ cloud: "volcengine", region: env.VOLCENGINE_REGION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }];
   const { inputs, failures } = checkInputs(serveConfigSchema, merged);
   assertValid(`serve${flags.config ? ` (${flags.config})` : ""}`, failures);
   const cfg = serveConfigSchema.parse(inputs);

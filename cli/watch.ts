@@ -1,15 +1,13 @@
-// `pulumi-recovery watch`: the recovery controller as a command, for a service or a scheduled GitOps job.
+// `pulumi-recovery watch`: one cloud's controller jobs (cli/jobs.ts) as a command — passes every
+// `--interval` seconds until SIGINT/SIGTERM, or one pass with `--once` for a scheduled GitOps job.
 import path from "node:path";
-import { volcengineConnection, type ConfigSource } from "../provider/config";
-import { RecoveryController, type PassResult, type RecoveryEvent } from "../provider/recovery/controller";
-import { formatMs } from "../provider/recovery/planner";
-import { VolcengineClient } from "../provider/volcengine/client";
-import { VolcengineRecovery } from "../provider/volcengine/recovery";
+import type { ConfigSource } from "../provider/config";
 import { cloudClock, stackConfig } from "./context";
-import { defaultOwner, leaseMs, openJournal } from "./store";
+import { CLOUDS, jobsFor, type Cloud, type Job, type JobEvent } from "./jobs";
+import { leaseMs } from "./store";
 
 export interface WatchOptions {
-  /** Which cloud's controller: "volcengine" (default, spot recovery) or "openstack" (the policy runner). */
+  /** volcengine (default: spot recovery), alicloud (snapshot policy pruning), openstack (server policies). */
   cloud?: string;
   /** OpenStack: the clouds.yaml entry (else openstack:cloud / OS_CLOUD). */
   osCloud?: string;
@@ -27,61 +25,61 @@ export interface WatchOptions {
   owner?: string;
   /** Seconds a claim holds without renewal. */
   lease?: string;
-  /** Alibaba Cloud: prune ConsistentSnapshotPolicy groups to their retention (cli/alicloudPolicies.ts) instead. */
-  alicloudPolicies?: boolean;
 }
 
-/** One line per event: human-readable, or one JSON object per line with --json. */
+/** One line per event: for people, or the event as one JSON object per line with --json. */
 export function eventPrinter(json: boolean, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {
-  return (e: RecoveryEvent) => {
-    if (json) return out(JSON.stringify(e));
-    const timing = e.ms !== undefined ? ` (${formatMs(e.ms)})` : "";
-    const margin = e.marginMs !== undefined ? (e.marginMs >= 0 ? `, ${formatMs(e.marginMs)} before release` : `, ${formatMs(-e.marginMs)} AFTER release`) : "";
-    out(`${e.at} ${e.instanceId} ${e.step ?? e.kind}: ${e.message}${timing}${margin}`);
-  };
+  return (_job: Job, e: JobEvent) => out(json ? JSON.stringify(e.data) : e.human);
 }
 
 export async function watch(opts: WatchOptions): Promise<number> {
-  if (opts.alicloudPolicies) return (await import("./alicloudPolicies")).watchAlicloudPolicies(opts);
-  if (opts.cloud === "openstack") return (await import("./openstack")).watchOpenStack(opts);
-  if (opts.cloud !== undefined && opts.cloud !== "volcengine") throw new Error(`--cloud must be volcengine or openstack`);
+  const cloud = (opts.cloud ?? "volcengine") as Cloud;
+  if (!CLOUDS.includes(cloud)) throw new Error(`--cloud must be one of ${CLOUDS.join(", ")}`);
   const config: ConfigSource | undefined = opts.stack ? await stackConfig(opts.stack, path.resolve(opts.cwd ?? ".")) : undefined;
-  const conn = volcengineConnection(config, opts.region);
-  if (opts.endpoint) conn.endpoint = opts.endpoint;
-  const lease = leaseMs(opts.lease);
-  const clock = await cloudClock();
-  const journal = openJournal({ store: opts.store, journal: opts.journal, cloud: "volcengine", region: conn.region });
-  const controller = new RecoveryController({
-    cloud: new VolcengineRecovery(VolcengineClient.for(conn)),
-    journal,
-    owner: opts.owner ?? defaultOwner(),
-    leaseMs: lease,
-    clock,
-    onEvent: eventPrinter(Boolean(opts.json)),
+  const jobs = jobsFor(cloud, {
+    config,
+    region: opts.region,
+    endpoint: opts.endpoint,
+    osCloud: opts.osCloud,
+    journal: opts.journal,
+    store: opts.store,
+    owner: opts.owner,
+    leaseMs: leaseMs(opts.lease),
+    clock: await cloudClock(),
     waitForRetries: Boolean(opts.once),
+    onEvent: eventPrinter(Boolean(opts.json)),
   });
-  const intervalMs = Math.max(1, Number(opts.interval ?? 30)) * 1000;
-  let failed = 0;
-  try {
-    if (opts.once) {
-      const res: PassResult = await controller.runOnce();
-      const summary = { protectedInstances: res.protectedInstances, interruptions: res.interruptions, recoveries: res.recoveries.length, failed: res.failed };
-      process.stdout.write(opts.json ? `${JSON.stringify({ kind: "summary", ...summary })}\n` : `pass done: ${summary.protectedInstances} protected, ${summary.interruptions} interrupted, ${summary.recoveries} recoveries, ${summary.failed} failed\n`);
-      return res.failed > 0 ? 1 : 0;
-    }
-    let stop = false;
-    process.once("SIGINT", () => (stop = true));
-    process.once("SIGTERM", () => (stop = true));
-    while (!stop) {
+  const write = (l: string) => process.stdout.write(`${l}\n`);
+  /** One pass of every job; the number of failures (a job whose pass threw counts as one). */
+  const passAll = async (): Promise<number> => {
+    let failed = 0;
+    for (const job of jobs) {
       try {
-        failed += (await controller.runOnce()).failed;
+        const r = await job.pass();
+        failed += r.failed;
+        write(opts.json ? JSON.stringify({ kind: "summary", job: job.name, ...r.summary }) : `pass done (${job.name}): ${r.text}`);
       } catch (e) {
-        process.stderr.write(`watch: pass failed: ${(e as Error).message}\n`);
+        failed++;
+        process.stderr.write(`watch: ${job.name} pass failed: ${(e as Error).message}\n`);
       }
-      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    return failed;
+  };
+  try {
+    if (opts.once) return (await passAll()) > 0 ? 1 : 0;
+    const intervalMs = Math.max(1, Number(opts.interval ?? 30)) * 1000;
+    let stop = false;
+    let failed = 0;
+    let wake: () => void = () => undefined;
+    const halt = () => ((stop = true), wake());
+    process.once("SIGINT", halt);
+    process.once("SIGTERM", halt);
+    while (!stop) {
+      failed += await passAll();
+      await new Promise<void>((r) => ((wake = r), setTimeout(r, intervalMs).unref()));
     }
     return failed > 0 ? 1 : 0;
   } finally {
-    await journal.close();
+    for (const job of jobs) await job.close();
   }
 }

@@ -31,7 +31,7 @@ export const consistency = group.consistency;
 export const consistencyNote = group.consistencyNote.apply((note) => note ?? "");
 
 // The same application-consistent group on a schedule: every night at 02:00 Shanghai time, the newest
-// seven kept. `pulumi-recovery watch --alicloud-policies --once` (or `serve` with snapshotPolicies) prunes
+// seven kept. `pulumi-recovery watch --cloud alicloud --once` (or `serve` with an alicloud target) prunes
 // the older ones; a schedule or retention change is made in place.
 const nightly = new ConsistentSnapshotPolicy(
   "db-nightly",

@@ -12,6 +12,14 @@ const TIMEOUT_MS = 30_000; // the SDK's 3 s defaults are too short for a loaded 
 
 export type AlicloudParam = string | number | boolean | undefined | string[];
 
+/** One HTTP call, for listeners (metrics). */
+export interface CallRecord {
+  service: "ecs" | "ram";
+  action: string;
+  ok: boolean;
+  code?: string;
+}
+
 const cache = new Map<string, AlicloudClient>();
 
 export class AlicloudClient {
@@ -19,6 +27,7 @@ export class AlicloudClient {
   readonly retry: RetryStrategy;
   private readonly ecs: any;
   private readonly ram: any;
+  private readonly callListeners = new Set<(c: CallRecord) => void>();
 
   /** The process's client for this connection (one retry budget per connection). */
   static for(conn: AlicloudConnection): AlicloudClient {
@@ -56,6 +65,12 @@ export class AlicloudClient {
     this.ram = new Ram(config(conn.ramEndpoint, "ram.aliyuncs.com"));
   }
 
+  /** Told of every HTTP call (the service's metrics). Returns an unsubscribe function. */
+  onCall(listener: (c: CallRecord) => void): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
+  }
+
   /**
    * Calls `action` on ECS or RAM. Lists flatten to `Name.N`. Reads are retried; writes only when they
    * carry a ClientToken or the caller says a repeat is harmless (`safe`). ECS calls carry the region as
@@ -91,9 +106,12 @@ export class AlicloudClient {
     const request = new core.$OpenApiUtil.OpenApiRequest({ query: service === "ecs" && regionParam ? { [regionParam]: this.region, ...query } : query });
     try {
       const res = await (service === "ecs" ? this.ecs : this.ram).callApi(params, request, new RuntimeOptions({ readTimeout: TIMEOUT_MS, connectTimeout: TIMEOUT_MS }));
+      for (const l of this.callListeners) l({ service, action, ok: true });
       return res.body as T;
     } catch (err) {
-      throw toCloudError(action, err);
+      const e = toCloudError(action, err);
+      for (const l of this.callListeners) l({ service, action, ok: false, code: (e as { code?: string }).code });
+      throw e;
     }
   }
 }

@@ -64,7 +64,7 @@ describe.skipIf("skip" in cli)("consistent-snapshots example with the Pulumi CLI
     await project.run(["up", "--yes", "--skip-preview"]);
     // The controller as a scheduled job would run it.
     const env = { ...process.env, ...envFor(emu) };
-    const { stdout } = await promisify(execFile)("node", ["dist/cli/main.js", "watch", "--alicloud-policies", "--once", "--json"], { cwd: repoRoot, env });
+    const { stdout } = await promisify(execFile)("node", ["dist/cli/main.js", "watch", "--cloud", "alicloud", "--once", "--json"], { cwd: repoRoot, env });
     expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toMatchObject({ kind: "summary", policies: 1, groups: 2, pruned: 1, failed: 0 });
     await project.run(["up", "--yes", "--skip-preview", "--refresh"]);
     expect(await project.outputs()).toMatchObject({ policyGroupCount: 2 });

@@ -175,7 +175,7 @@ describe("ConsistentSnapshotPolicy", () => {
     expect(pass).toMatchObject({ pruned: 0, groups: 1 });
   });
 
-  it("`watch --alicloud-policies --once` and `serve` (snapshotPolicies) prune as the runner does", async () => {
+  it("`watch --cloud alicloud --once` and `serve` (an alicloud target) prune as the runner does", async () => {
     await setup();
     await consistentSnapshotPolicyProvider.create(await checked(consistentSnapshotPolicyProvider, policyNews({ keepLast: 1 })));
     await advance(120 + 2 * 3600);
@@ -183,13 +183,13 @@ describe("ConsistentSnapshotPolicy", () => {
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: any) => (out.push(String(chunk)), true));
     let code: number;
     try {
-      code = await watch({ alicloudPolicies: true, once: true, json: true });
+      code = await watch({ cloud: "alicloud", once: true, json: true });
     } finally {
       spy.mockRestore();
     }
     expect(code).toBe(0);
     const lines = out.join("").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines.at(-1)).toEqual({ kind: "summary", policies: 1, groups: 1, adopted: 2, pruned: 1, failed: 0 });
+    expect(lines.at(-1)).toEqual({ kind: "summary", job: "snapshot-policies", policies: 1, groups: 1, adopted: 2, pruned: 1, failed: 0 });
     expect(await groups()).toHaveLength(1);
 
     // serve: one more run, pruned by the service's poll.
@@ -197,7 +197,7 @@ describe("ConsistentSnapshotPolicy", () => {
     const logs: string[] = [];
     const dir = mkdtempSync(path.join(tmpdir(), "policies-serve-"));
     const config = path.join(dir, "serve.yaml");
-    writeFileSync(config, `listen: 127.0.0.1:0\npollInterval: 1h\nstore: ${path.join(dir, "journal.json")}\ntargets: [{ cloud: volcengine, region: cn-beijing, endpoint: "${emu.url}" }]\nsnapshotPolicies: [{ cloud: alicloud, region: cn-hangzhou }]\n`);
+    writeFileSync(config, `listen: 127.0.0.1:0\npollInterval: 1h\nstore: ${path.join(dir, "journal.json")}\ntargets: [{ cloud: volcengine, region: cn-beijing, endpoint: "${emu.url}" }, { cloud: alicloud, region: cn-hangzhou }]\n`);
     const svc = await startService({ config }, { logDestination: { write: (l: string) => (logs.push(l), true) } as any });
     try {
       await svc.pollNow();

@@ -1,12 +1,15 @@
 // The built CLI against the emulator's OpenStack: `watch --once --cloud openstack` (the runner as a
 // scheduled job: JSON lines, a summary, the exit code) and the operator commands `rescue`, `unrescue`,
-// `suspend [--pause]`, `resume` on a server named by id or name, journaled with the runner's journal.
+// `suspend [--pause]`, `resume` on a server named by id or name, journaled with the runner's journal;
+// `serve` with an openstack target.
 // The connection comes from the OS_* variables only; the clock is the emulator's (frozen, in 2031).
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { startService } from "../../cli/serve";
 import { envFor, OPENSTACK_SEED } from "../../emulator";
 import { openstackConnection } from "../../provider/config";
 import { OpenStackClient } from "../../provider/openstack/client";
@@ -50,7 +53,7 @@ describe("pulumi-recovery watch --once --cloud openstack", () => {
     const lines = stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.find((l) => l.kind === "backup")).toMatchObject({ serverId: id, serverName: "watched", imageId: expect.any(String), at: expect.stringMatching(/^2031-/) });
     expect(lines.find((l) => l.kind === "recovered")).toMatchObject({ serverId: other, message: expect.stringMatching(/in RESCUE.*second disk/) });
-    expect(lines.at(-1)).toEqual({ kind: "summary", protectedServers: 2, backupsStarted: 1, backupsFound: 0, backupsDeferred: 0, recoveries: 1, suspended: 0, resumed: 0, failed: 0 });
+    expect(lines.at(-1)).toEqual({ kind: "summary", job: "server-policies", protectedServers: 2, backupsStarted: 1, backupsFound: 0, backupsDeferred: 0, recoveries: 1, suspended: 0, resumed: 0, failed: 0 });
     expect(Object.keys(JSON.parse(readFileSync(journal, "utf8")).records).sort()).toEqual([expect.stringMatching(new RegExp(`^backup:${id}:daily:`)), `recovery:${other}`]);
     // Again: the slot is done, the server is rescued: nothing to do.
     const again = await cli(["watch", "--once", "--json", "--cloud", "openstack", "--journal", journal]);
@@ -89,5 +92,26 @@ describe("operator commands", () => {
     const missing = await run("suspend", "no-such-server");
     expect(missing.stderr).toMatch(/server no-such-server not found/);
     expect((await findServer(client(), id)).status).toBe("ACTIVE");
+  });
+
+  it("serve runs the runner for an openstack target on its poll, and counts the pass in /metrics", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "os-serve-"));
+    const id = await bootServer("served");
+    const hctx = { config: undefined };
+    const b = await serverBackupPolicyHandler.check({}, { serverId: id, schedule: "1d", backupType: "nightly", rotation: 2, __identity: "w/dev/served", __provider: "p" }, hctx);
+    await serverBackupPolicyHandler.create(b.inputs, hctx);
+    const logs: any[] = [];
+    const out = new PassThrough();
+    out.on("data", (c: Buffer) => c.toString().split("\n").filter(Boolean).forEach((l) => logs.push(JSON.parse(l))));
+    const svc = await startService({ listen: "127.0.0.1:0", cloud: "openstack", pollInterval: "1h", store: path.join(dir, "journal.json"), logFormat: "json" }, { logDestination: out });
+    try {
+      await svc.pollNow();
+      expect(logs.find((l) => l.kind === "backup")).toMatchObject({ cloud: "openstack", job: "server-policies", serverId: id });
+      expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/pulumi_recovery_passes_total\{cloud="openstack",region="[^"]+",job="server-policies",result="ok"\} [12]/);
+      expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
+    } finally {
+      await svc.stop();
+    }
+    expect(Object.keys(JSON.parse(readFileSync(path.join(dir, "journal.json"), "utf8")).records)).toEqual([expect.stringMatching(new RegExp(`^backup:${id}:nightly:`))]);
   });
 });

@@ -58,11 +58,11 @@ describe("pulumi-recovery serve", () => {
     const inst = await protectedInstance("pushed");
     await ctx.emu.admin.volcengine.eventRule({ url: `${s.url}/webhooks/volcengine/${SECRET}` });
     await s.pollNow(); // the service's only poll before the interruption (the interval is 10 minutes)
-    const passesBefore = await metric(s, 'pulumi_recovery_passes_total{cloud="volcengine",region="cn-beijing",result="ok"}');
+    const passesBefore = await metric(s, 'pulumi_recovery_passes_total{cloud="volcengine",region="cn-beijing",job="spot-recovery",result="ok"}');
     await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
     await expect.poll(() => doneFor(inst.id), { interval: 50, timeout: 60_000 }).toBeTruthy();
     expect(logs.find((l) => l.kind === "noticed")).toMatchObject({ instanceId: inst.id, source: "push" });
-    expect(await metric(s, 'pulumi_recovery_passes_total{cloud="volcengine",region="cn-beijing",result="ok"}')).toEqual(passesBefore); // no poll in between
+    expect(await metric(s, 'pulumi_recovery_passes_total{cloud="volcengine",region="cn-beijing",job="spot-recovery",result="ok"}')).toEqual(passesBefore); // no poll in between
     expect((await ctx.emu.admin.volcengine.eventRules()).deliveries).toEqual([expect.objectContaining({ outcome: "delivered", status: 202 })]);
     expect(await metric(s, "pulumi_recovery_interruptions_total")).toContain('pulumi_recovery_interruptions_total{cloud="volcengine",region="cn-beijing",source="push"} 1');
     expect(await metric(s, "pulumi_recovery_recoveries_total")).toContain('pulumi_recovery_recoveries_total{cloud="volcengine",region="cn-beijing",outcome="done"} 1');

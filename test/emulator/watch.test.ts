@@ -58,7 +58,7 @@ describe("pulumi-recovery watch --once", () => {
       expect(l.marginMs).toBeLessThanOrEqual(300_000);
       expect(l.at.startsWith("2030-")).toBe(true);
     }
-    expect(lines.at(-1)).toEqual({ kind: "summary", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 0 });
+    expect(lines.at(-1)).toEqual({ kind: "summary", job: "spot-recovery", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 0 });
   });
 
   it("exits 1 when a recovery fails (the point cannot finish before the release, and there is no rolling point)", async () => {
@@ -68,6 +68,6 @@ describe("pulumi-recovery watch --once", () => {
     const { code, lines } = await watchOnce();
     expect(code).toBe(1);
     expect(lines.find((l) => l.kind === "failed")?.message).toMatch(/no earlier recovery point.*is lost/);
-    expect(lines.at(-1)).toEqual({ kind: "summary", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 1 });
+    expect(lines.at(-1)).toEqual({ kind: "summary", job: "spot-recovery", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 1 });
   });
 });
