@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { checkInputs, UNKNOWN } from "../../provider/core/check";
 import { encodePolicy, policyFromTags, policyTags, userTags } from "../../provider/recovery/policy";
 import { runInstancesParams } from "../../provider/volcengine/launch";
+import fc from "fast-check";
+import { list, objects, subList } from "../../emulator/volcengine/params";
 import { flattenParams } from "../../provider/volcengine/params";
 import { recoveryImageSchema } from "../../provider/volcengine/recoveryImage";
 import { configFromTags, configTags, launchFromPoint, type InstanceConfig } from "../../provider/volcengine/recoveryPoint";
@@ -18,6 +20,30 @@ const good = {
 };
 
 describe("flattenParams", () => {
+  // What the provider flattens, the emulator's reader (written apart, from the Go SDK's rules) reads back:
+  // lists of strings, lists of objects, and lists inside those objects, in order.
+  it("round-trips through the emulator's reader for any list shape", () => {
+    const word = fc.stringMatching(/^[\w.:/=+@ -]{0,12}$/);
+    const key = fc.stringMatching(/^[A-Z][A-Za-z]{0,7}$/);
+    fc.assert(
+      fc.property(
+        fc.array(word, { maxLength: 12 }),
+        fc.array(fc.record({ Key: word, Value: word, Values: fc.array(word, { maxLength: 4 }) }), { maxLength: 12 }),
+        key,
+        fc.integer(),
+        (ids, filters, name, n) => {
+          const flat = flattenParams({ [`${name}Ids`]: ids, TagFilters: filters, Count: n, Skip: undefined });
+          expect(list(flat, `${name}Ids`)).toEqual(ids);
+          const read = objects(flat, "TagFilters");
+          expect(read.map((o) => ({ Key: o.Key, Value: o.Value, Values: subList(o, "Values") }))).toEqual(filters);
+          expect(flat.Count).toBe(String(n));
+          expect(Object.keys(flat).some((k) => k.startsWith("Skip"))).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("flattens lists 1-based and nests objects the way the Volcengine GET API expects", () => {
     expect(flattenParams({ InstanceIds: ["i-1", "i-2"], NetworkInterfaces: [{ SubnetId: "s", SecurityGroupIds: ["a", "b"] }], Tags: [{ Key: "k", Value: "v" }], Count: 1, DryRun: false, Skip: undefined })).toEqual({
       "InstanceIds.1": "i-1",
