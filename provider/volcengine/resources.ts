@@ -9,6 +9,7 @@ export type { TimeoutsArgs } from "../core/resourceArgs";
 
 export const spotInstanceProvider = dynamicProvider("volcengine:SpotInstance");
 export const recoveryImageProvider = dynamicProvider("volcengine:RecoveryImage");
+export const autoSnapshotPolicyProvider = dynamicProvider("volcengine:AutoSnapshotPolicy");
 
 type In<T> = pulumi.Input<T>;
 
@@ -220,5 +221,77 @@ export class RecoveryImage extends pulumi.dynamic.Resource {
     const props: Record<string, unknown> = { ...args, imageName: args.imageName ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
     for (const k of ["imageId", "status", "size", "createdAt", "snapshotGroupId", "dataSnapshots", "sourceInstanceId", "lineOrigin"]) props[k] = undefined;
     super(recoveryImageProvider, name, props, opts, "pulumi-recovery", "RecoveryImage");
+  }
+}
+
+/** The inputs of an AutoSnapshotPolicy. */
+export interface AutoSnapshotPolicyArgs {
+  /** The policy's name (default: the resource name), 1-128 characters. In place. */
+  name?: In<string>;
+  /**
+   * Hours of the day at which snapshots are taken, 0 (00:00) to 23 (23:00), each at most once, e.g. `[1, 13]`.
+   * The docs do not say in which time zone; FileNAS documents UTC+8 for its own policies. In place.
+   */
+  timePoints: In<In<number>[]>;
+  /** Days of the week, 1 (Monday) to 7 (Sunday). Set this or `repeatDays`, not both. In place. */
+  repeatWeekdays?: In<In<number>[]>;
+  /** Every this many days, 1-30 (counted by the cloud). Set this or `repeatWeekdays`, not both. In place. */
+  repeatDays?: In<number>;
+  /** How long each snapshot the policy takes is kept: 1-65536 days, or -1 to keep them forever (the cloud deletes older ones). In place. */
+  retentionDays: In<number>;
+  /** Volumes (`vol-…`) the policy applies to. A volume carries at most one policy. In place (Apply/Cancel the difference). */
+  volumeIds?: In<In<string>[]>;
+  /**
+   * Instances (`i-…`) whose every volume, system and data, the policy applies to: the volumes attached
+   * when the policy is created or updated; a volume attached later is picked up by the next `up` (a
+   * refresh shows it as drift). After a spot recovery the replacement's id arrives from the program and
+   * its volumes are applied in place. In place.
+   */
+  instanceIds?: In<In<string>[]>;
+  /** Volcengine project (default: the account's `default`). Replaces the policy. */
+  projectName?: In<string>;
+  /** Up to 19 tags on the policy (pulumi-recovery keeps 1, the create token). In place (storage_ebs CreateTags/DeleteTags). */
+  tags?: In<Record<string, In<string>>>;
+  /** Region (default: stack config `volcengine:region` or VOLCENGINE_REGION). Replaces the policy. */
+  region?: In<string>;
+  /** Operation timeouts (Pulumi's customTimeouts do not reach dynamic providers). In place. */
+  timeouts?: In<TimeoutsArgs>;
+}
+
+/** The outputs of an AutoSnapshotPolicy (besides its inputs). */
+export interface AutoSnapshotPolicyOutputs {
+  /** The policy id. */
+  policyId: string;
+  /** As DescribeAutoSnapshotPolicy reports it (its values are not documented). */
+  status: string;
+  /** How many volumes the policy is applied to, ours and any applied elsewhere (VolumeNums). */
+  volumeCount: number;
+  /** The volumes this resource applied the policy to that carry it now, sorted. */
+  appliedVolumeIds: string[];
+  /** When the policy was created and last changed, as the cloud prints it. */
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+const POLICY_OUTPUTS: (keyof AutoSnapshotPolicyOutputs)[] = ["policyId", "status", "volumeCount", "appliedVolumeIds", "createdAt", "updatedAt"];
+
+/**
+ * A storage_ebs automatic snapshot policy and the volumes it applies to: the cloud snapshots those volumes
+ * at the time points on the days given and deletes each snapshot after `retentionDays`. Deleting the
+ * policy cancels it on its volumes first; the snapshots it already took are kept (with their retention).
+ */
+export class AutoSnapshotPolicy extends pulumi.dynamic.Resource {
+  declare readonly policyId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly volumeCount: pulumi.Output<number>;
+  declare readonly appliedVolumeIds: pulumi.Output<string[]>;
+  declare readonly createdAt: pulumi.Output<string | undefined>;
+  declare readonly updatedAt: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: AutoSnapshotPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = { ...args, name: args.name ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
+    for (const k of POLICY_OUTPUTS) props[k] = undefined;
+    super(autoSnapshotPolicyProvider, name, props, opts, "pulumi-recovery", "AutoSnapshotPolicy");
   }
 }
