@@ -11,16 +11,17 @@
 // lost, an interruption whose instance is gone is still found from the recovery points it left.
 import pLimit from "p-limit";
 import { systemClock, type Clock } from "../core/clock";
-import { isNotFound, WaitError } from "../core/errors";
+import { isNotFound, isTransient, WaitError } from "../core/errors";
+import { MayExistError } from "../core/tokens";
 import { waitUntil } from "../core/waiter";
-import type { FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo } from "./cloud";
+import { HomeRegionCannot, type CopyState, type FleetMember, type Interruption, type RecoveryCloud, type RecoveryPointInfo } from "./cloud";
 import type { Placement } from "./policy";
 import type { JournalStore, RecoveryRecord, StepName } from "./journal";
-import { formatMs, MAX_ATTEMPTS, nextStep, retryDelayMs, rollingToken, tokensFor } from "./planner";
+import { copiesToPrune, formatMs, MAX_ATTEMPTS, nextStep, retryDelayMs, rollingToken, tokensFor } from "./planner";
 import { parseDuration } from "../core/waiter";
 
 export interface RecoveryEvent {
-  kind: "noticed" | "found" | "step" | "retry" | "done" | "failed" | "rolling-point" | "pruned";
+  kind: "noticed" | "found" | "step" | "retry" | "done" | "failed" | "rolling-point" | "pruned" | "copy";
   at: string;
   instanceId: string;
   eventId?: string;
@@ -112,6 +113,7 @@ export class RecoveryController {
       fleet.filter((m) => m.policy.imageEvery && m.healthy && !doomed.has(m.instanceId)),
       points,
     );
+    await this.keepCopies(fleet, points);
     return this.carryAll({ protectedInstances: fleet.length, interruptions: interruptions.length, ...rolling });
   }
 
@@ -325,28 +327,106 @@ export class RecoveryController {
             this.exhausted.set(placementKey(p), this.clock.now() + (this.o.exhaustedTtlMs ?? 3 * 60_000));
             this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: `no stock in ${placementKey(p)} (${why}): trying the next placement` });
           },
-        });
+        }).catch((e) => this.relaunchFromCopy(r, e));
+        if ("record" in res) return res.record;
         return { ...r, replacementId: res.replacementId, imageId: res.imageId, ...(res.placement ? { placement: res.placement, placementNote: res.note } : {}) };
       }
       case "wait-running": {
+        const region = r.placement?.region;
         try {
-          await cloud.waitRunning(r.replacementId!, this.o.runningTimeoutMs ?? 10 * 60_000, ctx);
+          await cloud.waitRunning(r.replacementId!, this.o.runningTimeoutMs ?? 10 * 60_000, ctx, region);
           return r;
         } catch (e) {
           // The replacement itself was lost (spot capacity reclaimed as it started): launch another one.
-          if (e instanceof WaitError && e.reason === "failed" && (await cloud.instanceStatus(r.replacementId!)) === undefined) {
+          if (e instanceof WaitError && e.reason === "failed" && (await cloud.instanceStatus(r.replacementId!, region)) === undefined) {
             throw new ReplacementLost(`replacement ${r.replacementId} disappeared before it ran; launching another`);
           }
           throw e;
         }
       }
       case "prune": {
-        const points = (await cloud.points([r.instanceId])).filter((p) => p.id !== r.pointId && p.state !== "creating");
-        const excess = points.slice(Math.max(0, r.policy.keepImages - 1));
-        for (const p of excess) await cloud.deletePoint(p.id);
-        if (excess.length) this.emit({ kind: "pruned", instanceId: r.instanceId, eventId: r.eventId, message: `pruned recovery points ${excess.map((p) => p.id).join(", ")}` });
-        return { ...r, prunedPointIds: excess.map((p) => p.id) };
+        try {
+          const points = (await cloud.points([r.instanceId])).filter((p) => p.id !== r.pointId && p.state !== "creating");
+          const excess = points.slice(Math.max(0, r.policy.keepImages - 1));
+          for (const p of excess) await cloud.deletePoint(p.id);
+          if (excess.length) this.emit({ kind: "pruned", instanceId: r.instanceId, eventId: r.eventId, message: `pruned recovery points ${excess.map((p) => p.id).join(", ")}` });
+          return { ...r, prunedPointIds: excess.map((p) => p.id) };
+        } catch (e) {
+          // Relaunched in another region because the home region could not: pruning there waits for a later pass.
+          if (!r.placement?.region) throw e;
+          return { ...r, prunedPointIds: [], steps: { ...r.steps, prune: { ...r.steps.prune!, note: `not pruned: the home region did not answer (${(e as Error).message})` } } };
+        }
       }
+    }
+  }
+
+  /**
+   * The home region could not relaunch (no stock anywhere, the image quota full, or it failed twice in a
+   * row with errors retries did not cure): with a region copy and a place to relaunch it declared, the
+   * newest copy of the line is relaunched there. Anything else (or a launch that may have happened: a
+   * lost answer) is the error it was.
+   */
+  private async relaunchFromCopy(r: RecoveryRecord, err: unknown): Promise<{ record: RecoveryRecord }> {
+    const copy = r.policy.copy;
+    const { cloud } = this.o;
+    const homeCannot = err instanceof HomeRegionCannot || (isTransient(err) && (r.attempts ?? 0) >= 1);
+    if (!copy?.relaunch || !cloud.relaunchFromCopy || err instanceof MayExistError || !homeCannot) throw err;
+    this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step: "relaunch", message: `the home region ${cloud.region} could not relaunch (${(err as Error).message}): relaunching from the copy in ${copy.region}` });
+    const res = await cloud.relaunchFromCopy(r.config, copy, { token: tokensFor(r.eventId, r.relaunchAttempt ?? 0).relaunchFromCopy, ctx: { clock: this.clock, signal: this.o.signal }, timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000 });
+    const dataAgeMs = Math.max(0, Date.parse(r.releaseAt) - Date.parse(res.pointCreatedAt));
+    return { record: { ...r, replacementId: res.replacementId, imageId: res.imageId, placement: res.placement, placementNote: res.note, dataAgeMs, deadlineMet: false } };
+  }
+
+  /**
+   * recovery.copyToRegion: the newest available point of each protected line is copied to the policy's
+   * region (a few passes: the cloud's steps never block a pass), `keep` available copies stay there and
+   * older ones are pruned, and what was made at home only to copy from goes once its copy is done.
+   * Two listing calls per destination region, whatever the fleet.
+   */
+  private async keepCopies(fleet: FleetMember[], points: RecoveryPointInfo[]): Promise<void> {
+    const { cloud } = this.o;
+    if (!cloud.copyState || !cloud.advanceCopy) return;
+    const regions = [...new Set(fleet.flatMap((m) => (m.policy.copy ? [m.policy.copy.region] : [])))];
+    for (const region of regions) {
+      let known: CopyState;
+      try {
+        known = await cloud.copyState(region);
+      } catch (e) {
+        this.emit({ kind: "copy", instanceId: "", message: `copies to ${region} not checked this pass: ${(e as Error).message}` });
+        continue;
+      }
+      const members = fleet.filter((m) => m.policy.copy?.region === region);
+      await Promise.all(members.map((m) => this.limit(() => this.keepCopiesOf(m, region, points, known))));
+    }
+  }
+
+  private async keepCopiesOf(m: FleetMember, region: string, points: RecoveryPointInfo[], known: CopyState): Promise<void> {
+    const { cloud } = this.o;
+    const ofLine = (p: { sourceInstanceId: string; origin?: string }) => p.sourceInstanceId === m.instanceId || (p.origin !== undefined && p.origin === m.origin);
+    try {
+      const newest = points.find((p) => p.state === "available" && ofLine(p));
+      const copies = known.copies.filter(ofLine);
+      let settled = true;
+      if (newest) {
+        const step = await cloud.advanceCopy!(newest.id, region, known);
+        settled = step.state === "done";
+        const wasNew = step.state === "done" && known.sources.some((s) => s.pointId === newest.id);
+        if (step.state === "failed" || wasNew || (step.state !== "done" && !copies.some((c) => c.pointId === newest.id && c.state === "creating"))) {
+          const what = { preparing: "being prepared", copying: "started", done: "available", failed: "failed" }[step.state];
+          this.emit({ kind: "copy", instanceId: m.instanceId, message: `copy of recovery point ${newest.id} to ${region} ${what}${step.copyId ? ` (${step.copyId})` : ""}${step.note ? `: ${step.note}` : ""}` });
+        }
+      }
+      const excess = copiesToPrune(copies, m.policy.copy!.keep);
+      for (const c of excess) await cloud.deleteCopy!(region, c.id);
+      if (excess.length) this.emit({ kind: "pruned", instanceId: m.instanceId, message: `pruned copies in ${region}: ${excess.map((c) => c.id).join(", ")}` });
+      // What was made at home only to copy from: gone once its copy ended (or a newer point superseded it).
+      for (const s of known.sources.filter(ofLine)) {
+        if (s.state === "creating" || known.copies.some((c) => c.pointId === s.pointId && c.state === "creating")) continue;
+        if (s.pointId === newest?.id && !settled) continue; // still to be copied (or copied again after a failure)
+        await cloud.deleteCopySource!(s.id);
+      }
+    } catch (e) {
+      this.emit({ kind: "copy", instanceId: m.instanceId, message: `copy to ${region} not advanced: ${(e as Error).message}` });
     }
   }
 

@@ -21,12 +21,22 @@ export function nextStep(r: RecoveryRecord): StepName | undefined {
  * whichever controller (or replica) runs the step and however often. `relaunchAttempt` > 0 only when
  * the replacement itself was lost before it ran (a new one is then due).
  */
-export function tokensFor(eventId: string, relaunchAttempt = 0): { hook: string; point: string; relaunch: string } {
+export function tokensFor(eventId: string, relaunchAttempt = 0): { hook: string; point: string; relaunch: string; relaunchFromCopy: string } {
   return {
     hook: createToken("recovery:guest-hook", eventId, undefined, {}),
     point: createToken("recovery:final-point", eventId, undefined, {}),
     relaunch: createToken("recovery:relaunch", eventId, relaunchAttempt ? String(relaunchAttempt) : undefined, {}),
+    relaunchFromCopy: createToken("recovery:relaunch-from-copy", eventId, relaunchAttempt ? String(relaunchAttempt) : undefined, {}),
   };
+}
+
+/**
+ * Which available copies of a line to prune in the destination: all but the newest `keep` (by when
+ * their point was taken). `copies` in any order; never returns a copy that is not available.
+ */
+export function copiesToPrune<T extends { state: string; createdAt: string; pointCreatedAt?: string }>(copies: T[], keep: number): T[] {
+  const at = (c: T) => c.pointCreatedAt ?? c.createdAt;
+  return copies.filter((c) => c.state === "available").sort((a, b) => at(b).localeCompare(at(a))).slice(Math.max(1, keep));
 }
 
 /** The rolling-point bucket: one rolling point per interval and instance, whoever asks and however often. */

@@ -15,7 +15,7 @@ import type { Clock } from "../core/clock";
 import { createToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
 import { encodePolicy, originOf, policyFromTags, TAGS, userTags } from "../recovery/policy";
 import type { VolcengineClient } from "./client";
-import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone } from "./images";
+import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, ImageQuotaError, listImagesByTag, waitImageAvailable, waitImageGone } from "./images";
 import { findUserData, type Instance } from "./instances";
 import type { LaunchSpec } from "./launch";
 import { createSnapshotGroup, deleteSnapshotGroup, listSnapshotGroups, type SnapshotGroup } from "./snapshots";
@@ -145,7 +145,7 @@ export async function imageOfPoint(
     create: async () => {
       const held = await countCustomImages(client);
       if (held >= CUSTOM_IMAGE_QUOTA) {
-        throw new Error(`the region already holds ${held} custom images, the quota of ${CUSTOM_IMAGE_QUOTA} (CreateImage, docs 6396/132240): no image could be made of recovery point ${group.SnapshotGroupId}; delete unused custom images or lower recovery.keepImages`);
+        throw new ImageQuotaError(`the region already holds ${held} custom images, the quota of ${CUSTOM_IMAGE_QUOTA} (CreateImage, docs 6396/132240): no image could be made of recovery point ${group.SnapshotGroupId}; delete unused custom images or lower recovery.keepImages`);
       }
       return createImage(client, { source: { SnapshotId: system.SnapshotId }, imageName: o.name, description: `Recovery image of ${group.InstanceId ?? "an instance"}`, tags: { ...(o.tags ?? {}), [TOKEN_TAG]: token, [TAGS.source]: group.InstanceId ?? "" } });
     },
@@ -155,9 +155,16 @@ export async function imageOfPoint(
   return imageId;
 }
 
-/** Deletes a point and the image made of it (that image uses the point's system snapshot: it goes first). */
+/** The image made at home of a whole point to copy to another region (regionCopies.ts): one per point. */
+export const copySourceToken = (pointId: string) => createToken("volcengine:copy-source", pointId, undefined, {});
+
+/**
+ * Deletes a point and the images made of it (its relaunch image, and an image to copy from: they use the
+ * point's snapshots, so they go first; one still being copied makes this fail until the copy ends).
+ */
 export async function deletePoint(client: VolcengineClient, groupId: string, timeoutMs = 10 * 60_000): Promise<void> {
-  for (const img of await listImagesByTag(client, TOKEN_TAG, [pointImageToken(groupId)])) {
+  const images = await listImagesByTag(client, TOKEN_TAG, [pointImageToken(groupId), copySourceToken(groupId)]);
+  for (const img of images) {
     await deleteImage(client, img.ImageId, { keepSnapshots: true });
     await waitImageGone(client, img.ImageId, timeoutMs);
   }

@@ -59,6 +59,23 @@ export interface RecoveryPolicyArgs {
   guestHook?: In<GuestHookArgs>;
   /** Up to 3 placements tried in order when the instance's own has no stock (the whole policy must fit one 256-character tag). In place. */
   fallbacks?: In<In<PlacementArgs>[]>;
+  /** Copy the newest recovery point to a second region, so a region loss still leaves one. In place. */
+  copyToRegion?: In<CopyToRegionArgs>;
+}
+
+/**
+ * Recovery points copied to a second region by the controller: an image of the whole point (every disk)
+ * is made at home and copied with CopyImage; `keep` copies stay there, older ones are pruned. Each copy is
+ * a custom image in the destination (a region holds 50). Whether the cloud copies the data volumes'
+ * snapshots is not documented: a copy that carries the system disk only is reported as such.
+ */
+export interface CopyToRegionArgs {
+  /** The region to copy to, e.g. `cn-shanghai` (not the instance's own). */
+  region: In<string>;
+  /** Copies kept there, 1-10 (default 2). */
+  keep?: In<number>;
+  /** Where a relaunch from the copy goes when the home region cannot relaunch (no stock anywhere, image quota full, the region failing): zone, subnet and security groups of that region. Without it copies are kept but never relaunched by the controller. */
+  relaunch?: In<{ zoneId: In<string>; subnetId: In<string>; securityGroupIds: In<In<string>[]>; instanceTypeId?: In<string> }>;
 }
 
 /** The inputs of a SpotInstance. */

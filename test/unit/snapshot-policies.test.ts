@@ -2,7 +2,12 @@
 // refused at preview, naming the field and the fix, never echoing the value).
 import { describe, expect, it } from "vitest";
 import { checkInputs, UNKNOWN } from "../../provider/core/check";
+import { copiesToPrune } from "../../provider/recovery/planner";
+import { encodePolicy, policyFromTags, recordedPolicy, recoverySchema, TAGS } from "../../provider/recovery/policy";
 import { autoSnapshotPolicySchema } from "../../provider/volcengine/autoSnapshotPolicy";
+import { spotInstanceSchema } from "../../provider/volcengine/spotInstance/schema";
+
+const spot = { zoneId: "cn-beijing-a", imageId: "image-ubuntu2204-emu", instanceTypeId: "ecs.g3il.large", subnetId: "subnet-emu-cn-beijing-a", securityGroupIds: ["sg-emu-default"] };
 
 const good = { name: "nightly", timePoints: [1, 13], repeatWeekdays: [1, 4], retentionDays: 7 };
 const failuresOf = (news: Record<string, unknown>) => checkInputs(autoSnapshotPolicySchema, news).failures;
@@ -47,5 +52,58 @@ describe("AutoSnapshotPolicy check", () => {
   it("leaves a schedule that is not known during preview to `up`", () => {
     expect(failuresOf({ ...good, timePoints: UNKNOWN })).toEqual([]);
     expect(failuresOf({ ...good, repeatWeekdays: UNKNOWN })).toEqual([]);
+  });
+});
+
+describe("recovery.copyToRegion", () => {
+  const copy = { region: "cn-shanghai", keep: 2, relaunch: { zoneId: "cn-shanghai-a", subnetId: "subnet-sh-1", securityGroupIds: ["sg-1", "sg-2"] } };
+
+  it("is one field of the one policy tag, within tag characters, and reads back", () => {
+    const policy = recordedPolicy(recoverySchema.parse({ keepImages: 3, imageEvery: "30m", copyToRegion: copy }));
+    const tag = encodePolicy(policy);
+    expect(tag).toBe("on=image-and-relaunch keep=3 every=30m copy=cn-shanghai/2/cn-shanghai-a/subnet-sh-1/sg-1+sg-2");
+    expect(tag).toMatch(/^[\p{L}\p{N} _.:/=+\-@]*$/u);
+    expect(policyFromTags({ [TAGS.policy]: tag })).toEqual(policy);
+    const short = encodePolicy(recordedPolicy(recoverySchema.parse({ copyToRegion: { region: "cn-guangzhou" } })));
+    expect(short).toBe("on=image-and-relaunch keep=3 copy=cn-guangzhou/2");
+    expect(policyFromTags({ [TAGS.policy]: short })?.copy).toEqual({ region: "cn-guangzhou", keep: 2 });
+    const typed = encodePolicy({ onInterruption: "image-only", keepImages: 1, copy: { region: "cn-shanghai", keep: 1, relaunch: { ...copy.relaunch, instanceTypeId: "ecs.g3il.xlarge" } } });
+    expect(policyFromTags({ [TAGS.policy]: typed })?.copy?.relaunch?.instanceTypeId).toBe("ecs.g3il.xlarge");
+  });
+
+  it("reads every older encoding, and ignores a copy field it cannot read instead of dropping the policy", () => {
+    expect(policyFromTags({ [TAGS.policy]: "on=image-and-relaunch keep=2 every=30m" })).toEqual({ onInterruption: "image-and-relaunch", keepImages: 2, imageEvery: "30m" });
+    expect(policyFromTags({ "pulumi-recovery:on-interruption": "image-only", "pulumi-recovery:keep-images": "4" })).toEqual({ onInterruption: "image-only", keepImages: 4 });
+    expect(policyFromTags({ [TAGS.policy]: "on=image-and-relaunch;keep=2" })).toEqual({ onInterruption: "image-and-relaunch", keepImages: 2 });
+    expect(policyFromTags({ [TAGS.policy]: "on=none keep=1 copy=Not A Region/x" })).toEqual({ onInterruption: "none", keepImages: 1 });
+  });
+
+  it.each([
+    ["a region that is not one", { region: "Shanghai" }, "recovery.copyToRegion.region", /a region such as "cn-shanghai"/],
+    ["keep 0", { region: "cn-shanghai", keep: 0 }, "recovery.copyToRegion.keep", /at least 1/],
+    ["keep 11", { region: "cn-shanghai", keep: 11 }, "recovery.copyToRegion.keep", /at most 10 \(each copy is a custom image there, and a region holds 50\)/],
+    ["a relaunch zone of another region", { ...copy, relaunch: { ...copy.relaunch, zoneId: "cn-beijing-a" } }, "recovery.copyToRegion.relaunch.zoneId", /a zone of recovery.copyToRegion.region/],
+    ["a relaunch without security groups", { ...copy, relaunch: { ...copy.relaunch, securityGroupIds: [] } }, "recovery.copyToRegion.relaunch.securityGroupIds", /at least one security group of that region/],
+  ])("refuses %s at preview, naming the field and the fix", (_what, copyToRegion, property, reason) => {
+    const { failures } = checkInputs(spotInstanceSchema, { ...spot, recovery: { copyToRegion } });
+    expect(failures).toEqual([{ property, reason: expect.stringMatching(reason) }]);
+  });
+
+  it("refuses the instance's own region, and a policy that no longer fits one tag", () => {
+    expect(checkInputs(spotInstanceSchema, { ...spot, region: "cn-shanghai", recovery: { copyToRegion: copy } }).failures).toEqual([{ property: "recovery", reason: expect.stringMatching(/the instance's own region: name another region/) }]);
+    const long = { ...copy, relaunch: { ...copy.relaunch, securityGroupIds: ["sg-".padEnd(40, "x"), "sg-".padEnd(40, "y"), "sg-".padEnd(40, "z")] } };
+    const fallbacks = ["b", "c"].map((z) => ({ zoneId: `cn-beijing-${z}`, subnetId: "subnet-".padEnd(30, z), instanceTypeId: "ecs.g3il.xlarge" }));
+    expect(checkInputs(spotInstanceSchema, { ...spot, recovery: { copyToRegion: long, fallbacks } }).failures).toEqual([{ property: "recovery", reason: expect.stringMatching(/over the 256 a tag value holds/) }]);
+  });
+});
+
+describe("copiesToPrune", () => {
+  const c = (id: string, hour: number, state = "available") => ({ id, state, createdAt: `2026-01-05T0${hour}:30:00Z`, pointCreatedAt: `2026-01-05T0${hour}:00:00Z` });
+  it("prunes exactly the oldest available copies beyond keep, never one still copying or failed", () => {
+    const copies = [c("b", 2), c("d", 4, "creating"), c("a", 1), c("c", 3), c("e", 5, "failed")];
+    expect(copiesToPrune(copies, 2).map((x) => x.id)).toEqual(["a"]);
+    expect(copiesToPrune(copies, 1).map((x) => x.id)).toEqual(["b", "a"]);
+    expect(copiesToPrune(copies, 3)).toEqual([]);
+    expect(copiesToPrune(copies, 0).map((x) => x.id)).toEqual(["b", "a"]); // the newest always stays
   });
 });
