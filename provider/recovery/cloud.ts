@@ -109,6 +109,36 @@ export interface RecoveryCloud<C = unknown> {
    * `policy.relaunch`, once per token (the home region could not).
    */
   relaunchFromCopy?(config: C, policy: RegionCopyPolicy, o: { token: string; ctx: CallContext; timeoutMs: number }): Promise<{ replacementId: string; imageId: string; placement: Placement; pointCreatedAt: string; note: string }>;
+
+  // ---- scheduled recovery images (RecoveryImage with imageEvery); optional per cloud ----
+
+  /** Every image schedule of the region, found by tag (two calls, whatever their number). */
+  imageSchedules?(): Promise<ImageSchedule[]>;
+  /** Starts a new point of the schedule's instance (its line's newest member), once per token. */
+  takeScheduledPoint?(schedule: ImageSchedule, token: string): Promise<string>;
+  /** Starts the image of a point that is ready (does not wait for it). */
+  finishScheduledPoint?(schedule: ImageSchedule, pointId: string): Promise<string>;
+  /** Deletes a point of the schedule and its image (or an image whose point is gone). */
+  deleteScheduledPoint?(schedule: ImageSchedule, point: ScheduledPoint): Promise<void>;
+}
+
+/** One recovery point of a scheduled RecoveryImage: a point (snapshot group) and, once made, its image. */
+export interface ScheduledPoint {
+  pointId?: string;
+  pointState?: PointState;
+  imageId?: string;
+  imageState?: PointState;
+  createdAt: string;
+  sourceInstanceId: string;
+}
+
+/** A RecoveryImage with imageEvery, as the cloud records it (the cloud, not Pulumi state, is the truth). */
+export interface ImageSchedule {
+  id: string;
+  every: string;
+  keep: number;
+  /** Newest first. */
+  points: ScheduledPoint[];
 }
 
 /** A copy of a recovery point in another region. */

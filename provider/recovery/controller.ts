@@ -17,11 +17,11 @@ import { waitUntil } from "../core/waiter";
 import { HomeRegionCannot, type CopyState, type FleetMember, type Interruption, type RecoveryCloud, type RecoveryPointInfo } from "./cloud";
 import type { Placement } from "./policy";
 import type { JournalStore, RecoveryRecord, StepName } from "./journal";
-import { copiesToPrune, formatMs, MAX_ATTEMPTS, nextStep, retryDelayMs, rollingToken, tokensFor } from "./planner";
+import { copiesToPrune, formatMs, MAX_ATTEMPTS, nextStep, planSchedule, retryDelayMs, rollingToken, scheduledToken, tokensFor } from "./planner";
 import { parseDuration } from "../core/waiter";
 
 export interface RecoveryEvent {
-  kind: "noticed" | "found" | "step" | "retry" | "done" | "failed" | "rolling-point" | "pruned" | "copy";
+  kind: "noticed" | "found" | "step" | "retry" | "done" | "failed" | "rolling-point" | "pruned" | "copy" | "scheduled-image";
   at: string;
   instanceId: string;
   eventId?: string;
@@ -114,6 +114,7 @@ export class RecoveryController {
       points,
     );
     await this.keepCopies(fleet, points);
+    await this.keepSchedules();
     return this.carryAll({ protectedInstances: fleet.length, interruptions: interruptions.length, ...rolling });
   }
 
@@ -428,6 +429,52 @@ export class RecoveryController {
     } catch (e) {
       this.emit({ kind: "copy", instanceId: m.instanceId, message: `copy to ${region} not advanced: ${(e as Error).message}` });
     }
+  }
+
+  /**
+   * Scheduled RecoveryImages (imageEvery): each schedule found by tag gets a new point when its newest is
+   * `every` old, an image once the point is ready, its failures removed, and its images pruned to `keep`
+   * (planner.planSchedule). Nothing waits: a schedule advances by one step per pass.
+   */
+  private async keepSchedules(): Promise<void> {
+    const { cloud } = this.o;
+    if (!cloud.imageSchedules) return;
+    let schedules;
+    try {
+      schedules = await cloud.imageSchedules();
+    } catch (e) {
+      this.emit({ kind: "scheduled-image", instanceId: "", message: `image schedules not checked this pass: ${(e as Error).message}` });
+      return;
+    }
+    const now = this.clock.now();
+    await Promise.all(
+      schedules.map((s) =>
+        this.limit(async () => {
+          const everyMs = parseDuration(s.every);
+          if (!everyMs || !s.keep) return;
+          const instanceId = s.points.find((p) => p.sourceInstanceId)?.sourceInstanceId ?? "";
+          try {
+            const plan = planSchedule(s.points, { now, everyMs, keep: s.keep });
+            for (const p of plan.remove) {
+              await cloud.deleteScheduledPoint!(s, p);
+              this.emit({ kind: "scheduled-image", instanceId, message: `schedule ${s.id}: removed a recovery point that failed (${p.pointId ?? p.imageId})` });
+            }
+            for (const p of plan.finish) {
+              const imageId = await cloud.finishScheduledPoint!(s, p.pointId!);
+              this.emit({ kind: "scheduled-image", instanceId, message: `schedule ${s.id}: image ${imageId} of recovery point ${p.pointId} started` });
+            }
+            if (plan.start) {
+              const pointId = await cloud.takeScheduledPoint!(s, scheduledToken(s.id, now, everyMs));
+              this.emit({ kind: "scheduled-image", instanceId, message: `schedule ${s.id}: recovery point ${pointId} started (every ${s.every})` });
+            }
+            for (const p of plan.prune) await cloud.deleteScheduledPoint!(s, p);
+            if (plan.prune.length) this.emit({ kind: "pruned", instanceId, message: `schedule ${s.id}: pruned images ${plan.prune.map((p) => p.imageId).join(", ")} (keeps ${s.keep})` });
+          } catch (e) {
+            this.emit({ kind: "scheduled-image", instanceId, message: `schedule ${s.id} not advanced: ${(e as Error).message}` });
+          }
+        }),
+      ),
+    );
   }
 
   private async newestRolling(r: RecoveryRecord): Promise<RecoveryPointInfo | undefined> {

@@ -30,6 +30,33 @@ export function tokensFor(eventId: string, relaunchAttempt = 0): { hook: string;
   };
 }
 
+/** One scheduled image per interval and schedule, whoever asks and however often. */
+export function scheduledToken(scheduleId: string, now: number, everyMs: number): string {
+  return createToken("recovery:scheduled-image", scheduleId, `${everyMs}:${Math.floor(now / everyMs)}`, {});
+}
+
+/**
+ * What a pass does for one scheduled RecoveryImage (pure): make the image of each point that is ready,
+ * remove what failed, start a new point when nothing is in progress and the newest is `everyMs` old,
+ * and prune available images beyond `keep` oldest first — counting one in progress, as the rolling
+ * points are pruned, but never the newest available one.
+ */
+export function planSchedule<P extends { pointId?: string; pointState?: string; imageId?: string; imageState?: string; createdAt: string }>(
+  points: P[],
+  o: { now: number; everyMs: number; keep: number },
+): { finish: P[]; remove: P[]; start: boolean; prune: P[] } {
+  const sorted = [...points].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const failed = sorted.filter((p) => p.pointState === "failed" || p.imageState === "failed");
+  const live = sorted.filter((p) => !failed.includes(p));
+  const finish = live.filter((p) => p.pointState === "available" && !p.imageId);
+  const inProgress = live.filter((p) => p.pointState === "creating" || p.imageState === "creating" || (p.pointState === "available" && !p.imageId));
+  const newest = live[0];
+  const start = inProgress.length === 0 && (!newest || o.now - Date.parse(newest.createdAt) >= o.everyMs);
+  const available = live.filter((p) => p.imageState === "available");
+  const prune = available.slice(Math.max(1, o.keep - (inProgress.length || start ? 1 : 0)));
+  return { finish, remove: failed, start, prune };
+}
+
 /**
  * Which available copies of a line to prune in the destination: all but the newest `keep` (by when
  * their point was taken). `copies` in any order; never returns a copy that is not available.

@@ -23,6 +23,8 @@ export const TAGS = {
   point: "pulumi-recovery:point",
   /** On a region copy (in the destination) and on the image it was copied from: the recovery point it is of. */
   copyOf: "pulumi-recovery:copy-of",
+  /** A scheduled RecoveryImage: `<id> every=6h keep=3` on its images, `<id>` on its recovery points. */
+  schedule: "pulumi-recovery:schedule",
 } as const;
 
 /** Tags a SpotInstance keeps for itself: policy, origin, create token. */

@@ -3,7 +3,7 @@
 // from an image of the point's system snapshot with every data volume restored from its snapshot.
 import { orUndefined } from "../core/errors";
 import { CloudError } from "../core/errors";
-import { HomeRegionCannot, type CallContext, type CopyState, type CopyStep, type FleetMember, type Interruption, type RecoveryCloud, type RecoveryPointInfo, type RelaunchOptions } from "../recovery/cloud";
+import { HomeRegionCannot, type CallContext, type CopyState, type CopyStep, type FleetMember, type ImageSchedule, type Interruption, type RecoveryCloud, type RecoveryPointInfo, type RelaunchOptions, type ScheduledPoint } from "../recovery/cloud";
 import type { Placement, RegionCopyPolicy } from "../recovery/policy";
 import { invokeCommand, stopInvocation, waitInvocation } from "./assistant";
 import { LEGACY_TAGS, originOf, policyFromTags, TAGS } from "../recovery/policy";
@@ -11,6 +11,7 @@ import type { VolcengineClient } from "./client";
 import { findInterruptions } from "./events";
 import { deleteImage, findImage, ImageQuotaError } from "./images";
 import { advanceCopy, copyState, relaunchFromCopy } from "./regionCopies";
+import { deleteScheduledPoint, finishScheduledPoint, listSchedules, takeScheduledPoint } from "./imageSchedules";
 import { findInstance, listInstances, waitInstanceStatus } from "./instances";
 import { launchInstance } from "./launch";
 import { configFromTags, deletePoint, imageOfPoint, instanceConfig, launchFromPoint, listPoints, pointKind, takePoint, type InstanceConfig } from "./recoveryPoint";
@@ -34,7 +35,7 @@ function pointInfo(g: SnapshotGroup): RecoveryPointInfo {
   return {
     id: g.SnapshotGroupId,
     sourceInstanceId: tagMap(g.Tags)[TAGS.source] ?? g.InstanceId ?? "",
-    kind: pointKind(g) ?? "manual",
+    kind: ((k) => (k === "scheduled" || !k ? "manual" : k))(pointKind(g)),
     state: STATE[g.Status] ?? "creating",
     createdAt: g.CreationTime ?? "",
     origin: configFromTags(tagMap(g.Tags))?.origin,
@@ -216,5 +217,21 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
 
   relaunchFromCopy(config: InstanceConfig, policy: RegionCopyPolicy, o: { token: string; ctx: CallContext; timeoutMs: number }) {
     return relaunchFromCopy(this.client, config, policy, o);
+  }
+
+  imageSchedules(): Promise<ImageSchedule[]> {
+    return listSchedules(this.client);
+  }
+
+  takeScheduledPoint(schedule: ImageSchedule, token: string): Promise<string> {
+    return takeScheduledPoint(this.client, schedule, token);
+  }
+
+  finishScheduledPoint(schedule: ImageSchedule, pointId: string): Promise<string> {
+    return finishScheduledPoint(this.client, schedule, pointId);
+  }
+
+  deleteScheduledPoint(_schedule: ImageSchedule, point: ScheduledPoint): Promise<void> {
+    return deleteScheduledPoint(this.client, point);
   }
 }

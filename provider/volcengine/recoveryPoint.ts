@@ -22,7 +22,8 @@ import { createSnapshotGroup, deleteSnapshotGroup, listSnapshotGroups, type Snap
 import { TAG_LIMIT, tagMap } from "./tags";
 import { sizeOf, volumesOf, type Volume } from "./volumes";
 
-export type PointKind = "final" | "rolling" | "manual";
+/** `scheduled`: taken by a RecoveryImage with imageEvery (read back as a manual point by the spot controller). */
+export type PointKind = "final" | "rolling" | "manual" | "scheduled";
 
 /** What a relaunch needs of an instance, recorded while it still exists (no secrets: no password). */
 export interface InstanceConfig {
@@ -94,8 +95,8 @@ export function pointKind(group: Pick<SnapshotGroup, "Tags">): PointKind | undef
  * Takes a recovery point of `cfg.instanceId` (a snapshot group of all its volumes), once per `token`: a
  * group already made under the token is returned instead of a second one. Returns the group id.
  */
-export async function takePoint(client: VolcengineClient, cfg: InstanceConfig, o: { kind: PointKind; token: string; name: string; eventId?: string }): Promise<{ groupId: string; droppedUserData: boolean }> {
-  const own = { [TOKEN_TAG]: o.token, [TAGS.source]: cfg.instanceId, [TAGS.point]: pointTag(o.kind, o.eventId) };
+export async function takePoint(client: VolcengineClient, cfg: InstanceConfig, o: { kind: PointKind; token: string; name: string; eventId?: string; extraTags?: Record<string, string> }): Promise<{ groupId: string; droppedUserData: boolean }> {
+  const own = { [TOKEN_TAG]: o.token, [TAGS.source]: cfg.instanceId, [TAGS.point]: pointTag(o.kind, o.eventId), ...(o.extraTags ?? {}) };
   const { tags: cfgTags, droppedUserData } = configTags(cfg, TAG_LIMIT - Object.keys(own).length);
   const { value } = await findOrCreate({
     what: `recovery point of ${cfg.instanceId}`,
@@ -131,7 +132,7 @@ export function pointImageToken(groupId: string): string {
 export async function imageOfPoint(
   client: VolcengineClient,
   group: SnapshotGroup,
-  o: { name: string; tags?: Record<string, string>; timeoutMs: number; clock?: Clock; signal?: AbortSignal },
+  o: { name: string; tags?: Record<string, string>; timeoutMs: number; clock?: Clock; signal?: AbortSignal; wait?: boolean },
 ): Promise<string> {
   const system = group.Snapshots?.find((s) => s.VolumeKind === "system");
   if (!system) throw new Error(`recovery point ${group.SnapshotGroupId} has no system-volume snapshot`);
@@ -150,6 +151,7 @@ export async function imageOfPoint(
       return createImage(client, { source: { SnapshotId: system.SnapshotId }, imageName: o.name, description: `Recovery image of ${group.InstanceId ?? "an instance"}`, tags: { ...(o.tags ?? {}), [TOKEN_TAG]: token, [TAGS.source]: group.InstanceId ?? "" } });
     },
   });
+  if (o.wait === false) return imageId;
   const image = await findImage(client, imageId);
   if (image.Status !== "available") await waitImageAvailable(client, imageId, { timeoutMs: o.timeoutMs, clock: o.clock, signal: o.signal });
   return imageId;

@@ -199,6 +199,17 @@ export interface RecoveryImageArgs {
   region?: In<string>;
   /** Manage this existing custom image (`image-…`) instead of creating one. Replaces the image. */
   adoptImageId?: In<string>;
+  /**
+   * Make it a schedule: a new recovery image whenever the newest is this old, a duration of at least
+   * "1h" (e.g. "6h"). The first is taken at create; the recovery controller (`pulumi-recovery watch
+   * --once` on a schedule, or `serve`) takes the next ones, found by tag, and prunes to `keepImages`.
+   * Meant for instances that are not spot (a SpotInstance has `recovery.imageEvery`). The resource's id is
+   * then the schedule's, and its outputs follow the newest image. Adding or removing it replaces the
+   * resource; changing it is in place. Not with `wholeImage` or `adoptImageId`.
+   */
+  imageEvery?: In<string>;
+  /** With `imageEvery`: images kept, 1-10 (default 3); the oldest are pruned, never the newest. In place. */
+  keepImages?: In<number>;
   /** Operation timeouts (default create 60m: big disks take long). In place. */
   timeouts?: In<TimeoutsArgs>;
 }
@@ -221,6 +232,12 @@ export interface RecoveryImageOutputs {
   sourceInstanceId?: string;
   /** The first instance of the source's line: a recovery's replacement carries it, so the image follows the line. */
   lineOrigin?: string;
+  /** A schedule (`imageEvery`): the newest image (also `imageId`); absent without a schedule. */
+  latestImageId?: string;
+  /** A schedule: its available images, newest first. */
+  imageIds?: string[];
+  /** A schedule: how many available images it holds (at most `keepImages`, one more while a new one is made). */
+  count?: number;
 }
 
 /** A recovery point of every disk of an instance: a custom image of its system volume and snapshots of its data volumes, awaited until available. */
@@ -233,10 +250,13 @@ export class RecoveryImage extends pulumi.dynamic.Resource {
   declare readonly snapshotGroupId: pulumi.Output<string | undefined>;
   declare readonly dataSnapshots: pulumi.Output<RecoveryImageOutputs["dataSnapshots"]>;
   declare readonly sourceInstanceId: pulumi.Output<string | undefined>;
+  declare readonly latestImageId: pulumi.Output<string | undefined>;
+  declare readonly imageIds: pulumi.Output<string[] | undefined>;
+  declare readonly count: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: RecoveryImageArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = { ...args, imageName: args.imageName ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
-    for (const k of ["imageId", "status", "size", "createdAt", "snapshotGroupId", "dataSnapshots", "sourceInstanceId", "lineOrigin"]) props[k] = undefined;
+    for (const k of ["imageId", "status", "size", "createdAt", "snapshotGroupId", "dataSnapshots", "sourceInstanceId", "lineOrigin", "latestImageId", "imageIds", "count"]) props[k] = undefined;
     super(recoveryImageProvider, name, props, opts, "pulumi-recovery", "RecoveryImage");
   }
 }

@@ -2,7 +2,7 @@
 // refused at preview, naming the field and the fix, never echoing the value).
 import { describe, expect, it } from "vitest";
 import { checkInputs, UNKNOWN } from "../../provider/core/check";
-import { copiesToPrune } from "../../provider/recovery/planner";
+import { copiesToPrune, planSchedule } from "../../provider/recovery/planner";
 import { encodePolicy, policyFromTags, recordedPolicy, recoverySchema, TAGS } from "../../provider/recovery/policy";
 import { autoSnapshotPolicySchema } from "../../provider/volcengine/autoSnapshotPolicy";
 import { spotInstanceSchema } from "../../provider/volcengine/spotInstance/schema";
@@ -105,5 +105,44 @@ describe("copiesToPrune", () => {
     expect(copiesToPrune(copies, 1).map((x) => x.id)).toEqual(["b", "a"]);
     expect(copiesToPrune(copies, 3)).toEqual([]);
     expect(copiesToPrune(copies, 0).map((x) => x.id)).toEqual(["b", "a"]); // the newest always stays
+  });
+});
+
+describe("planSchedule (a scheduled RecoveryImage's pass)", () => {
+  const H = 3_600_000;
+  const t0 = Date.parse("2026-01-05T00:00:00Z");
+  const at = (h: number) => new Date(t0 + h * H).toISOString();
+  const done = (id: string, h: number) => ({ pointId: `ssg-${id}`, pointState: "available", imageId: `image-${id}`, imageState: "available", createdAt: at(h) });
+  const o = (nowH: number, keep = 2) => ({ now: t0 + nowH * H, everyMs: 6 * H, keep });
+
+  it("starts a point exactly when the newest is imageEvery old, not before", () => {
+    expect(planSchedule([done("a", 0)], o(5.99)).start).toBe(false);
+    expect(planSchedule([done("a", 0)], o(6)).start).toBe(true);
+    expect(planSchedule([], o(0)).start).toBe(true);
+  });
+
+  it("starts nothing while a point or its image is in progress, and makes the image of a ready point", () => {
+    const taking = { pointId: "ssg-b", pointState: "creating", createdAt: at(6) };
+    expect(planSchedule([done("a", 0), taking], o(20))).toMatchObject({ start: false, finish: [] });
+    const ready = { pointId: "ssg-b", pointState: "available", createdAt: at(6) };
+    expect(planSchedule([done("a", 0), ready], o(20))).toMatchObject({ start: false, finish: [ready] });
+    const imaging = { ...ready, imageId: "image-b", imageState: "creating" };
+    expect(planSchedule([done("a", 0), imaging], o(20))).toMatchObject({ start: false, finish: [] });
+  });
+
+  it("prunes exactly the oldest available images beyond keep, counting one in progress, never the newest", () => {
+    const three = [done("c", 12), done("a", 0), done("b", 6)];
+    expect(planSchedule(three, o(13)).prune.map((p) => p.imageId)).toEqual(["image-a"]);
+    expect(planSchedule(three, o(18)).prune.map((p) => p.imageId)).toEqual(["image-b", "image-a"]); // a new one starts: keep 2 = 1 + it
+    expect(planSchedule(three, o(18, 1)).prune.map((p) => p.imageId)).toEqual(["image-b", "image-a"]); // the newest always stays
+    expect(planSchedule([done("a", 0)], o(100, 1)).prune).toEqual([]);
+  });
+
+  it("removes what failed and carries on", () => {
+    const failed = { pointId: "ssg-x", pointState: "failed", createdAt: at(6) };
+    const badImage = { pointId: "ssg-y", pointState: "available", imageId: "image-y", imageState: "failed", createdAt: at(7) };
+    const plan = planSchedule([done("a", 0), failed, badImage], o(8));
+    expect(plan.remove).toEqual([badImage, failed]);
+    expect(plan.start).toBe(true); // the newest good one is 8 h old
   });
 });
