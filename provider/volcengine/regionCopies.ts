@@ -59,9 +59,12 @@ export function regionCopyOf(img: Image, region: string): RegionCopy {
 export async function copyState(home: VolcengineClient, region: string): Promise<CopyState> {
   if (region === home.region) return { copies: [], sources: [] };
   const [copies, sources] = await Promise.all([listImagesByTag(home.forRegion(region), TAGS.copyOf), listImagesByTag(home, TAGS.copyOf)]);
+  // Told apart by their tokens: a copy made here from a third region, or one of this region's own copies
+  // elsewhere, is never taken for an image to copy from (and deleted as one).
+  const tokenIs = (i: Image, f: (pointId: string) => string) => tagMap(i.Tags)[TOKEN_TAG] === f(parseCopyOf(tagMap(i.Tags)[TAGS.copyOf]).pointId);
   return {
-    copies: copies.map((i) => regionCopyOf(i, region)).sort((a, b) => (b.pointCreatedAt ?? b.createdAt).localeCompare(a.pointCreatedAt ?? a.createdAt)),
-    sources: sources.map((i): CopySource => {
+    copies: copies.filter((i) => tokenIs(i, (p) => copyToken(p, region))).map((i) => regionCopyOf(i, region)).sort((a, b) => (b.pointCreatedAt ?? b.createdAt).localeCompare(a.pointCreatedAt ?? a.createdAt)),
+    sources: sources.filter((i) => tokenIs(i, copySourceToken)).map((i): CopySource => {
       const tags = tagMap(i.Tags);
       return { id: i.ImageId, pointId: parseCopyOf(tags[TAGS.copyOf]).pointId, sourceInstanceId: tags[TAGS.source] ?? "", state: STATE[i.Status] ?? "creating" };
     }),
@@ -153,6 +156,7 @@ export async function relaunchFromCopy(
   if (!at) throw new Error(`recovery.copyToRegion.relaunch is not set: a copy in ${policy.region} cannot be relaunched without a zone, subnet and security groups of that region`);
   const dest = home.forRegion(policy.region);
   const copies = (await listImagesByTag(dest, TAGS.copyOf))
+    .filter((img) => tagMap(img.Tags)[TOKEN_TAG] === copyToken(parseCopyOf(tagMap(img.Tags)[TAGS.copyOf]).pointId, policy.region))
     .map((img) => ({ img, copy: regionCopyOf(img, policy.region) }))
     .filter(({ copy }) => copy.state === "available" && (copy.origin === config.origin || copy.sourceInstanceId === config.instanceId))
     .sort((a, b) => (b.copy.pointCreatedAt ?? b.copy.createdAt).localeCompare(a.copy.pointCreatedAt ?? a.copy.createdAt));
