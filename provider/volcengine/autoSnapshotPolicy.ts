@@ -11,7 +11,7 @@
 // - delete: Cancel on the volumes it is applied to that we know of, then Delete. Snapshots it took stay.
 import { z } from "zod";
 import { volcengineConnection } from "../config";
-import { checkResource, timeoutsSchema } from "../core/check";
+import { checkResource } from "../core/check";
 import { describeFailure, orUndefined } from "../core/errors";
 import { diffInputs, partialResource, pickInputs, type HandlerContext, type ResourceHandler } from "../core/handler";
 import { plain } from "../core/outputs";
@@ -70,7 +70,7 @@ export const autoSnapshotPolicySchema = z
     projectName: z.string().regex(/^[\w.-]{1,64}$/, "projectName takes 1-64 letters, digits, _ . -").optional(),
     tags: userTagsSchema(TAG_LIMIT - RESERVED_POLICY_TAGS).optional(),
     region: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'region must look like "cn-beijing"').optional(),
-    timeouts: timeoutsSchema.optional(),
+    // No `timeouts`: nothing here waits (the policy's calls take effect when they answer).
     __identity: z.string().optional(),
     __tokenSalt: z.string().optional(),
   })

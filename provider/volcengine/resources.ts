@@ -291,8 +291,6 @@ export interface AutoSnapshotPolicyArgs {
   tags?: In<Record<string, In<string>>>;
   /** Region (default: stack config `volcengine:region` or VOLCENGINE_REGION). Replaces the policy. */
   region?: In<string>;
-  /** Operation timeouts (Pulumi's customTimeouts do not reach dynamic providers). In place. */
-  timeouts?: In<TimeoutsArgs>;
 }
 
 /** The outputs of an AutoSnapshotPolicy (besides its inputs). */
