@@ -512,7 +512,10 @@ export class RecoveryController {
             const id = await this.o.cloud.takePoint(config, { kind: "rolling", token: rollingToken(m.instanceId, now, every) });
             this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point ${id} started${m.policy.imageEvery === "auto" ? ` (auto: every ${formatMs(every)})` : ""}` });
             const old = points.filter((p) => p.sourceInstanceId === m.instanceId && p.kind === "rolling" && p.state !== "creating").slice(Math.max(0, m.policy.keepImages - 1));
-            for (const p of old) await this.o.cloud.deletePoint(p.id);
+            for (const p of old) {
+              // A point whose image is still being copied to another region cannot go yet: next pass.
+              await this.o.cloud.deletePoint(p.id).catch((e) => this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `old rolling recovery point ${p.id} not pruned yet: ${(e as Error).message}` }));
+            }
           } catch (e) {
             this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point not started: ${(e as Error).message}` });
           }
