@@ -14,10 +14,12 @@ import { systemClock, type Clock } from "../core/clock";
 import { isNotFound, isTransient, WaitError } from "../core/errors";
 import { MayExistError } from "../core/tokens";
 import { waitUntil } from "../core/waiter";
-import { HomeRegionCannot, type CopyState, type FleetMember, type Interruption, type RecoveryCloud, type RecoveryPointInfo } from "./cloud";
+import { HomeRegionCannot, type FleetMember, type Interruption, type RecoveryCloud, type RecoveryPointInfo } from "./cloud";
+import { keepCopies } from "./copies";
+import { keepSchedules } from "./schedules";
 import type { Placement } from "./policy";
 import type { JournalStore, RecoveryRecord, StepName } from "./journal";
-import { copiesToPrune, formatMs, MAX_ATTEMPTS, nextStep, planSchedule, retryDelayMs, rollingToken, scheduledToken, tokensFor } from "./planner";
+import { formatMs, MAX_ATTEMPTS, nextStep, retryDelayMs, rollingToken, tokensFor } from "./planner";
 import { parseDuration } from "../core/waiter";
 
 export interface RecoveryEvent {
@@ -113,8 +115,10 @@ export class RecoveryController {
       fleet.filter((m) => m.policy.imageEvery && m.healthy && !doomed.has(m.instanceId)),
       points,
     );
-    await this.keepCopies(fleet, points);
-    await this.keepSchedules();
+    // Region copies and scheduled RecoveryImages (copies.ts, schedules.ts): a step each per pass, never waiting.
+    const keeper = { cloud: this.o.cloud, clock: this.clock, limit: this.limit, emit: (e: Omit<RecoveryEvent, "at">) => this.emit(e) };
+    await keepCopies(keeper, fleet, points);
+    await keepSchedules(keeper);
     return this.carryAll({ protectedInstances: fleet.length, interruptions: interruptions.length, ...rolling });
   }
 
@@ -376,105 +380,6 @@ export class RecoveryController {
     const res = await cloud.relaunchFromCopy(r.config, copy, { token: tokensFor(r.eventId, r.relaunchAttempt ?? 0).relaunchFromCopy, ctx: { clock: this.clock, signal: this.o.signal }, timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000 });
     const dataAgeMs = Math.max(0, Date.parse(r.releaseAt) - Date.parse(res.pointCreatedAt));
     return { record: { ...r, replacementId: res.replacementId, imageId: res.imageId, placement: res.placement, placementNote: res.note, dataAgeMs, deadlineMet: false } };
-  }
-
-  /**
-   * recovery.copyToRegion: the newest available point of each protected line is copied to the policy's
-   * region (a few passes: the cloud's steps never block a pass), `keep` available copies stay there and
-   * older ones are pruned, and what was made at home only to copy from goes once its copy is done.
-   * Two listing calls per destination region, whatever the fleet.
-   */
-  private async keepCopies(fleet: FleetMember[], points: RecoveryPointInfo[]): Promise<void> {
-    const { cloud } = this.o;
-    if (!cloud.copyState || !cloud.advanceCopy) return;
-    const regions = [...new Set(fleet.flatMap((m) => (m.policy.copy ? [m.policy.copy.region] : [])))];
-    for (const region of regions) {
-      let known: CopyState;
-      try {
-        known = await cloud.copyState(region);
-      } catch (e) {
-        this.emit({ kind: "copy", instanceId: "", message: `copies to ${region} not checked this pass: ${(e as Error).message}` });
-        continue;
-      }
-      const members = fleet.filter((m) => m.policy.copy?.region === region);
-      await Promise.all(members.map((m) => this.limit(() => this.keepCopiesOf(m, region, points, known))));
-    }
-  }
-
-  private async keepCopiesOf(m: FleetMember, region: string, points: RecoveryPointInfo[], known: CopyState): Promise<void> {
-    const { cloud } = this.o;
-    const ofLine = (p: { sourceInstanceId: string; origin?: string }) => p.sourceInstanceId === m.instanceId || (p.origin !== undefined && p.origin === m.origin);
-    try {
-      const newest = points.find((p) => p.state === "available" && ofLine(p));
-      const copies = known.copies.filter(ofLine);
-      let settled = true;
-      if (newest) {
-        const step = await cloud.advanceCopy!(newest.id, region, known);
-        settled = step.state === "done";
-        const wasNew = step.state === "done" && known.sources.some((s) => s.pointId === newest.id);
-        if (step.state === "failed" || wasNew || (step.state !== "done" && !copies.some((c) => c.pointId === newest.id && c.state === "creating"))) {
-          const what = { preparing: "being prepared", copying: "started", done: "available", failed: "failed" }[step.state];
-          this.emit({ kind: "copy", instanceId: m.instanceId, message: `copy of recovery point ${newest.id} to ${region} ${what}${step.copyId ? ` (${step.copyId})` : ""}${step.note ? `: ${step.note}` : ""}` });
-        }
-      }
-      const excess = copiesToPrune(copies, m.policy.copy!.keep);
-      for (const c of excess) await cloud.deleteCopy!(region, c.id);
-      if (excess.length) this.emit({ kind: "pruned", instanceId: m.instanceId, message: `pruned copies in ${region}: ${excess.map((c) => c.id).join(", ")}` });
-      // What was made at home only to copy from: gone once its copy ended (or a newer point superseded it).
-      for (const s of known.sources.filter(ofLine)) {
-        if (s.state === "creating" || known.copies.some((c) => c.pointId === s.pointId && c.state === "creating")) continue;
-        if (s.pointId === newest?.id && !settled) continue; // still to be copied (or copied again after a failure)
-        await cloud.deleteCopySource!(s.id);
-      }
-    } catch (e) {
-      this.emit({ kind: "copy", instanceId: m.instanceId, message: `copy to ${region} not advanced: ${(e as Error).message}` });
-    }
-  }
-
-  /**
-   * Scheduled RecoveryImages (imageEvery): each schedule found by tag gets a new point when its newest is
-   * `every` old, an image once the point is ready, its failures removed, and its images pruned to `keep`
-   * (planner.planSchedule). Nothing waits: a schedule advances by one step per pass.
-   */
-  private async keepSchedules(): Promise<void> {
-    const { cloud } = this.o;
-    if (!cloud.imageSchedules) return;
-    let schedules;
-    try {
-      schedules = await cloud.imageSchedules();
-    } catch (e) {
-      this.emit({ kind: "scheduled-image", instanceId: "", message: `image schedules not checked this pass: ${(e as Error).message}` });
-      return;
-    }
-    const now = this.clock.now();
-    await Promise.all(
-      schedules.map((s) =>
-        this.limit(async () => {
-          const everyMs = parseDuration(s.every);
-          if (!everyMs || !s.keep) return;
-          const instanceId = s.points.find((p) => p.sourceInstanceId)?.sourceInstanceId ?? "";
-          try {
-            const plan = planSchedule(s.points, { now, everyMs, keep: s.keep });
-            for (const p of plan.remove) {
-              await cloud.deleteScheduledPoint!(s, p);
-              this.emit({ kind: "scheduled-image", instanceId, message: `schedule ${s.id}: removed a recovery point that failed (${p.pointId ?? p.imageId})` });
-            }
-            for (const p of plan.finish) {
-              const imageId = await cloud.finishScheduledPoint!(s, p.pointId!);
-              this.emit({ kind: "scheduled-image", instanceId, message: `schedule ${s.id}: image ${imageId} of recovery point ${p.pointId} started` });
-            }
-            if (plan.start) {
-              const pointId = await cloud.takeScheduledPoint!(s, scheduledToken(s.id, now, everyMs));
-              this.emit({ kind: "scheduled-image", instanceId, message: `schedule ${s.id}: recovery point ${pointId} started (every ${s.every})` });
-            }
-            for (const p of plan.prune) await cloud.deleteScheduledPoint!(s, p);
-            if (plan.prune.length) this.emit({ kind: "pruned", instanceId, message: `schedule ${s.id}: pruned images ${plan.prune.map((p) => p.imageId).join(", ")} (keeps ${s.keep})` });
-          } catch (e) {
-            this.emit({ kind: "scheduled-image", instanceId, message: `schedule ${s.id} not advanced: ${(e as Error).message}` });
-          }
-        }),
-      ),
-    );
   }
 
   private async newestRolling(r: RecoveryRecord): Promise<RecoveryPointInfo | undefined> {
