@@ -97,8 +97,14 @@ const scheduleFrom = (i: AutoSnapshotPolicyInputs): PolicySchedule => ({
 
 /** Every volume the inputs name: `volumeIds`, and each volume attached to one of `instanceIds` now. */
 async function declaredVolumes(client: VolcengineClient, i: Pick<AutoSnapshotPolicyInputs, "volumeIds" | "instanceIds">): Promise<string[]> {
-  const ofInstances = await Promise.all((i.instanceIds ?? []).map((id) => volumesOf(client, id)));
-  return [...new Set([...(i.volumeIds ?? []), ...ofInstances.flat().map((v) => v.VolumeId)])];
+  const ofInstances = await instanceVolumes(client, i.instanceIds ?? []);
+  return [...new Set([...(i.volumeIds ?? []), ...[...ofInstances.values()].flat()])];
+}
+
+/** Each instance's volume ids (storage_ebs DescribeVolumes InstanceId; none for an instance that is gone). */
+async function instanceVolumes(client: VolcengineClient, instanceIds: string[]): Promise<Map<string, string[]>> {
+  const lists = await Promise.all(instanceIds.map(async (id) => [id, (await volumesOf(client, id)).map((v) => v.VolumeId)] as const));
+  return new Map(lists);
 }
 
 function outputsFor(inputs: Record<string, any>, policy: SnapshotPolicy, appliedVolumeIds: string[]): Props {
@@ -189,17 +195,15 @@ export const autoSnapshotPolicyHandler: ResourceHandler<AutoSnapshotPolicyInputs
       const policy = await orUndefined(findSnapshotPolicy(client, id));
       if (!policy) return { id: "", props: {} as Props };
       // The volumes we manage: those declared (instances' volumes as they are now) and those applied before.
-      const declaredNow = await declaredVolumes(client, props).catch(() => props.volumeIds ?? []);
+      const byInstance = await instanceVolumes(client, props.instanceIds ?? []);
+      const declaredNow = [...(props.volumeIds ?? []), ...[...byInstance.values()].flat()];
       const applied = await appliedOf(client, id, [...declaredNow, ...(props.appliedVolumeIds ?? [])]);
       const s = scheduleOf(policy);
       // Drift shows as changed inputs, so the next `up` puts them back: a volume declared but no longer
       // applied drops out of volumeIds; an instance with a volume left out drops out of instanceIds.
       const volumeIds = props.volumeIds?.filter((v) => applied.includes(v));
       const instanceIds: string[] | undefined = props.instanceIds === undefined ? undefined : [];
-      for (const inst of props.instanceIds ?? []) {
-        const vols = await volumesOf(client, inst).catch(() => []);
-        if (vols.length && vols.every((v) => applied.includes(v.VolumeId))) instanceIds!.push(inst);
-      }
+      for (const [inst, vols] of byInstance) if (vols.length && vols.every((v) => applied.includes(v))) instanceIds!.push(inst);
       const drifted = {
         name: policy.AutoSnapshotPolicyName,
         timePoints: s.timePoints,
