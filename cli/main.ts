@@ -122,6 +122,17 @@ program
     process.exitCode = await drill({ json: o.json, timeScale: Number(o.timeScale) });
   });
 
+program
+  .command("demo-policies")
+  .description("snapshot and image policies for a day and a half on the emulator's scaled clock: an auto snapshot policy with retention, recovery points copied to a second region, a scheduled recovery image; pruning checked")
+  .option("--json", "print one JSON summary as the last line")
+  .option("--time-scale <x>", "emulated seconds per real second", "7200")
+  .option("--hours <n>", "emulated hours to run", "36")
+  .action(async (o: { json?: boolean; timeScale: string; hours: string }) => {
+    const { policiesDemo } = await import("./policiesDemo");
+    process.exitCode = await policiesDemo({ json: o.json, timeScale: Number(o.timeScale), hours: Number(o.hours) });
+  });
+
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`pulumi-recovery: ${e.message}\n`);
   process.exitCode = 2;

@@ -15,7 +15,8 @@ export interface ClockState {
 
 export class AdminClient {
   readonly volcengine: {
-    state(): Promise<{ instances: any[]; images: any[]; events: any[]; snapshotGroups: any[]; snapshots: any[]; volumes: any[] }>;
+    /** A region's state (default: the home region; others are `otherRegions` in the settings). */
+    state(region?: string): Promise<{ instances: any[]; images: any[]; events: any[]; snapshotGroups: any[]; snapshots: any[]; volumes: any[]; autoSnapshotPolicies: any[] }>;
     spotInterruption(req: { instanceId: string; noticeSeconds?: number }): Promise<{ eventId: string; releaseAt: string; type: string }>;
     release(req: { instanceId: string }): Promise<unknown>;
     /** `volume`: 0 the system volume (default), 1.. the data volumes in attach order. */
@@ -27,8 +28,9 @@ export class AdminClient {
     guest(req: { instanceId: string; exitCode?: number; hang?: boolean; agentInstalled?: boolean }): Promise<unknown>;
     files(instanceId: string, volume?: number): Promise<Record<string, string>>;
     changeRate(req: { instanceId: string; changeGiBPerHour: number }): Promise<unknown>;
-    imageFiles(imageId: string): Promise<Record<string, string>>;
-    settings(patch?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    imageFiles(imageId: string, region?: string): Promise<Record<string, string>>;
+    /** A region's settings (default: the home region), changed first by `patch` when given. */
+    settings(patch?: Record<string, unknown>, region?: string): Promise<Record<string, unknown>>;
   };
   readonly openstack: {
     state(): Promise<{ settings: Record<string, unknown>; servers: any[]; images: any[]; networks: any[] }>;
@@ -48,7 +50,7 @@ export class AdminClient {
   ) {
     const v = (path: string, method = "GET", body?: unknown) => this.request(`volcengine/${path}`, method, body);
     this.volcengine = {
-      state: () => v("state"),
+      state: (region) => v(region ? `state?region=${encodeURIComponent(region)}` : "state"),
       spotInterruption: (req) => v("spot-interruption", "POST", req),
       release: (req) => v("release", "POST", req),
       writeFile: (req) => v("disk", "POST", req),
@@ -57,8 +59,8 @@ export class AdminClient {
       guest: (req) => v("guest", "POST", req),
       eventRule: (req) => v("event-rules", "POST", req),
       eventRules: () => v("event-rules"),
-      imageFiles: async (imageId) => (await v(`image-disk?imageId=${encodeURIComponent(imageId)}`)).files,
-      settings: (patch) => (patch ? v("settings", "POST", patch) : v("settings")),
+      imageFiles: async (imageId, region) => (await v(`image-disk?imageId=${encodeURIComponent(imageId)}${region ? `&region=${encodeURIComponent(region)}` : ""}`)).files,
+      settings: (patch, region) => (patch ? v("settings", "POST", region ? { ...patch, region } : patch) : v(region ? `settings?region=${encodeURIComponent(region)}` : "settings")),
     };
     const o = (path: string, method = "GET", body?: unknown) => this.request(`openstack/${path}`, method, body);
     this.openstack = {

@@ -1,6 +1,8 @@
 // The public surface of pulumi-recovery, and nothing else.
 export { SpotInstance, spotInstanceProvider, RecoveryImage, recoveryImageProvider } from "./volcengine/resources";
 export type { SpotInstanceArgs, SpotInstanceOutputs, RecoveryImageArgs, RecoveryImageOutputs, RecoveryPolicyArgs, GuestHookArgs, PlacementArgs, VolumeArgs, DataVolumeArgs } from "./volcengine/resources";
+export { AutoSnapshotPolicy, autoSnapshotPolicyProvider } from "./volcengine/resources";
+export type { AutoSnapshotPolicyArgs, AutoSnapshotPolicyOutputs } from "./volcengine/resources";
 export type { TimeoutsArgs } from "./core/resourceArgs";
 export { ProtectedSpotInstance } from "./volcengine/protectedSpotInstance";
 export type { ProtectedSpotInstanceArgs } from "./volcengine/protectedSpotInstance";

@@ -12,6 +12,7 @@ const configs = new WeakMap<object, ConfigSource>();
 const HANDLERS: Record<string, () => ResourceHandler> = {
   "volcengine:SpotInstance": () => require("./volcengine/spotInstance/handler").spotInstanceHandler,
   "volcengine:RecoveryImage": () => require("./volcengine/recoveryImage").recoveryImageHandler,
+  "volcengine:AutoSnapshotPolicy": () => require("./volcengine/autoSnapshotPolicy").autoSnapshotPolicyHandler,
   "alicloud:SnapshotRole": () => require("./alicloud/snapshotRole").snapshotRoleHandler,
   "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup/handler").consistentSnapshotGroupHandler,
   "openstack:ServerBackupPolicy": () => require("./openstack/handlers").serverBackupPolicyHandler,

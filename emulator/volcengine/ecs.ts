@@ -205,6 +205,14 @@ export const ECS_ACTIONS: Record<string, Handler> = {
     return { ImageId: img.ImageId };
   },
 
+  CopyImage(p, m) {
+    const ImageId = required(p, "ImageId");
+    const ImageName = required(p, "ImageName");
+    if (ImageName.length > 128) throw invalidParameter("ImageName", "at most 128 characters");
+    const img = m.copyImage({ ImageId, ImageName, DestinationRegion: required(p, "DestinationRegion"), Description: p.Description, CopyImageTags: bool(p, "CopyImageTags", false), Tags: tagsParam(p) });
+    return { ImageId: img.ImageId };
+  },
+
   DescribeImages(p, m) {
     const ids = list(p, "ImageIds");
     // Without Status.N only `available` images are listed (API-NOTES "Corrections").

@@ -28,13 +28,32 @@ function serviceOf(req: EmulatorRequest): string {
 }
 
 export interface VolcengineService extends CloudService {
+  /** The home region's state (`region` in the options). */
   model: VolcengineModel;
+  /** A region's state: the home region, or one of `otherRegions` (made on first use); undefined for any other. */
+  modelFor(region: string): VolcengineModel | undefined;
   eventRules: EventRules;
 }
 
 export function createVolcengineService(ctx: EmulatorContext, options: Partial<VolcengineOptions> = {}): VolcengineService {
   const model = new VolcengineModel(ctx.clock, options);
   const eventRules = new EventRules();
+  // Every region of the account has its own state (instances, images, snapshots …); a request reaches
+  // the region its signature's credential scope names, CopyImage the one it names.
+  const others = new Map<string, VolcengineModel>();
+  const modelFor = (region: string): VolcengineModel | undefined => {
+    if (region === model.opts.region) return model;
+    if (!model.opts.otherRegions.includes(region)) return undefined;
+    let m = others.get(region);
+    if (!m) {
+      const zones = ["a", "b", "c"].map((z) => `${region}-${z}`);
+      m = new VolcengineModel(ctx.clock, { ...options, region, zones, otherRegions: [] });
+      m.peer = modelFor;
+      others.set(region, m);
+    }
+    return m;
+  };
+  model.peer = modelFor;
 
   const params = (req: EmulatorRequest): Flat => flatFromQuery(parseQuery(req.rawQuery));
   /** A query that does not decode names no action (the front answers it with a 400 of ours). */
@@ -56,6 +75,7 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
     cloud: "volcengine",
     model,
     eventRules,
+    modelFor,
     matches: (req) => String(req.headers.authorization ?? "").startsWith("HMAC-SHA256 ") || /(^|&)Action=/.test(req.rawQuery) && /(^|&)Version=2020-04-01/.test(req.rawQuery),
     describe(req) {
       const p = paramsOrNone(req);
@@ -78,15 +98,17 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
         name = caller.service;
         const api = Object.hasOwn(SERVICES, caller.service) ? SERVICES[caller.service] : undefined;
         if (!api) throw new ApiError("InvalidActionOrVersion", 404, `Service ${caller.service} is not served here.`);
-        if (caller.region !== model.opts.region) throw new ApiError("InvalidParameter", 400, `Region ${caller.region} is not served here (${model.opts.region}).`);
+        const regional = modelFor(caller.region);
+        if (!regional) throw new ApiError("InvalidParameter", 400, `Region ${caller.region} is not served here (${[model.opts.region, ...model.opts.otherRegions].join(", ")}).`);
+        if (regional.opts.regionUnavailable) throw new ApiError("ServiceUnavailableTemp", 503, `The service is temporarily unavailable in ${caller.region}.`);
         // Own keys only: Action=constructor is an unknown action, not Object's constructor.
         const action = Object.hasOwn(api.actions, p.Action ?? "") ? api.actions[p.Action!] : undefined;
         if (!action || p.Version !== api.version) throw new ApiError("InvalidActionOrVersion", 404, `Could not find operation ${p.Action} for version ${p.Version} of ${caller.service}.`);
         const { Action, Version, ...rest } = p;
         // Missing, mistyped or out-of-range parameters, as the SDK models define them (../spec.ts).
-        refuseInvalid(verdictFor(caller.service, Action!, rest), model.opts, Action!);
-        model.settle();
-        return envelope(p, region, 200, { Result: action(rest, model, ctx.clock) }, name);
+        refuseInvalid(verdictFor(caller.service, Action!, rest), regional.opts, Action!);
+        regional.settle();
+        return envelope(p, region, 200, { Result: action(rest, regional, ctx.clock) }, name);
       } catch (e) {
         if (e instanceof ApiError || e instanceof SignatureError) return envelope(p, region, e.status, { Error: { Code: e.code, Message: e.message } }, name);
         return envelope(p, region, 500, { Error: { Code: "InternalServiceError", Message: internalErrorMessage(reportInternalError(e)) } }, name);
@@ -98,9 +120,13 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
       return res;
     },
     admin(subpath, method, body) {
-      model.settle();
+      // `region` (query or body) picks another region's state; the home region's by default.
+      const { region, ...rest } = (body ?? {}) as Record<string, unknown>;
+      const regional = region === undefined ? model : modelFor(String(region));
+      if (!regional) return { status: 400, body: { error: "InvalidParameter", message: `region ${String(region)} is not a region of this emulator (${[model.opts.region, ...model.opts.otherRegions].join(", ")}).` } };
+      regional.settle();
       try {
-        return adminRoute(model, eventRules, subpath, method, body ?? {});
+        return adminRoute(regional, eventRules, subpath, method, rest);
       } catch (e) {
         if (e instanceof ApiError) return { status: e.status, body: { error: e.code, message: e.message } };
         throw e;
@@ -108,6 +134,7 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
     },
     reset: () => {
       model.reset();
+      others.clear();
       eventRules.reset();
     },
   };
@@ -158,6 +185,7 @@ function adminRoute(model: VolcengineModel, eventRules: EventRules, subpath: str
         snapshotGroups: [...model.groups.values()].map((g) => ({ SnapshotGroupId: g.SnapshotGroupId, InstanceId: g.InstanceId, Status: model.groupStatus(g), Tags: g.Tags, snapshotIds: g.snapshotIds })),
         snapshots: [...model.snapshots.values()].map((s) => { const { files, ...rest } = s; return { ...rest, Status: model.snapshotStatus(s) }; }),
         volumes: [...model.volumes.values()].map(({ files, ...v }) => v),
+        autoSnapshotPolicies: [...model.policies.values()].map((p) => ({ ...p, volumeIds: model.policyVolumes(p.AutoSnapshotPolicyId).map((v) => v.VolumeId) })),
         events: [...model.events.values()].map((e) => ({ ...e, Status: model.eventStatus(e), releaseAt: new Date(e.releaseAt).toISOString() })),
       });
     case "POST spot-interruption": {

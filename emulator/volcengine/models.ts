@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock";
 import { ClientTokens } from "../idempotency";
 import { is, TEN_YEARS_SECONDS, validateSettings, type Schema } from "../settings";
+import { firings, type Schedule } from "./autoSnapshots";
 import { GuestModel } from "./guest";
 import { ApiError, imageNotFound, imageStatus, instanceNotFound, instanceStatus, invalidParameter, reservedTagKey, snapshotGroupNotFound, snapshotNotFound, tooManyTags, volumeNotFound } from "./errors";
 
@@ -64,6 +65,38 @@ export interface VolcengineOptions {
   guestFlushPattern: string;
   /** Codes of missing required parameters other than `MissingParameter`, by `Action.Parameter`. */
   missingParameterCodes: Record<string, string>;
+  /**
+   * Other regions of the account, each with its own state: a client signing for one of them (the
+   * credential scope names the region) and CopyImage's DestinationRegion reach it.
+   */
+  otherRegions: string[];
+  /** Drills: a region outage. Every request signed for this region answers ServiceUnavailableTemp (503, a gateway code in API-NOTES). */
+  regionUnavailable: boolean;
+  /** CopyImage: a base time plus seconds per GiB of the snapshots copied (no source gives copy times). */
+  copyImageBaseSeconds: number;
+  copyImageSecondsPerGiB: number;
+  /** Drills: copies started now end in status `error` after their copy time (no failure code is documented). */
+  copyImageFails: boolean;
+  /** Whether CopyImage copies an image's data-volume snapshots too, or only the system disk (no source says). */
+  copyImageIncludesDataVolumes: boolean;
+  /** Whether CreateImage with SnapshotGroupId carries the group's data-volume snapshots (docs 6396/132240 do not say). */
+  groupImageIncludesDataVolumes: boolean;
+  /**
+   * Auto-snapshot TimePoints are hours of this UTC offset. The EBS docs do not say; FileNAS's
+   * CreateAutoSnapshotPolicy (docs 6453/1149752, BytePlus NAS) documents UTC+8.
+   */
+  autoSnapshotUtcOffsetHours: number;
+  /** Seconds after the hour a time point fires (not documented). */
+  autoSnapshotDelaySeconds: number;
+  /** DeleteAutoSnapshotPolicy of a policy still applied to volumes: cancels it on them, or refuses with `autoSnapshotPolicyInUseCode` (not documented). */
+  deleteAppliedPolicy: "cancels" | "refuses";
+  autoSnapshotPolicyInUseCode: string;
+  /** ApplyAutoSnapshotPolicy to a volume that has another policy (DescribeVolumes shows one per volume): replaces it, or refuses (not documented). */
+  applyToVolumeWithPolicy: "replaces" | "refuses";
+  volumeHasPolicyCode: string;
+  /** DescribeSnapshots SnapshotType of policy and manual snapshots (the model types it as a string; values not documented). */
+  autoSnapshotType: string;
+  userSnapshotType: string;
 }
 
 export function defaultOptions(): VolcengineOptions {
@@ -99,6 +132,21 @@ export function defaultOptions(): VolcengineOptions {
     guestFlushPattern: "\\bsync\\b|fsfreeze|checkpoint|FLUSH TABLES",
     // CreateImage's documented error for a missing name (API notes, CreateImage: "MissingParameter.ImageName").
     missingParameterCodes: { "CreateImage.ImageName": "MissingParameter.ImageName" },
+    otherRegions: ["cn-shanghai", "cn-guangzhou"],
+    regionUnavailable: false,
+    copyImageBaseSeconds: 60,
+    copyImageSecondsPerGiB: 2,
+    copyImageFails: false,
+    copyImageIncludesDataVolumes: true,
+    groupImageIncludesDataVolumes: true,
+    autoSnapshotUtcOffsetHours: 8,
+    autoSnapshotDelaySeconds: 0,
+    deleteAppliedPolicy: "cancels",
+    autoSnapshotPolicyInUseCode: "OperationDenied.AutoSnapshotPolicyInUse",
+    applyToVolumeWithPolicy: "replaces",
+    volumeHasPolicyCode: "OperationDenied.VolumeHasAutoSnapshotPolicy",
+    autoSnapshotType: "auto",
+    userSnapshotType: "user",
   };
 }
 
@@ -131,6 +179,21 @@ const SETTINGS: Schema<VolcengineOptions> = {
   invocationSeconds: seconds,
   guestFlushPattern: is.string({ nonEmpty: true }),
   missingParameterCodes: is.record(name),
+  otherRegions: is.list(name),
+  regionUnavailable: is.boolean,
+  copyImageBaseSeconds: seconds,
+  copyImageSecondsPerGiB: perGiB,
+  copyImageFails: is.boolean,
+  copyImageIncludesDataVolumes: is.boolean,
+  groupImageIncludesDataVolumes: is.boolean,
+  autoSnapshotUtcOffsetHours: is.number({ min: -12, max: 14, integer: true }),
+  autoSnapshotDelaySeconds: is.number({ max: 3599 }),
+  deleteAppliedPolicy: is.oneOf("cancels", "refuses"),
+  autoSnapshotPolicyInUseCode: name,
+  applyToVolumeWithPolicy: is.oneOf("replaces", "refuses"),
+  volumeHasPolicyCode: name,
+  autoSnapshotType: name,
+  userSnapshotType: name,
 };
 
 /** Checks a settings patch (admin, or startEmulator's options): known keys, right types and shapes. */
@@ -164,6 +227,8 @@ export interface Volume {
   files: Files;
   /** Per-instance change rate override, GiB per hour. */
   changeGiBPerHour?: number;
+  /** The automatic snapshot policy applied to it (DescribeVolumes shows one AutoSnapshotPolicyId per volume). */
+  autoSnapshotPolicyId?: string;
 }
 
 /** The login credential an instance was launched with (what KeepImageCredential carries over). */
@@ -215,6 +280,10 @@ export interface Image {
   createdAt: number;
   readyAt: number;
   failed: boolean;
+  /** A copy that fails: status error from this time on. */
+  failsAt?: number;
+  /** CopyImage of this image runs until then: DeleteImages answers OperationDenied.ImageIsCopying (API-NOTES "Corrections"). */
+  copyingUntil?: number;
   sourceInstanceId?: string;
   credential: Credential;
   /** The snapshots the image consists of (system first). */
@@ -239,7 +308,10 @@ export interface Snapshot {
   createdAt: number;
   readyAt: number;
   failed: boolean;
+  failsAt?: number;
   files: Files;
+  /** Taken by an automatic snapshot policy (DescribeSnapshots SnapshotType), kept RetentionDays (-1: forever). */
+  auto?: { policyId: string; retentionDays: number };
 }
 
 export interface SnapshotGroup {
@@ -250,6 +322,19 @@ export interface SnapshotGroup {
   snapshotIds: string[];
   Tags: Tag[];
   createdAt: number;
+}
+
+/** storage_ebs CreateAutoSnapshotPolicy (volcenginesdkstorageebs 5.0.54 models). */
+export interface AutoSnapshotPolicy extends Schedule {
+  AutoSnapshotPolicyId: string;
+  AutoSnapshotPolicyName: string;
+  ProjectName: string;
+  RetentionDays: number;
+  Tags: Tag[];
+  createdAt: number;
+  updatedAt: number;
+  /** Firings up to this time have been taken (lazy evaluation on the clock). */
+  evaluatedUpTo: number;
 }
 
 export interface SystemEvent {
@@ -287,6 +372,7 @@ export class VolcengineModel {
   snapshots = new Map<string, Snapshot>();
   groups = new Map<string, SnapshotGroup>();
   events = new Map<string, SystemEvent>();
+  policies = new Map<string, AutoSnapshotPolicy>();
   subnets = new Map<string, Subnet>();
   securityGroups = new Set<string>();
   /** Cloud Assistant and what runs in the guest (guest.ts). */
@@ -306,7 +392,7 @@ export class VolcengineModel {
 
   reset(): void {
     this.opts = { ...defaultOptions(), ...this.initial };
-    for (const m of [this.instances, this.volumes, this.images, this.snapshots, this.groups, this.events, this.subnets]) m.clear();
+    for (const m of [this.instances, this.volumes, this.images, this.snapshots, this.groups, this.events, this.policies, this.subnets]) m.clear();
     this.securityGroups.clear();
     this.tokens.clear();
     this.guest.reset();
@@ -330,10 +416,15 @@ export class VolcengineModel {
     this.subnets.set(s.SubnetId, { SubnetId: s.SubnetId, ZoneId: s.ZoneId, VpcId: s.VpcId ?? "vpc-emu-default", cidrPrefix: s.cidrPrefix ?? `172.17.${this.subnets.size + 1}`, nextHost: 10 });
   }
 
+  /** Another region of the account (CopyImage's destination); set by the service that holds every region. */
+  peer: (region: string) => VolcengineModel | undefined = () => undefined;
+
   /** Applies every transition due by now. Called before each request and admin read. */
   settle(): void {
     this.guest.settle();
     const now = this.clock.now();
+    // Policy snapshots first: one due before a release is taken of the volume as it was then.
+    this.runAutoSnapshots(now);
     for (const inst of [...this.instances.values()]) {
       if (inst.releaseAt !== undefined && now >= inst.releaseAt) this.release(inst.InstanceId, inst.releaseAt);
       else if (inst.goneAt !== undefined && now >= inst.goneAt) this.dropInstance(inst);
@@ -529,20 +620,21 @@ export class VolcengineModel {
   }
 
   /** Emulated GiB changed on a volume since its previous snapshot (all of it for a first snapshot). */
-  changedGiB(vol: Volume, inst?: Instance): number {
+  changedGiB(vol: Volume, at = this.clock.now()): number {
     if (vol.lastSnapshotAt === undefined) return vol.Size;
     const rate = vol.changeGiBPerHour ?? this.opts.changeGiBPerHour;
-    return Math.min(vol.Size, (rate * (this.clock.now() - vol.lastSnapshotAt)) / 3_600_000);
+    return Math.min(vol.Size, (rate * Math.max(0, at - vol.lastSnapshotAt)) / 3_600_000);
   }
 
   // ---- images -------------------------------------------------------------------------------
 
   imageStatus(img: Image): "creating" | "available" | "error" {
-    if (img.failed) return "error";
-    return this.clock.now() < img.readyAt ? "creating" : "available";
+    const now = this.clock.now();
+    if (img.failed || (img.failsAt !== undefined && now >= img.failsAt)) return "error";
+    return now < img.readyAt ? "creating" : "available";
   }
 
-  private checkImageQuota(): void {
+  checkImageQuota(): void {
     const held = [...this.images.values()].filter((i) => i.Visibility === "private").length;
     if (held >= this.opts.customImageQuota) throw new ApiError(this.opts.imageQuotaCode, 400, `The region holds ${held} custom images, the quota of ${this.opts.customImageQuota}.`);
   }
@@ -583,20 +675,24 @@ export class VolcengineModel {
     } else {
       const snap = req.SnapshotId ? this.getSnapshot(req.SnapshotId) : this.systemSnapshotOfGroup(req.SnapshotGroupId!);
       if (snap.VolumeKind !== "system") throw invalidParameter("SnapshotId", "an image is made from a system-volume snapshot");
-      if (this.snapshotStatus(snap) !== "available") throw new ApiError("InvalidSnapshotStatus", 400, `The snapshot ${snap.SnapshotId} is ${this.snapshotStatus(snap)}, not available.`);
+      // An image of a snapshot group ("使用快照一致性组创建自定义镜像", docs 6396/132240) may carry the data
+      // volumes' snapshots too (DescribeImages Images[].Snapshots[] has VolumeKind); no source confirms it.
+      const data = req.SnapshotGroupId && this.opts.groupImageIncludesDataVolumes ? this.getGroup(req.SnapshotGroupId).snapshotIds.map((s) => this.getSnapshot(s)).filter((s) => s.VolumeKind === "data") : [];
+      for (const s of [snap, ...data]) if (this.snapshotStatus(s) !== "available") throw new ApiError("InvalidSnapshotStatus", 400, `The snapshot ${s.SnapshotId} is ${this.snapshotStatus(s)}, not available.`);
       const inst = snap.instanceId ? this.instances.get(snap.instanceId) : undefined;
       const srcImage = inst ? this.images.get(inst.ImageId) : undefined;
+      const size = [snap, ...data].reduce((n, s) => n + s.VolumeSize, 0);
       img = {
         ...base,
         OsType: srcImage?.OsType ?? "Linux",
         Platform: srcImage?.Platform ?? "Ubuntu",
         Size: snap.VolumeSize,
-        readyAt: now + (this.opts.imageFromSnapshotBaseSeconds + snap.VolumeSize * this.opts.imageFromSnapshotSecondsPerGiB) * 1000,
+        readyAt: now + (this.opts.imageFromSnapshotBaseSeconds + size * this.opts.imageFromSnapshotSecondsPerGiB) * 1000,
         sourceInstanceId: snap.instanceId,
         credential: this.snapshotCredential.get(snap.SnapshotId) ?? { kind: "none" },
-        snapshots: [{ SnapshotId: snap.SnapshotId, VolumeKind: "system", Size: snap.VolumeSize }],
+        snapshots: [snap, ...data].map((s) => ({ SnapshotId: s.SnapshotId, VolumeKind: s.VolumeKind, Size: s.VolumeSize })),
         files: { ...snap.files },
-        dataFiles: [],
+        dataFiles: data.map((s) => ({ ...s.files })),
       };
     }
     this.images.set(img.ImageId, img);
@@ -607,6 +703,8 @@ export class VolcengineModel {
     const img = this.images.get(imageId);
     if (!img || img.Visibility === "public") throw imageNotFound(imageId);
     if (this.imageStatus(img) === "creating") throw imageStatus(imageId, "creating");
+    // DeleteImages' per-item code while a copy of the image runs (API-NOTES "Corrections", docs 6396/120265).
+    if (img.copyingUntil !== undefined && this.clock.now() < img.copyingUntil) throw new ApiError("OperationDenied.ImageIsCopying", 400, `The image ${imageId} is being copied to another region.`);
     this.images.delete(imageId);
     if (deleteSnapshots) for (const s of img.snapshots) if (!this.snapshots.get(s.SnapshotId)?.groupId) this.snapshots.delete(s.SnapshotId);
   }
@@ -617,8 +715,9 @@ export class VolcengineModel {
   private readonly snapshotCredential = new Map<string, Credential>();
 
   snapshotStatus(s: Snapshot): "creating" | "available" | "failed" {
-    if (s.failed) return "failed";
-    return this.clock.now() < s.readyAt ? "creating" : "available";
+    const now = this.clock.now();
+    if (s.failed || (s.failsAt !== undefined && now >= s.failsAt)) return "failed";
+    return now < s.readyAt ? "creating" : "available";
   }
 
   getSnapshot(snapshotId: string): Snapshot {
@@ -634,14 +733,14 @@ export class VolcengineModel {
   }
 
   /** A point-in-time copy of the volume's files; its duration is incremental (what changed since the last one). */
-  createSnapshot(req: { VolumeId: string; SnapshotName: string; Description?: string; Tags: Tag[]; groupId?: string }): Snapshot {
+  createSnapshot(req: { VolumeId: string; SnapshotName: string; Description?: string; Tags: Tag[]; groupId?: string; at?: number; auto?: Snapshot["auto"] }): Snapshot {
     const vol = this.getVolume(req.VolumeId);
     if (!this.opts.snapshotVolumeTypes.includes(vol.VolumeType)) throw new ApiError("OperationDenied.UnsupportedVolumeType", 400, `Volumes of type ${vol.VolumeType} do not support snapshots.`);
     const inst = vol.InstanceId ? this.instances.get(vol.InstanceId) : undefined;
     if (inst && !["RUNNING", "STOPPED"].includes(this.instanceStatus(inst))) throw instanceStatus(inst.InstanceId, this.instanceStatus(inst), "CreateSnapshot");
     this.checkTagsToCreate(req.Tags, 0);
-    const now = this.clock.now();
-    const changed = this.changedGiB(vol, inst);
+    const now = req.at ?? this.clock.now();
+    const changed = this.changedGiB(vol, now);
     const snap: Snapshot = {
       SnapshotId: id("snap"),
       SnapshotName: req.SnapshotName,
@@ -658,6 +757,7 @@ export class VolcengineModel {
       readyAt: now + (this.opts.snapshotBaseSeconds + changed * this.opts.snapshotSecondsPerGiB) * 1000,
       failed: false,
       files: { ...vol.files },
+      ...(req.auto ? { auto: req.auto } : {}),
     };
     vol.lastSnapshotAt = now;
     if (inst && vol.Kind === "system") this.snapshotCredential.set(snap.SnapshotId, inst.credential);
@@ -716,6 +816,197 @@ export class VolcengineModel {
     }
     for (const s of g.snapshotIds) this.snapshots.delete(s);
     this.groups.delete(groupId);
+  }
+
+  // ---- automatic snapshot policies (storage_ebs) ---------------------------------------------
+
+  getPolicy(policyId: string): AutoSnapshotPolicy {
+    const p = this.policies.get(policyId);
+    if (!p) throw new ApiError("InvalidAutoSnapshotPolicy.NotFound", 404, `The specified auto snapshot policy ${policyId} does not exist.`);
+    return p;
+  }
+
+  /** The volumes a policy is applied to (DescribeAutoSnapshotPolicy VolumeNums counts them). */
+  policyVolumes(policyId: string): Volume[] {
+    return [...this.volumes.values()].filter((v) => v.autoSnapshotPolicyId === policyId);
+  }
+
+  createPolicy(req: { AutoSnapshotPolicyName: string; ProjectName?: string; TimePoints: number[]; RepeatWeekdays: number[]; RepeatDays?: number; RetentionDays: number; Tags: Tag[] }): AutoSnapshotPolicy {
+    this.checkTagsToCreate(req.Tags, 0);
+    const now = this.clock.now();
+    const policy: AutoSnapshotPolicy = {
+      AutoSnapshotPolicyId: id("asp"),
+      AutoSnapshotPolicyName: req.AutoSnapshotPolicyName,
+      ProjectName: req.ProjectName ?? "default",
+      timePoints: req.TimePoints,
+      repeatWeekdays: req.RepeatWeekdays,
+      repeatDays: req.RepeatDays,
+      anchor: now,
+      RetentionDays: req.RetentionDays,
+      Tags: req.Tags,
+      createdAt: now,
+      updatedAt: now,
+      evaluatedUpTo: now,
+    };
+    this.policies.set(policy.AutoSnapshotPolicyId, policy);
+    return policy;
+  }
+
+  /** ModifyAutoSnapshotPolicy: only the fields sent change; a new schedule counts its days from now. */
+  modifyPolicy(policyId: string, req: { AutoSnapshotPolicyName?: string; TimePoints?: number[]; RepeatWeekdays?: number[]; RepeatDays?: number; RetentionDays?: number }): void {
+    const p = this.getPolicy(policyId);
+    const now = this.clock.now();
+    if (req.AutoSnapshotPolicyName !== undefined) p.AutoSnapshotPolicyName = req.AutoSnapshotPolicyName;
+    if (req.TimePoints !== undefined) p.timePoints = req.TimePoints;
+    // One of weekdays or days (terraform's ExactlyOneOf): sending one replaces the other.
+    if (req.RepeatWeekdays !== undefined && req.RepeatWeekdays.length) {
+      p.repeatWeekdays = req.RepeatWeekdays;
+      p.repeatDays = undefined;
+    }
+    if (req.RepeatDays !== undefined) {
+      p.repeatDays = req.RepeatDays;
+      p.repeatWeekdays = [];
+      p.anchor = now;
+    }
+    if (req.RetentionDays !== undefined) p.RetentionDays = req.RetentionDays;
+    p.updatedAt = now;
+  }
+
+  applyPolicy(policyId: string, volumeIds: string[]): void {
+    this.getPolicy(policyId);
+    const vols = volumeIds.map((v) => this.getVolume(v));
+    // All or nothing: a refusal leaves every volume as it was.
+    if (this.opts.applyToVolumeWithPolicy === "refuses") {
+      const taken = vols.find((v) => v.autoSnapshotPolicyId && v.autoSnapshotPolicyId !== policyId);
+      if (taken) throw new ApiError(this.opts.volumeHasPolicyCode, 400, `The volume ${taken.VolumeId} already has the auto snapshot policy ${taken.autoSnapshotPolicyId}.`);
+    }
+    for (const v of vols) v.autoSnapshotPolicyId = policyId;
+  }
+
+  cancelPolicy(policyId: string, volumeIds: string[]): void {
+    this.getPolicy(policyId);
+    const vols = volumeIds.map((v) => this.getVolume(v));
+    for (const v of vols) if (v.autoSnapshotPolicyId === policyId) v.autoSnapshotPolicyId = undefined;
+  }
+
+  deletePolicy(policyId: string): void {
+    this.getPolicy(policyId);
+    const applied = this.policyVolumes(policyId);
+    if (applied.length && this.opts.deleteAppliedPolicy === "refuses") throw new ApiError(this.opts.autoSnapshotPolicyInUseCode, 400, `The auto snapshot policy ${policyId} is still applied to ${applied.length} volume(s): cancel it first.`);
+    for (const v of applied) v.autoSnapshotPolicyId = undefined;
+    this.policies.delete(policyId);
+    // Snapshots already taken are kept, with their retention (Alibaba's DeleteAutoSnapshotPolicy does the
+    // same; Volcengine does not say).
+  }
+
+  /**
+   * Every policy's time points passed since the last settle: a snapshot of each applied volume as of that
+   * time (skipped while the volume's previous snapshot is still being made — FileNAS documents this for
+   * its policies, BytePlus NAS CreateAutoSnapshotPolicy; EBS does not say), then expiry of policy
+   * snapshots past their RetentionDays (-1: kept forever; terraform's retention_days doc).
+   */
+  private runAutoSnapshots(now: number): void {
+    const due: { at: number; policy: AutoSnapshotPolicy }[] = [];
+    for (const p of this.policies.values()) {
+      for (const at of firings(p, p.evaluatedUpTo, now, { utcOffsetHours: this.opts.autoSnapshotUtcOffsetHours, delaySeconds: this.opts.autoSnapshotDelaySeconds })) due.push({ at, policy: p });
+      p.evaluatedUpTo = now;
+    }
+    due.sort((a, b) => a.at - b.at);
+    for (const { at, policy } of due) {
+      this.expireAutoSnapshots(at);
+      for (const vol of this.policyVolumes(policy.AutoSnapshotPolicyId)) {
+        const inst = vol.InstanceId ? this.instances.get(vol.InstanceId) : undefined;
+        // Gone by then (released, deleted), or not yet running: nothing to snapshot.
+        if (inst && ((inst.releaseAt !== undefined && inst.releaseAt <= at) || (inst.goneAt !== undefined && inst.goneAt <= at) || inst.readyAt > at)) continue;
+        const busy = [...this.snapshots.values()].some((s) => s.VolumeId === vol.VolumeId && s.createdAt <= at && s.readyAt > at && !s.failed);
+        if (busy) continue;
+        try {
+          const snap = this.createSnapshot({ VolumeId: vol.VolumeId, SnapshotName: `auto-${policy.AutoSnapshotPolicyName}-${new Date(at).toISOString().slice(0, 13)}`, Tags: [], at, auto: { policyId: policy.AutoSnapshotPolicyId, retentionDays: policy.RetentionDays } });
+          if (inst && vol.Kind === "system") this.snapshotCredential.set(snap.SnapshotId, inst.credential);
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e; // a volume type without snapshots, an instance mid-transition: skipped
+        }
+      }
+    }
+    this.expireAutoSnapshots(now);
+  }
+
+  /** Policy snapshots past their retention go; one an image still uses stays (not documented). */
+  private expireAutoSnapshots(at: number): void {
+    for (const s of [...this.snapshots.values()]) {
+      if (!s.auto || s.auto.retentionDays < 0 || s.createdAt + s.auto.retentionDays * 86_400_000 > at) continue;
+      if ([...this.images.values()].some((i) => i.snapshots.some((x) => x.SnapshotId === s.SnapshotId))) continue;
+      this.snapshots.delete(s.SnapshotId);
+    }
+  }
+
+  // ---- copies to other regions ---------------------------------------------------------------
+
+  /**
+   * CopyImage (volcenginesdkecs CopyImageRequest: ImageId, ImageName, DestinationRegion, CopyImageTags,
+   * Description, ProjectName, Tags): a new image in the destination region's state, `creating` until the
+   * copy time passes (settings), with a copy of each snapshot it carries (the system disk only unless
+   * `copyImageIncludesDataVolumes`).
+   */
+  copyImage(req: { ImageId: string; ImageName: string; DestinationRegion: string; Description?: string; CopyImageTags: boolean; Tags: Tag[] }): Image {
+    const src = this.images.get(req.ImageId);
+    if (!src || src.Visibility === "public") throw imageNotFound(req.ImageId);
+    if (this.imageStatus(src) !== "available") throw imageStatus(req.ImageId, this.imageStatus(src));
+    const dest = this.peer(req.DestinationRegion);
+    if (!dest) throw invalidParameter("DestinationRegion", `${req.DestinationRegion} is not a region of this account`);
+    dest.settle();
+    const tags = [...req.Tags, ...(req.CopyImageTags ? src.Tags.filter((t) => !req.Tags.some((x) => x.Key === t.Key)) : [])];
+    dest.checkTagsToCreate(tags, 0);
+    dest.checkImageQuota();
+    const now = this.clock.now();
+    const carried = src.snapshots.filter((s) => s.VolumeKind === "system" || this.opts.copyImageIncludesDataVolumes);
+    const readyAt = now + (this.opts.copyImageBaseSeconds + carried.reduce((n, s) => n + s.Size, 0) * this.opts.copyImageSecondsPerGiB) * 1000;
+    const failsAt = this.opts.copyImageFails ? readyAt : undefined;
+    let dataIndex = 0;
+    const snapshots = carried.map((s) => {
+      const from = this.snapshots.get(s.SnapshotId);
+      const files = s.VolumeKind === "system" ? src.files : src.dataFiles[dataIndex++] ?? {};
+      const copy: Snapshot = {
+        SnapshotId: id("snap"),
+        SnapshotName: `copy-of-${s.SnapshotId}`,
+        Description: `Copied from ${s.SnapshotId} in ${this.opts.region} with image ${src.ImageId}`,
+        VolumeId: "",
+        VolumeKind: s.VolumeKind,
+        VolumeSize: s.Size,
+        VolumeType: from?.VolumeType ?? "ESSD_PL0",
+        ZoneId: "",
+        Tags: [],
+        createdAt: now,
+        readyAt,
+        failed: false,
+        failsAt,
+        files: { ...files },
+      };
+      dest.snapshots.set(copy.SnapshotId, copy);
+      return { SnapshotId: copy.SnapshotId, VolumeKind: s.VolumeKind, Size: s.Size };
+    });
+    const img: Image = {
+      ImageId: id("image"),
+      ImageName: req.ImageName,
+      Description: req.Description ?? src.Description,
+      Visibility: "private",
+      OsType: src.OsType,
+      Platform: src.Platform,
+      Size: src.Size,
+      Tags: tags,
+      createdAt: now,
+      readyAt,
+      failed: false,
+      failsAt,
+      sourceInstanceId: src.sourceInstanceId,
+      credential: src.credential,
+      snapshots,
+      files: { ...src.files },
+      dataFiles: this.opts.copyImageIncludesDataVolumes ? src.dataFiles.map((f) => ({ ...f })) : [],
+    };
+    dest.images.set(img.ImageId, img);
+    src.copyingUntil = Math.max(src.copyingUntil ?? 0, readyAt);
+    return img;
   }
 
   // ---- events and tags -------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // deadlines are written once (controller.ts); each cloud implements this interface on top of its own
 // finders and waiters (volcengine/recovery.ts, alicloud/recovery.ts).
 import type { Clock } from "../core/clock";
-import type { Placement, RecoveryPolicy } from "./policy";
+import type { Placement, RecoveryPolicy, RegionCopyPolicy } from "./policy";
 
 export type CloudName = "volcengine" | "alicloud";
 
@@ -86,12 +86,95 @@ export interface RecoveryCloud<C = unknown> {
   relaunch(config: C, pointId: string, o: RelaunchOptions): Promise<{ replacementId: string; imageId?: string; placement?: Placement; note?: string }>;
   /** Runs the policy's guest hook on the instance and waits for it within `budgetMs`; never throws for the guest's own failure. */
   runGuestHook(config: C, hook: NonNullable<RecoveryPolicy["hook"]>, o: { token: string; budgetMs: number; ctx: CallContext }): Promise<{ answered: boolean; detail: string }>;
-  /** The status of an instance, undefined when it is gone. */
-  instanceStatus(instanceId: string): Promise<string | undefined>;
+  /** The status of an instance (in `region`, default the home region), undefined when it is gone. */
+  instanceStatus(instanceId: string, region?: string): Promise<string | undefined>;
   /** Whether `status` is the running state of this cloud. */
   isRunning(status: string): boolean;
-  /** Waits until a replacement runs (its spot capacity may also be reclaimed: then it fails). */
-  waitRunning(instanceId: string, timeoutMs: number, ctx: CallContext): Promise<void>;
+  /** Waits until a replacement runs (its spot capacity may also be reclaimed: then it fails); `region`: a relaunch from a region copy. */
+  waitRunning(instanceId: string, timeoutMs: number, ctx: CallContext, region?: string): Promise<void>;
   /** Deletes a point and any image made of it. */
   deletePoint(id: string): Promise<void>;
+
+  // ---- recovery points copied to a second region (recovery.copyToRegion); optional per cloud ----
+
+  /** What exists of our copies: the copies in `region`, and the images made at home to copy from (two calls, whatever the fleet). */
+  copyState?(region: string): Promise<CopyState>;
+  /** Moves the copy of `pointId` to `region` one step on, idempotently (several passes make one copy). */
+  advanceCopy?(pointId: string, region: string, known: CopyState): Promise<CopyStep>;
+  deleteCopy?(region: string, copyId: string): Promise<void>;
+  /** Deletes an image made at home to copy from (once its copy is done, or superseded). */
+  deleteCopySource?(sourceId: string): Promise<void>;
+  /**
+   * Relaunches from the newest available copy of the instance's line in `policy.region`, at
+   * `policy.relaunch`, once per token (the home region could not).
+   */
+  relaunchFromCopy?(config: C, policy: RegionCopyPolicy, o: { token: string; ctx: CallContext; timeoutMs: number }): Promise<{ replacementId: string; imageId: string; placement: Placement; pointCreatedAt: string; note: string }>;
+
+  // ---- scheduled recovery images (RecoveryImage with imageEvery); optional per cloud ----
+
+  /** Every image schedule of the region, found by tag (two calls, whatever their number). */
+  imageSchedules?(): Promise<ImageSchedule[]>;
+  /** Starts a new point of the schedule's instance (its line's newest member), once per token. */
+  takeScheduledPoint?(schedule: ImageSchedule, token: string): Promise<string>;
+  /** Starts the image of a point that is ready (does not wait for it). */
+  finishScheduledPoint?(schedule: ImageSchedule, pointId: string): Promise<string>;
+  /** Deletes a point of the schedule and its image (or an image whose point is gone). */
+  deleteScheduledPoint?(schedule: ImageSchedule, point: ScheduledPoint): Promise<void>;
 }
+
+/** One recovery point of a scheduled RecoveryImage: a point (snapshot group) and, once made, its image. */
+export interface ScheduledPoint {
+  pointId?: string;
+  pointState?: PointState;
+  imageId?: string;
+  imageState?: PointState;
+  createdAt: string;
+  sourceInstanceId: string;
+}
+
+/** A RecoveryImage with imageEvery, as the cloud records it (the cloud, not Pulumi state, is the truth). */
+export interface ImageSchedule {
+  id: string;
+  every: string;
+  keep: number;
+  /** Newest first. */
+  points: ScheduledPoint[];
+}
+
+/** A copy of a recovery point in another region. */
+export interface RegionCopy {
+  id: string;
+  region: string;
+  /** The recovery point (at home) it is a copy of. */
+  pointId: string;
+  sourceInstanceId: string;
+  /** The first instance of the source's line. */
+  origin: string;
+  state: PointState;
+  createdAt: string;
+  /** When its point was taken (the age of the data it holds). */
+  pointCreatedAt?: string;
+  /** False when the copy carries the system disk only (the cloud copied no data-volume snapshots). */
+  allDisks: boolean;
+}
+
+/** An image made at home of a whole recovery point, to copy from. */
+export interface CopySource {
+  id: string;
+  pointId: string;
+  sourceInstanceId: string;
+  state: PointState;
+}
+
+export interface CopyState {
+  copies: RegionCopy[];
+  sources: CopySource[];
+}
+
+export type CopyStep = { state: "preparing" | "copying" | "done" | "failed"; copyId?: string; note?: string };
+
+/**
+ * The home region cannot relaunch for a reason a retry there will not fix soon (no placement has stock,
+ * the custom-image quota is full): a recovery with a region copy relaunches from it instead.
+ */
+export class HomeRegionCannot extends Error {}

@@ -11,16 +11,19 @@
 // lost, an interruption whose instance is gone is still found from the recovery points it left.
 import pLimit from "p-limit";
 import { systemClock, type Clock } from "../core/clock";
-import { isNotFound, WaitError } from "../core/errors";
+import { isNotFound, isTransient, WaitError } from "../core/errors";
+import { MayExistError } from "../core/tokens";
 import { waitUntil } from "../core/waiter";
-import type { FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo } from "./cloud";
+import { HomeRegionCannot, type FleetMember, type Interruption, type RecoveryCloud, type RecoveryPointInfo } from "./cloud";
+import { keepCopies } from "./copies";
+import { keepSchedules } from "./schedules";
 import type { Placement } from "./policy";
 import type { JournalStore, RecoveryRecord, StepName } from "./journal";
 import { formatMs, MAX_ATTEMPTS, nextStep, retryDelayMs, rollingToken, tokensFor } from "./planner";
 import { parseDuration } from "../core/waiter";
 
 export interface RecoveryEvent {
-  kind: "noticed" | "found" | "step" | "retry" | "done" | "failed" | "rolling-point" | "pruned";
+  kind: "noticed" | "found" | "step" | "retry" | "done" | "failed" | "rolling-point" | "pruned" | "copy" | "scheduled-image";
   at: string;
   instanceId: string;
   eventId?: string;
@@ -112,6 +115,10 @@ export class RecoveryController {
       fleet.filter((m) => m.policy.imageEvery && m.healthy && !doomed.has(m.instanceId)),
       points,
     );
+    // Region copies and scheduled RecoveryImages (copies.ts, schedules.ts): a step each per pass, never waiting.
+    const keeper = { cloud: this.o.cloud, clock: this.clock, limit: this.limit, emit: (e: Omit<RecoveryEvent, "at">) => this.emit(e) };
+    await keepCopies(keeper, fleet, points);
+    await keepSchedules(keeper);
     return this.carryAll({ protectedInstances: fleet.length, interruptions: interruptions.length, ...rolling });
   }
 
@@ -325,29 +332,54 @@ export class RecoveryController {
             this.exhausted.set(placementKey(p), this.clock.now() + (this.o.exhaustedTtlMs ?? 3 * 60_000));
             this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: `no stock in ${placementKey(p)} (${why}): trying the next placement` });
           },
-        });
+        }).catch((e) => this.relaunchFromCopy(r, e));
+        if ("record" in res) return res.record;
         return { ...r, replacementId: res.replacementId, imageId: res.imageId, ...(res.placement ? { placement: res.placement, placementNote: res.note } : {}) };
       }
       case "wait-running": {
+        const region = r.placement?.region;
         try {
-          await cloud.waitRunning(r.replacementId!, this.o.runningTimeoutMs ?? 10 * 60_000, ctx);
+          await cloud.waitRunning(r.replacementId!, this.o.runningTimeoutMs ?? 10 * 60_000, ctx, region);
           return r;
         } catch (e) {
           // The replacement itself was lost (spot capacity reclaimed as it started): launch another one.
-          if (e instanceof WaitError && e.reason === "failed" && (await cloud.instanceStatus(r.replacementId!)) === undefined) {
+          if (e instanceof WaitError && e.reason === "failed" && (await cloud.instanceStatus(r.replacementId!, region)) === undefined) {
             throw new ReplacementLost(`replacement ${r.replacementId} disappeared before it ran; launching another`);
           }
           throw e;
         }
       }
       case "prune": {
-        const points = (await cloud.points([r.instanceId])).filter((p) => p.id !== r.pointId && p.state !== "creating");
-        const excess = points.slice(Math.max(0, r.policy.keepImages - 1));
-        for (const p of excess) await cloud.deletePoint(p.id);
-        if (excess.length) this.emit({ kind: "pruned", instanceId: r.instanceId, eventId: r.eventId, message: `pruned recovery points ${excess.map((p) => p.id).join(", ")}` });
-        return { ...r, prunedPointIds: excess.map((p) => p.id) };
+        try {
+          const points = (await cloud.points([r.instanceId])).filter((p) => p.id !== r.pointId && p.state !== "creating");
+          const excess = points.slice(Math.max(0, r.policy.keepImages - 1));
+          for (const p of excess) await cloud.deletePoint(p.id);
+          if (excess.length) this.emit({ kind: "pruned", instanceId: r.instanceId, eventId: r.eventId, message: `pruned recovery points ${excess.map((p) => p.id).join(", ")}` });
+          return { ...r, prunedPointIds: excess.map((p) => p.id) };
+        } catch (e) {
+          // Relaunched in another region because the home region could not: pruning there waits for a later pass.
+          if (!r.placement?.region) throw e;
+          return { ...r, prunedPointIds: [], steps: { ...r.steps, prune: { ...r.steps.prune!, note: `not pruned: the home region did not answer (${(e as Error).message})` } } };
+        }
       }
     }
+  }
+
+  /**
+   * The home region could not relaunch (no stock anywhere, the image quota full, or it failed twice in a
+   * row with errors retries did not cure): with a region copy and a place to relaunch it declared, the
+   * newest copy of the line is relaunched there. Anything else (or a launch that may have happened: a
+   * lost answer) is the error it was.
+   */
+  private async relaunchFromCopy(r: RecoveryRecord, err: unknown): Promise<{ record: RecoveryRecord }> {
+    const copy = r.policy.copy;
+    const { cloud } = this.o;
+    const homeCannot = err instanceof HomeRegionCannot || (isTransient(err) && (r.attempts ?? 0) >= 1);
+    if (!copy?.relaunch || !cloud.relaunchFromCopy || err instanceof MayExistError || !homeCannot) throw err;
+    this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step: "relaunch", message: `the home region ${cloud.region} could not relaunch (${(err as Error).message}): relaunching from the copy in ${copy.region}` });
+    const res = await cloud.relaunchFromCopy(r.config, copy, { token: tokensFor(r.eventId, r.relaunchAttempt ?? 0).relaunchFromCopy, ctx: { clock: this.clock, signal: this.o.signal }, timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000 });
+    const dataAgeMs = Math.max(0, Date.parse(r.releaseAt) - Date.parse(res.pointCreatedAt));
+    return { record: { ...r, replacementId: res.replacementId, imageId: res.imageId, placement: res.placement, placementNote: res.note, dataAgeMs, deadlineMet: false } };
   }
 
   private async newestRolling(r: RecoveryRecord): Promise<RecoveryPointInfo | undefined> {
@@ -385,7 +417,10 @@ export class RecoveryController {
             const id = await this.o.cloud.takePoint(config, { kind: "rolling", token: rollingToken(m.instanceId, now, every) });
             this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point ${id} started${m.policy.imageEvery === "auto" ? ` (auto: every ${formatMs(every)})` : ""}` });
             const old = points.filter((p) => p.sourceInstanceId === m.instanceId && p.kind === "rolling" && p.state !== "creating").slice(Math.max(0, m.policy.keepImages - 1));
-            for (const p of old) await this.o.cloud.deletePoint(p.id);
+            for (const p of old) {
+              // A point whose image is still being copied to another region cannot go yet: next pass.
+              await this.o.cloud.deletePoint(p.id).catch((e) => this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `old rolling recovery point ${p.id} not pruned yet: ${(e as Error).message}` }));
+            }
           } catch (e) {
             this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point not started: ${(e as Error).message}` });
           }

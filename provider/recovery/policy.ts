@@ -13,7 +13,7 @@ import { duration } from "../core/check";
 import { parseDuration } from "../core/waiter";
 
 export const TAGS = {
-  /** The compact policy: `on=image-and-relaunch keep=3 every=30m hook=cmd-…/30 fb=zone/subnet/type+…`. */
+  /** The compact policy: `on=image-and-relaunch keep=3 every=30m hook=cmd-…/30 fb=zone/subnet/type+… copy=region/keep[/zone/subnet/sg+sg[/type]]`. */
   policy: "pulumi-recovery:policy",
   /** On a replacement launched by the controller: the first instance of its line (kept across recoveries). */
   origin: "pulumi-recovery:origin",
@@ -21,6 +21,10 @@ export const TAGS = {
   source: "pulumi-recovery:source",
   /** On recovery points: `kind=final|rolling event=…`. */
   point: "pulumi-recovery:point",
+  /** On a region copy (in the destination) and on the image it was copied from: the recovery point it is of. */
+  copyOf: "pulumi-recovery:copy-of",
+  /** A scheduled RecoveryImage: `<id> every=6h keep=3` on its images, `<id>` on its recovery points. */
+  schedule: "pulumi-recovery:schedule",
 } as const;
 
 /** Tags a SpotInstance keeps for itself: policy, origin, create token. */
@@ -46,9 +50,27 @@ export interface Placement {
   zoneId: string;
   subnetId: string;
   instanceTypeId?: string;
+  /** Another region (a relaunch from a region copy); absent: the instance's own region. */
+  region?: string;
+}
+
+/** Where a relaunch from a region copy goes: subnets and security groups are regional, so they are named. */
+export interface CopyRelaunch {
+  zoneId: string;
+  subnetId: string;
+  securityGroupIds: string[];
+  instanceTypeId?: string;
+}
+
+/** Recovery images copied to a second region, `keep` of them kept there (`copy=` in the tag). */
+export interface RegionCopyPolicy {
+  region: string;
+  keep: number;
+  relaunch?: CopyRelaunch;
 }
 
 const ID = /^[\w.-]+$/;
+const REGION = /^[a-z]+-[a-z0-9-]+$/;
 
 export const recoverySchema = z
   .object({
@@ -79,6 +101,27 @@ export const recoverySchema = z
       )
       .max(3, "recovery.fallbacks takes at most 3 placements")
       .optional(),
+    /**
+     * Copy the newest recovery point's image to a second region and keep `keep` copies there, so a region
+     * loss still leaves a recovery point; with `relaunch`, a relaunch the home region cannot do uses it.
+     */
+    copyToRegion: z
+      .object({
+        region: z.string({ message: 'recovery.copyToRegion.region is required: the region to copy to, e.g. "cn-shanghai"' }).regex(REGION, 'recovery.copyToRegion.region must be a region such as "cn-shanghai"'),
+        keep: z.number().int("recovery.copyToRegion.keep is a whole number").min(1, "recovery.copyToRegion.keep is at least 1").max(10, "recovery.copyToRegion.keep is at most 10 (each copy is a custom image there, and a region holds 50)").default(2),
+        relaunch: z
+          .object({
+            zoneId: z.string().regex(/^[a-z]+-[a-z0-9]+-[a-z0-9]+$/, 'recovery.copyToRegion.relaunch.zoneId must look like "cn-shanghai-a"'),
+            subnetId: z.string().regex(ID, "recovery.copyToRegion.relaunch.subnetId must be a subnet id of that zone"),
+            securityGroupIds: z.array(z.string().regex(ID, "recovery.copyToRegion.relaunch.securityGroupIds must be security group ids of that region")).min(1, "recovery.copyToRegion.relaunch.securityGroupIds needs at least one security group of that region").max(5, "recovery.copyToRegion.relaunch.securityGroupIds takes at most 5"),
+            instanceTypeId: z.string().regex(ID, "recovery.copyToRegion.relaunch.instanceTypeId must be an instance type").optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .refine((c) => !c.relaunch || c.relaunch.zoneId.startsWith(`${c.region}-`), { message: "recovery.copyToRegion.relaunch.zoneId must be a zone of recovery.copyToRegion.region (subnets and security groups are regional too)", path: ["relaunch", "zoneId"] })
+      .optional(),
   })
   .strict();
 
@@ -92,6 +135,7 @@ export interface RecoveryPolicy {
   imageEvery?: string;
   hook?: { commandId: string; timeoutSeconds: number };
   fallbacks?: Placement[];
+  copy?: RegionCopyPolicy;
 }
 
 /** The declared policy, with its guest hook's saved command, as the controller will read it. */
@@ -102,6 +146,7 @@ export function recordedPolicy(input: RecoveryPolicyInput, hookCommandId?: strin
     ...(input.imageEvery ? { imageEvery: input.imageEvery } : {}),
     ...(input.guestHook && hookCommandId ? { hook: { commandId: hookCommandId, timeoutSeconds: input.guestHook.timeoutSeconds } } : {}),
     ...(input.fallbacks?.length ? { fallbacks: input.fallbacks } : {}),
+    ...(input.copyToRegion ? { copy: input.copyToRegion } : {}),
   };
 }
 
@@ -111,6 +156,10 @@ export function encodePolicy(p: RecoveryPolicy): string {
   if (p.imageEvery) parts.push(`every=${p.imageEvery}`);
   if (p.hook) parts.push(`hook=${p.hook.commandId}/${p.hook.timeoutSeconds}`);
   if (p.fallbacks?.length) parts.push(`fb=${p.fallbacks.map((f) => [f.zoneId, f.subnetId, f.instanceTypeId].filter(Boolean).join("/")).join("+")}`);
+  if (p.copy) {
+    const r = p.copy.relaunch;
+    parts.push(`copy=${[p.copy.region, p.copy.keep, ...(r ? [r.zoneId, r.subnetId, r.securityGroupIds.join("+"), ...(r.instanceTypeId ? [r.instanceTypeId] : [])] : [])].join("/")}`);
+  }
   return parts.join(" ");
 }
 
@@ -138,6 +187,7 @@ export function policyFromTags(tags: Record<string, string>): RecoveryPolicy | u
       const [zoneId, subnetId, instanceTypeId] = f.split("/");
       return instanceTypeId ? { zoneId, subnetId, instanceTypeId } : { zoneId, subnetId };
     });
+    if (fields.copy) raw.copy = copyFromTag(fields.copy);
   } else if (tags[LEGACY_TAGS.policy] !== undefined) {
     raw = { onInterruption: tags[LEGACY_TAGS.policy], keepImages: tags[LEGACY_TAGS.keepImages], imageEvery: tags[LEGACY_TAGS.imageEvery] || undefined };
   } else {
@@ -154,7 +204,17 @@ export function policyFromTags(tags: Record<string, string>): RecoveryPolicy | u
     ...(every && (every === "auto" || parseDuration(every)) ? { imageEvery: every } : {}),
     ...(hook?.commandId && hook.timeoutSeconds > 0 ? { hook } : {}),
     ...(raw.fallbacks ? { fallbacks: raw.fallbacks as Placement[] } : {}),
+    ...(raw.copy ? { copy: raw.copy as RegionCopyPolicy } : {}),
   };
+}
+
+/** `region/keep[/zone/subnet/sg+sg[/type]]`; undefined when it does not read (an older release ignores the field). */
+function copyFromTag(text: string): RegionCopyPolicy | undefined {
+  const [region, keep, zoneId, subnetId, sgs, instanceTypeId] = text.split("/");
+  const n = Number(keep);
+  if (!region || !REGION.test(region) || !Number.isInteger(n) || n < 1) return undefined;
+  const relaunch = zoneId && subnetId && sgs ? { zoneId, subnetId, securityGroupIds: sgs.split("+").filter(Boolean), ...(instanceTypeId ? { instanceTypeId } : {}) } : undefined;
+  return { region, keep: n, ...(relaunch ? { relaunch } : {}) };
 }
 
 /** The tags that record `policy` on an instance (none when there is no policy). */

@@ -56,6 +56,20 @@ export class VolcengineClient {
     this.retry = new RetryStrategy(opts.retry);
   }
 
+  /**
+   * The same account in another region (CopyImage's destination, a relaunch from a region copy). The
+   * endpoint is one for every region (open.volcengineapi.com: the region is in the signature's
+   * credential scope), so only the region changes; the retry options carry over.
+   */
+  forRegion(region: string): VolcengineClient {
+    if (region === this.region) return this;
+    let c = this.regional.get(region);
+    if (!c) this.regional.set(region, (c = new VolcengineClient({ ...this.conn, region }, { retry: this.retry.opts })));
+    return c;
+  }
+
+  private readonly regional = new Map<string, VolcengineClient>();
+
   /** Told of every HTTP call (metrics, the benchmark's counts). Returns an unsubscribe function. */
   onCall(listener: (c: CallRecord) => void): () => void {
     this.callListeners.add(listener);

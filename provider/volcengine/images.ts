@@ -12,6 +12,9 @@ export const IMAGE_STATUSES = ["available", "creating", "error"] as const;
 /** A region holds at most 50 custom images (CreateImage, docs 6396/132240). */
 export const CUSTOM_IMAGE_QUOTA = 50;
 
+/** The region's custom-image quota is full: no image can be made there until some are deleted. */
+export class ImageQuotaError extends Error {}
+
 /** ImageForDescribeImagesOutput (the fields we use). */
 export interface Image {
   ImageId: string;
@@ -67,12 +70,26 @@ async function listPrivateImages(client: VolcengineClient, tagFilters: { Key: st
  */
 export async function createImage(
   client: VolcengineClient,
-  req: { source: { SnapshotId: string } | { InstanceId: string; CreateWholeImage?: boolean }; imageName: string; description?: string; tags: Record<string, string> },
+  req: { source: { SnapshotId: string } | { SnapshotGroupId: string } | { InstanceId: string; CreateWholeImage?: boolean }; imageName: string; description?: string; tags: Record<string, string> },
 ): Promise<string> {
   const res = await client.ecs<{ ImageId: string }>(
     "CreateImage",
     { ...req.source, ImageName: req.imageName, Description: req.description, Tags: tagList(req.tags) },
     { safe: false }, // no ClientToken: the caller's findOrCreate retries, looking first
+  );
+  return res.ImageId;
+}
+
+/**
+ * CopyImage to another region of the account (volcenginesdkecs CopyImageRequest: ImageId, ImageName,
+ * DestinationRegion required; CopyImageTags, Description, ProjectName, Tags) → the copy's ImageId in the
+ * destination. No ClientToken: callers go through findOrCreate with a token tag on the copy.
+ */
+export async function copyImage(client: VolcengineClient, req: { imageId: string; destinationRegion: string; imageName: string; description?: string; tags: Record<string, string> }): Promise<string> {
+  const res = await client.ecs<{ ImageId: string }>(
+    "CopyImage",
+    { ImageId: req.imageId, DestinationRegion: req.destinationRegion, ImageName: req.imageName, Description: req.description, Tags: tagList(req.tags) },
+    { safe: false },
   );
   return res.ImageId;
 }

@@ -3,13 +3,15 @@
 // from an image of the point's system snapshot with every data volume restored from its snapshot.
 import { orUndefined } from "../core/errors";
 import { CloudError } from "../core/errors";
-import type { CallContext, FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo, RelaunchOptions } from "../recovery/cloud";
-import type { Placement } from "../recovery/policy";
+import { HomeRegionCannot, type CallContext, type CopyState, type CopyStep, type FleetMember, type ImageSchedule, type Interruption, type RecoveryCloud, type RecoveryPointInfo, type RelaunchOptions, type ScheduledPoint } from "../recovery/cloud";
+import type { Placement, RegionCopyPolicy } from "../recovery/policy";
 import { invokeCommand, stopInvocation, waitInvocation } from "./assistant";
 import { LEGACY_TAGS, originOf, policyFromTags, TAGS } from "../recovery/policy";
 import type { VolcengineClient } from "./client";
 import { findInterruptions } from "./events";
-import { findImage } from "./images";
+import { deleteImage, findImage, ImageQuotaError } from "./images";
+import { advanceCopy, copyState, relaunchFromCopy } from "./regionCopies";
+import { deleteScheduledPoint, finishScheduledPoint, listSchedules, takeScheduledPoint } from "./imageSchedules";
 import { findInstance, listInstances, waitInstanceStatus } from "./instances";
 import { launchInstance } from "./launch";
 import { configFromTags, deletePoint, imageOfPoint, instanceConfig, launchFromPoint, listPoints, pointKind, takePoint, type InstanceConfig } from "./recoveryPoint";
@@ -33,7 +35,7 @@ function pointInfo(g: SnapshotGroup): RecoveryPointInfo {
   return {
     id: g.SnapshotGroupId,
     sourceInstanceId: tagMap(g.Tags)[TAGS.source] ?? g.InstanceId ?? "",
-    kind: pointKind(g) ?? "manual",
+    kind: ((k) => (k === "scheduled" || !k ? "manual" : k))(pointKind(g)),
     state: STATE[g.Status] ?? "creating",
     createdAt: g.CreationTime ?? "",
     origin: configFromTags(tagMap(g.Tags))?.origin,
@@ -128,7 +130,9 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
 
   async relaunch(config: InstanceConfig, pointId: string, o: RelaunchOptions): Promise<{ replacementId: string; imageId: string; placement?: Placement; note?: string }> {
     const group = await findSnapshotGroup(this.client, pointId);
-    const imageId = await imageOfPoint(this.client, group, { name: `recovery-${config.instanceName}`.slice(0, 128), timeoutMs: o.timeoutMs, clock: o.ctx.clock, signal: o.ctx.signal });
+    const imageId = await imageOfPoint(this.client, group, { name: `recovery-${config.instanceName}`.slice(0, 128), timeoutMs: o.timeoutMs, clock: o.ctx.clock, signal: o.ctx.signal }).catch((e) => {
+      throw e instanceof ImageQuotaError ? new HomeRegionCannot(e.message) : e;
+    });
     const image = await findImage(this.client, imageId);
     const volumes = launchFromPoint(group, config, imageId, image.Size);
     const home: Placement = { zoneId: config.zoneId, subnetId: config.subnetId, instanceTypeId: config.instanceTypeId };
@@ -148,7 +152,7 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
         o.markExhausted(placement, why);
       }
     }
-    throw new Error(`no placement had stock: ${notes.join("; ")}; declare recovery.fallbacks in other zones or instance types`);
+    throw new HomeRegionCannot(`no placement had stock: ${notes.join("; ")}; declare recovery.fallbacks in other zones or instance types`);
   }
 
   private async launchAt(config: InstanceConfig, volumes: ReturnType<typeof launchFromPoint>, placement: Placement, token: string): Promise<{ instanceId: string }> {
@@ -178,19 +182,56 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
     );
   }
 
-  async instanceStatus(instanceId: string): Promise<string | undefined> {
-    return (await orUndefined(findInstance(this.client, instanceId)))?.Status;
+  async instanceStatus(instanceId: string, region?: string): Promise<string | undefined> {
+    return (await orUndefined(findInstance(this.client.forRegion(region ?? this.region), instanceId)))?.Status;
   }
 
   isRunning(status: string): boolean {
     return status === "RUNNING";
   }
 
-  async waitRunning(instanceId: string, timeoutMs: number, ctx: CallContext): Promise<void> {
-    await waitInstanceStatus(this.client, instanceId, "RUNNING", timeoutMs, ctx.clock);
+  async waitRunning(instanceId: string, timeoutMs: number, ctx: CallContext, region?: string): Promise<void> {
+    await waitInstanceStatus(this.client.forRegion(region ?? this.region), instanceId, "RUNNING", timeoutMs, ctx.clock);
   }
 
   async deletePoint(id: string): Promise<void> {
     await deletePoint(this.client, id);
+  }
+
+  copyState(region: string): Promise<CopyState> {
+    return copyState(this.client, region);
+  }
+
+  advanceCopy(pointId: string, region: string, known: CopyState): Promise<CopyStep> {
+    return advanceCopy(this.client, pointId, region, known);
+  }
+
+  async deleteCopy(region: string, copyId: string): Promise<void> {
+    await deleteImage(this.client.forRegion(region), copyId);
+  }
+
+  async deleteCopySource(sourceId: string): Promise<void> {
+    // The point's snapshots stay the point's (the image only refers to them).
+    await deleteImage(this.client, sourceId, { keepSnapshots: true });
+  }
+
+  relaunchFromCopy(config: InstanceConfig, policy: RegionCopyPolicy, o: { token: string; ctx: CallContext; timeoutMs: number }) {
+    return relaunchFromCopy(this.client, config, policy, o);
+  }
+
+  imageSchedules(): Promise<ImageSchedule[]> {
+    return listSchedules(this.client);
+  }
+
+  takeScheduledPoint(schedule: ImageSchedule, token: string): Promise<string> {
+    return takeScheduledPoint(this.client, schedule, token);
+  }
+
+  finishScheduledPoint(schedule: ImageSchedule, pointId: string): Promise<string> {
+    return finishScheduledPoint(this.client, schedule, pointId);
+  }
+
+  deleteScheduledPoint(_schedule: ImageSchedule, point: ScheduledPoint): Promise<void> {
+    return deleteScheduledPoint(this.client, point);
   }
 }

@@ -1,9 +1,14 @@
 // RecoveryImage: a recovery point of every disk of an instance — a snapshot group of all its volumes,
 // and a custom image of the system-volume snapshot — awaited until available. With `wholeImage` (an
 // invitation-only account feature) it is one CreateImage with CreateWholeImage instead.
+//
+// With `imageEvery` it is a schedule (imageSchedules.ts): the first point is taken at create, the
+// recovery controller (`watch --once`, `serve`) takes one more whenever the newest is `imageEvery` old
+// and keeps `keepImages`. Its id is then the schedule's (`schedule-…`), never an image id, and its
+// outputs follow the newest image; without `imageEvery` the id is the image id, exactly as before.
 import { z } from "zod";
 import { volcengineConnection } from "../config";
-import { checkResource, timeoutsSchema, UNKNOWN } from "../core/check";
+import { checkResource, duration, timeoutsSchema, UNKNOWN } from "../core/check";
 import { describeFailure, orUndefined } from "../core/errors";
 import { diffInputs, partialResource, pickInputs, type HandlerContext, type ResourceHandler } from "../core/handler";
 import { plain } from "../core/outputs";
@@ -17,7 +22,9 @@ import { volumesOf } from "./volumes";
 import { description, resourceName } from "./names";
 import { deletePoint, imageOfPoint, instanceConfig, launchFromPoint, takePoint } from "./recoveryPoint";
 import type { RecoveryImageOutputs } from "./resources";
-import { findSnapshotGroup, waitSnapshotGroup } from "./snapshots";
+import { findSnapshotGroup, waitSnapshotGroup, type SnapshotGroup } from "./snapshots";
+import { deleteScheduledPoint, listSchedules, retagSchedule, SCHEDULE_ID, scheduleIdOf, scheduleTagValue, type ScheduleView } from "./imageSchedules";
+import { configFromTags, pointImageToken } from "./recoveryPoint";
 import { userTagsSchema } from "./spotInstance/schema";
 import { TAG_LIMIT, syncTags, tagMap } from "./tags";
 
@@ -30,11 +37,23 @@ export const recoveryImageSchema = z
     tags: userTagsSchema(TAG_LIMIT - RESERVED_IMAGE_TAGS).optional(),
     region: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'region must look like "cn-beijing"').optional(),
     adoptImageId: z.string().regex(/^image-[\w-]+$/, 'adoptImageId must be an image id such as "image-abc123"').optional(),
+    imageEvery: duration("imageEvery", { min: "1h" }).optional(),
+    keepImages: z.number().int("keepImages is a whole number").min(1, "keepImages is at least 1").max(10, "keepImages is at most 10 (each is a custom image, and a region holds 50)").optional(),
     timeouts: timeoutsSchema.optional(),
     __identity: z.string().optional(),
     __tokenSalt: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (v.keepImages !== undefined && v.imageEvery === undefined) issue("keepImages", 'keepImages applies only to a schedule: set imageEvery (e.g. "6h") too, or remove keepImages');
+    if (v.imageEvery !== undefined && v.wholeImage) issue("imageEvery", "a scheduled RecoveryImage takes recovery points of every disk: remove wholeImage");
+    if (v.imageEvery !== undefined && v.adoptImageId) issue("imageEvery", "a scheduled RecoveryImage makes its own images: remove adoptImageId");
+    if (v.imageEvery !== undefined && v.tags && Object.keys(v.tags).length > TAG_LIMIT - RESERVED_IMAGE_TAGS - 1) issue("tags", `a scheduled RecoveryImage takes at most ${TAG_LIMIT - RESERVED_IMAGE_TAGS - 1} tags (its images keep one more for the schedule)`);
+  });
+
+/** keepImages when a schedule does not say. */
+const DEFAULT_KEEP = 3;
 
 export type RecoveryImageInputs = z.infer<typeof recoveryImageSchema>;
 type Props = RecoveryImageInputs & RecoveryImageOutputs;
@@ -60,9 +79,13 @@ function outputsFor(inputs: Record<string, any>, image: Image, extra: Partial<Re
   });
 }
 
+const createTokenOf = (inputs: RecoveryImageInputs) =>
+  createToken("volcengine:RecoveryImage", inputs.__identity, inputs.__tokenSalt, { instanceId: inputs.instanceId, imageName: inputs.imageName, description: inputs.description, wholeImage: inputs.wholeImage });
+
 /** The point (snapshot group) and its image; returns what the outputs need. */
 async function makeRecoveryImage(client: VolcengineClient, inputs: RecoveryImageInputs, timeoutMs: number, made: { groupId?: string; imageId?: string }): Promise<Partial<RecoveryImageOutputs> & { imageId: string }> {
-  const token = createToken("volcengine:RecoveryImage", inputs.__identity, inputs.__tokenSalt, { instanceId: inputs.instanceId, imageName: inputs.imageName, description: inputs.description, wholeImage: inputs.wholeImage });
+  const token = createTokenOf(inputs);
+  const scheduleId = inputs.imageEvery ? scheduleIdOf(token) : undefined;
   const inst = await findInstance(client, inputs.instanceId);
   const tags = { ...(inputs.tags ?? {}), [TAGS.source]: inst.InstanceId };
   if (inputs.wholeImage) {
@@ -87,13 +110,45 @@ async function makeRecoveryImage(client: VolcengineClient, inputs: RecoveryImage
     return { imageId: value, dataSnapshots: [], sourceInstanceId: inst.InstanceId, lineOrigin: originOf(inst.InstanceId, tagMap(inst.Tags)) };
   }
   const cfg = await instanceConfig(client, inst);
-  const { groupId } = await takePoint(client, cfg, { kind: "manual", token, name: inputs.imageName });
+  const { groupId } = await takePoint(client, cfg, { kind: scheduleId ? "scheduled" : "manual", token, name: inputs.imageName, ...(scheduleId ? { extraTags: { [TAGS.schedule]: scheduleId } } : {}) });
   made.groupId = groupId;
   const group = await waitSnapshotGroup(client, groupId, { timeoutMs });
-  const imageId = await imageOfPoint(client, group, { name: inputs.imageName, tags: inputs.tags, timeoutMs });
+  const scheduleTag: Record<string, string> = scheduleId ? { [TAGS.schedule]: scheduleTagValue(scheduleId, inputs.imageEvery!, inputs.keepImages ?? DEFAULT_KEEP) } : {};
+  const imageId = await imageOfPoint(client, group, { name: inputs.imageName, tags: { ...(inputs.tags ?? {}), ...scheduleTag }, timeoutMs });
   made.imageId = imageId;
   const { dataVolumes } = launchFromPoint(group, cfg, imageId, undefined);
   return { imageId, snapshotGroupId: groupId, sourceInstanceId: inst.InstanceId, lineOrigin: cfg.origin, dataSnapshots: dataVolumes.map((v) => ({ snapshotId: v.snapshotId!, volumeType: v.volumeType, size: v.size, deleteWithInstance: v.deleteWithInstance ?? true })) };
+}
+
+/**
+ * A schedule's outputs: those of its newest available image (or its newest image), plus the list. The
+ * schedule's interval and count as its images record them (drift is shown and retagged by `up`).
+ */
+function scheduledOutputs(inputs: Record<string, any>, view: ScheduleView): Props {
+  const newest = view.images.find((i) => i.Status === "available") ?? view.images[0];
+  const group: SnapshotGroup | undefined = newest && view.groups.find((g) => pointImageToken(g.SnapshotGroupId) === tagMap(newest.Tags)[TOKEN_TAG]);
+  const cfg = group && configFromTags(tagMap(group.Tags));
+  const available = view.images.filter((i) => i.Status === "available").map((i) => i.ImageId);
+  const extra: Partial<RecoveryImageOutputs> = {
+    ...(group ? { snapshotGroupId: group.SnapshotGroupId } : {}),
+    ...(group && cfg ? { dataSnapshots: launchFromPoint(group, cfg, newest!.ImageId, undefined).dataVolumes.map((v) => ({ snapshotId: v.snapshotId!, volumeType: v.volumeType, size: v.size, deleteWithInstance: v.deleteWithInstance ?? true })) } : {}),
+    sourceInstanceId: view.points.find((p) => p.sourceInstanceId)?.sourceInstanceId ?? inputs.sourceInstanceId,
+    latestImageId: newest?.ImageId,
+    imageIds: available,
+    count: available.length,
+  };
+  const spec = view.every ? { imageEvery: view.every, keepImages: inputs.keepImages === undefined && view.keep === DEFAULT_KEEP ? undefined : view.keep } : {};
+  if (!newest) return plain({ dataSnapshots: [], ...inputs, ...extra, ...spec, status: "creating" });
+  return outputsFor({ ...inputs, ...spec }, newest, extra);
+}
+
+/** Waits out what is still being made, then deletes every point and image of a schedule. */
+async function removeSchedule(client: VolcengineClient, view: ScheduleView, timeoutMs: number): Promise<void> {
+  for (const p of view.points) {
+    if (p.pointId && p.pointState === "creating") await waitSnapshotGroup(client, p.pointId, { timeoutMs, done: (g) => g?.Status === "failed" }).catch(() => undefined);
+    if (p.imageId && p.imageState === "creating") await waitImageAvailable(client, p.imageId, { timeoutMs }).catch(() => undefined);
+    await deleteScheduledPoint(client, p);
+  }
 }
 
 async function removeRecoveryImage(client: VolcengineClient, imageId: string | undefined, groupId: string | undefined, timeoutMs: number): Promise<void> {
@@ -121,7 +176,9 @@ export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, Recovery
   },
 
   async diff(_id, olds, news, ctx) {
-    const d = diffInputs(olds, news, { inputKeys: INPUT_KEYS, replaceKeys: REPLACE_KEYS });
+    let d = diffInputs(olds, news, { inputKeys: INPUT_KEYS, replaceKeys: REPLACE_KEYS });
+    // A schedule has another kind of id than a single image: adding or removing imageEvery replaces it.
+    if ((olds.imageEvery === undefined) !== (news.imageEvery === undefined)) d = { ...d, changes: true, replaces: [...(d.replaces ?? []), "imageEvery"] };
     if (!d.replaces?.includes("instanceId")) return d;
     // The instance was relaunched by the recovery controller and a refresh adopted the replacement: the
     // image is of the same line, so it stays. Unknown during preview (the instance is being updated):
@@ -153,8 +210,13 @@ export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, Recovery
       }
     }
     const made: { groupId?: string; imageId?: string } = {};
+    const scheduleId = inputs.imageEvery ? scheduleIdOf(createTokenOf(inputs)) : undefined;
     try {
       const extra = await makeRecoveryImage(client, inputs, timeoutMs, made);
+      if (scheduleId) {
+        const [view] = await listSchedules(client, scheduleId);
+        return { id: scheduleId, outs: scheduledOutputs({ ...props, ...inputs, ...extra }, view) };
+      }
       return { id: extra.imageId, outs: outputsFor({ ...props, ...inputs }, await findImage(client, extra.imageId), extra) };
     } catch (err) {
       const why = describeFailure(name, err).message;
@@ -163,7 +225,7 @@ export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, Recovery
         await removeRecoveryImage(client, made.imageId, made.groupId, DEFAULT_DELETE_MS);
       } catch (cleanupErr) {
         // Still being made (cannot be deleted yet): keep it in state so `up`/`destroy` can finish the job.
-        const id = made.imageId ?? made.groupId!;
+        const id = scheduleId ?? made.imageId ?? made.groupId!;
         throw partialResource(id, plain({ ...props, ...inputs, imageId: made.imageId, snapshotGroupId: made.groupId, status: "unknown", dataSnapshots: [] }), [why, `cleanup failed: ${describeFailure(name, cleanupErr).message}`]);
       }
       throw new Error(`${why} (what it made first was deleted again: nothing is left behind)`);
@@ -173,6 +235,13 @@ export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, Recovery
   async read(id, props, ctx) {
     const client = clientFor(props, ctx);
     try {
+      if (SCHEDULE_ID.test(id)) {
+        // Gone only when nothing of the schedule is left in the cloud (pruning always keeps the newest).
+        const [view] = await listSchedules(client, id);
+        if (!view || view.points.length === 0) return { id: "", props: {} as Props };
+        const follow = (await orUndefined(findInstance(client, props.instanceId))) ? {} : await successorOf(client, props);
+        return { id, props: scheduledOutputs({ ...props, ...follow }, view) };
+      }
       // A partial resource whose image was never made is tracked by its snapshot group.
       if (id.startsWith("sg-")) return (await orUndefined(findSnapshotGroup(client, id))) ? { id, props } : { id: "", props: {} as Props };
       const image = await orUndefined(findImage(client, id));
@@ -190,6 +259,14 @@ export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, Recovery
     const inputs = recoveryImageSchema.parse(pickInputs(news, INPUT_KEYS));
     const client = clientFor(inputs, ctx);
     try {
+      if (SCHEDULE_ID.test(id)) {
+        // The interval, the count and the user tags live on the schedule's images: retag them all.
+        const [view] = await listSchedules(client, id);
+        if (!view) throw new Error(`schedule ${id} has no recovery image left in region ${client.region}: run \`pulumi refresh\`, then \`pulumi up\``);
+        await retagSchedule(client, view, inputs.imageEvery!, inputs.keepImages ?? DEFAULT_KEEP, olds.tags ?? {}, inputs.tags ?? {});
+        const [after] = await listSchedules(client, id);
+        return { outs: scheduledOutputs({ ...olds, ...news, ...inputs }, after ?? view) };
+      }
       await syncTags(client, "image", id, olds.tags ?? {}, inputs.tags ?? {});
       return { outs: outputsFor({ ...olds, ...news, ...inputs }, await findImage(client, id), {}) };
     } catch (err) {
@@ -200,6 +277,12 @@ export const recoveryImageHandler: ResourceHandler<RecoveryImageInputs, Recovery
   async delete(id, props, ctx) {
     const client = clientFor(props, ctx);
     try {
+      if (SCHEDULE_ID.test(id)) {
+        const [view] = await listSchedules(client, id);
+        const timeoutMs = parseDuration(props.timeouts?.delete ?? "") ?? DEFAULT_DELETE_MS;
+        if (view) return await removeSchedule(client, view, timeoutMs);
+        return await removeRecoveryImage(client, props.imageId, props.snapshotGroupId, timeoutMs);
+      }
       const imageId = id.startsWith("image-") ? id : props.imageId;
       await removeRecoveryImage(client, imageId, props.adoptImageId ? undefined : props.snapshotGroupId, parseDuration(props.timeouts?.delete ?? "") ?? DEFAULT_DELETE_MS);
     } catch (err) {

@@ -15,14 +15,15 @@ import type { Clock } from "../core/clock";
 import { createToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
 import { encodePolicy, originOf, policyFromTags, TAGS, userTags } from "../recovery/policy";
 import type { VolcengineClient } from "./client";
-import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone } from "./images";
+import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, ImageQuotaError, listImagesByTag, waitImageAvailable, waitImageGone } from "./images";
 import { findUserData, type Instance } from "./instances";
 import type { LaunchSpec } from "./launch";
 import { createSnapshotGroup, deleteSnapshotGroup, listSnapshotGroups, type SnapshotGroup } from "./snapshots";
 import { TAG_LIMIT, tagMap } from "./tags";
 import { sizeOf, volumesOf, type Volume } from "./volumes";
 
-export type PointKind = "final" | "rolling" | "manual";
+/** `scheduled`: taken by a RecoveryImage with imageEvery (read back as a manual point by the spot controller). */
+export type PointKind = "final" | "rolling" | "manual" | "scheduled";
 
 /** What a relaunch needs of an instance, recorded while it still exists (no secrets: no password). */
 export interface InstanceConfig {
@@ -94,8 +95,8 @@ export function pointKind(group: Pick<SnapshotGroup, "Tags">): PointKind | undef
  * Takes a recovery point of `cfg.instanceId` (a snapshot group of all its volumes), once per `token`: a
  * group already made under the token is returned instead of a second one. Returns the group id.
  */
-export async function takePoint(client: VolcengineClient, cfg: InstanceConfig, o: { kind: PointKind; token: string; name: string; eventId?: string }): Promise<{ groupId: string; droppedUserData: boolean }> {
-  const own = { [TOKEN_TAG]: o.token, [TAGS.source]: cfg.instanceId, [TAGS.point]: pointTag(o.kind, o.eventId) };
+export async function takePoint(client: VolcengineClient, cfg: InstanceConfig, o: { kind: PointKind; token: string; name: string; eventId?: string; extraTags?: Record<string, string> }): Promise<{ groupId: string; droppedUserData: boolean }> {
+  const own = { [TOKEN_TAG]: o.token, [TAGS.source]: cfg.instanceId, [TAGS.point]: pointTag(o.kind, o.eventId), ...(o.extraTags ?? {}) };
   const { tags: cfgTags, droppedUserData } = configTags(cfg, TAG_LIMIT - Object.keys(own).length);
   const { value } = await findOrCreate({
     what: `recovery point of ${cfg.instanceId}`,
@@ -131,7 +132,7 @@ export function pointImageToken(groupId: string): string {
 export async function imageOfPoint(
   client: VolcengineClient,
   group: SnapshotGroup,
-  o: { name: string; tags?: Record<string, string>; timeoutMs: number; clock?: Clock; signal?: AbortSignal },
+  o: { name: string; tags?: Record<string, string>; timeoutMs: number; clock?: Clock; signal?: AbortSignal; wait?: boolean },
 ): Promise<string> {
   const system = group.Snapshots?.find((s) => s.VolumeKind === "system");
   if (!system) throw new Error(`recovery point ${group.SnapshotGroupId} has no system-volume snapshot`);
@@ -145,19 +146,27 @@ export async function imageOfPoint(
     create: async () => {
       const held = await countCustomImages(client);
       if (held >= CUSTOM_IMAGE_QUOTA) {
-        throw new Error(`the region already holds ${held} custom images, the quota of ${CUSTOM_IMAGE_QUOTA} (CreateImage, docs 6396/132240): no image could be made of recovery point ${group.SnapshotGroupId}; delete unused custom images or lower recovery.keepImages`);
+        throw new ImageQuotaError(`the region already holds ${held} custom images, the quota of ${CUSTOM_IMAGE_QUOTA} (CreateImage, docs 6396/132240): no image could be made of recovery point ${group.SnapshotGroupId}; delete unused custom images or lower recovery.keepImages`);
       }
       return createImage(client, { source: { SnapshotId: system.SnapshotId }, imageName: o.name, description: `Recovery image of ${group.InstanceId ?? "an instance"}`, tags: { ...(o.tags ?? {}), [TOKEN_TAG]: token, [TAGS.source]: group.InstanceId ?? "" } });
     },
   });
+  if (o.wait === false) return imageId;
   const image = await findImage(client, imageId);
   if (image.Status !== "available") await waitImageAvailable(client, imageId, { timeoutMs: o.timeoutMs, clock: o.clock, signal: o.signal });
   return imageId;
 }
 
-/** Deletes a point and the image made of it (that image uses the point's system snapshot: it goes first). */
+/** The image made at home of a whole point to copy to another region (regionCopies.ts): one per point. */
+export const copySourceToken = (pointId: string) => createToken("volcengine:copy-source", pointId, undefined, {});
+
+/**
+ * Deletes a point and the images made of it (its relaunch image, and an image to copy from: they use the
+ * point's snapshots, so they go first; one still being copied makes this fail until the copy ends).
+ */
 export async function deletePoint(client: VolcengineClient, groupId: string, timeoutMs = 10 * 60_000): Promise<void> {
-  for (const img of await listImagesByTag(client, TOKEN_TAG, [pointImageToken(groupId)])) {
+  const images = await listImagesByTag(client, TOKEN_TAG, [pointImageToken(groupId), copySourceToken(groupId)]);
+  for (const img of images) {
     await deleteImage(client, img.ImageId, { keepSnapshots: true });
     await waitImageGone(client, img.ImageId, timeoutMs);
   }

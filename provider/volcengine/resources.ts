@@ -9,6 +9,7 @@ export type { TimeoutsArgs } from "../core/resourceArgs";
 
 export const spotInstanceProvider = dynamicProvider("volcengine:SpotInstance");
 export const recoveryImageProvider = dynamicProvider("volcengine:RecoveryImage");
+export const autoSnapshotPolicyProvider = dynamicProvider("volcengine:AutoSnapshotPolicy");
 
 type In<T> = pulumi.Input<T>;
 
@@ -58,6 +59,23 @@ export interface RecoveryPolicyArgs {
   guestHook?: In<GuestHookArgs>;
   /** Up to 3 placements tried in order when the instance's own has no stock (the whole policy must fit one 256-character tag). In place. */
   fallbacks?: In<In<PlacementArgs>[]>;
+  /** Copy the newest recovery point to a second region, so a region loss still leaves one. In place. */
+  copyToRegion?: In<CopyToRegionArgs>;
+}
+
+/**
+ * Recovery points copied to a second region by the controller: an image of the whole point (every disk)
+ * is made at home and copied with CopyImage; `keep` copies stay there, older ones are pruned. Each copy is
+ * a custom image in the destination (a region holds 50). Whether the cloud copies the data volumes'
+ * snapshots is not documented: a copy that carries the system disk only is reported as such.
+ */
+export interface CopyToRegionArgs {
+  /** The region to copy to, e.g. `cn-shanghai` (not the instance's own). */
+  region: In<string>;
+  /** Copies kept there, 1-10 (default 2). */
+  keep?: In<number>;
+  /** Where a relaunch from the copy goes when the home region cannot relaunch (no stock anywhere, image quota full, the region failing): zone, subnet and security groups of that region. Without it copies are kept but never relaunched by the controller. */
+  relaunch?: In<{ zoneId: In<string>; subnetId: In<string>; securityGroupIds: In<In<string>[]>; instanceTypeId?: In<string> }>;
 }
 
 /** The inputs of a SpotInstance. */
@@ -181,6 +199,17 @@ export interface RecoveryImageArgs {
   region?: In<string>;
   /** Manage this existing custom image (`image-…`) instead of creating one. Replaces the image. */
   adoptImageId?: In<string>;
+  /**
+   * Make it a schedule: a new recovery image whenever the newest is this old, a duration of at least
+   * "1h" (e.g. "6h"). The first is taken at create; the recovery controller (`pulumi-recovery watch
+   * --once` on a schedule, or `serve`) takes the next ones, found by tag, and prunes to `keepImages`.
+   * Meant for instances that are not spot (a SpotInstance has `recovery.imageEvery`). The resource's id is
+   * then the schedule's, and its outputs follow the newest image. Adding or removing it replaces the
+   * resource; changing it is in place. Not with `wholeImage` or `adoptImageId`.
+   */
+  imageEvery?: In<string>;
+  /** With `imageEvery`: images kept, 1-10 (default 3); the oldest are pruned, never the newest. In place. */
+  keepImages?: In<number>;
   /** Operation timeouts (default create 60m: big disks take long). In place. */
   timeouts?: In<TimeoutsArgs>;
 }
@@ -203,6 +232,12 @@ export interface RecoveryImageOutputs {
   sourceInstanceId?: string;
   /** The first instance of the source's line: a recovery's replacement carries it, so the image follows the line. */
   lineOrigin?: string;
+  /** A schedule (`imageEvery`): the newest image (also `imageId`); absent without a schedule. */
+  latestImageId?: string;
+  /** A schedule: its available images, newest first. */
+  imageIds?: string[];
+  /** A schedule: how many available images it holds (at most `keepImages`, one more while a new one is made). */
+  count?: number;
 }
 
 /** A recovery point of every disk of an instance: a custom image of its system volume and snapshots of its data volumes, awaited until available. */
@@ -215,10 +250,84 @@ export class RecoveryImage extends pulumi.dynamic.Resource {
   declare readonly snapshotGroupId: pulumi.Output<string | undefined>;
   declare readonly dataSnapshots: pulumi.Output<RecoveryImageOutputs["dataSnapshots"]>;
   declare readonly sourceInstanceId: pulumi.Output<string | undefined>;
+  declare readonly latestImageId: pulumi.Output<string | undefined>;
+  declare readonly imageIds: pulumi.Output<string[] | undefined>;
+  declare readonly count: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: RecoveryImageArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = { ...args, imageName: args.imageName ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
-    for (const k of ["imageId", "status", "size", "createdAt", "snapshotGroupId", "dataSnapshots", "sourceInstanceId", "lineOrigin"]) props[k] = undefined;
+    for (const k of ["imageId", "status", "size", "createdAt", "snapshotGroupId", "dataSnapshots", "sourceInstanceId", "lineOrigin", "latestImageId", "imageIds", "count"]) props[k] = undefined;
     super(recoveryImageProvider, name, props, opts, "pulumi-recovery", "RecoveryImage");
+  }
+}
+
+/** The inputs of an AutoSnapshotPolicy. */
+export interface AutoSnapshotPolicyArgs {
+  /** The policy's name (default: the resource name), 1-128 characters. In place. */
+  name?: In<string>;
+  /**
+   * Hours of the day at which snapshots are taken, 0 (00:00) to 23 (23:00), each at most once, e.g. `[1, 13]`.
+   * The docs do not say in which time zone; FileNAS documents UTC+8 for its own policies. In place.
+   */
+  timePoints: In<In<number>[]>;
+  /** Days of the week, 1 (Monday) to 7 (Sunday). Set this or `repeatDays`, not both. In place. */
+  repeatWeekdays?: In<In<number>[]>;
+  /** Every this many days, 1-30 (counted by the cloud). Set this or `repeatWeekdays`, not both. In place. */
+  repeatDays?: In<number>;
+  /** How long each snapshot the policy takes is kept: 1-65536 days, or -1 to keep them forever (the cloud deletes older ones). In place. */
+  retentionDays: In<number>;
+  /** Volumes (`vol-…`) the policy applies to. A volume carries at most one policy. In place (Apply/Cancel the difference). */
+  volumeIds?: In<In<string>[]>;
+  /**
+   * Instances (`i-…`) whose every volume, system and data, the policy applies to: the volumes attached
+   * when the policy is created or updated; a volume attached later is picked up by the next `up` (a
+   * refresh shows it as drift). After a spot recovery the replacement's id arrives from the program and
+   * its volumes are applied in place. In place.
+   */
+  instanceIds?: In<In<string>[]>;
+  /** Volcengine project (default: the account's `default`). Replaces the policy. */
+  projectName?: In<string>;
+  /** Up to 19 tags on the policy (pulumi-recovery keeps 1, the create token). In place (storage_ebs CreateTags/DeleteTags). */
+  tags?: In<Record<string, In<string>>>;
+  /** Region (default: stack config `volcengine:region` or VOLCENGINE_REGION). Replaces the policy. */
+  region?: In<string>;
+}
+
+/** The outputs of an AutoSnapshotPolicy (besides its inputs). */
+export interface AutoSnapshotPolicyOutputs {
+  /** The policy id. */
+  policyId: string;
+  /** As DescribeAutoSnapshotPolicy reports it (its values are not documented). */
+  status: string;
+  /** How many volumes the policy is applied to, ours and any applied elsewhere (VolumeNums). */
+  volumeCount: number;
+  /** The volumes this resource applied the policy to that carry it now, sorted. */
+  appliedVolumeIds: string[];
+  /** When the policy was created, as the cloud prints it. */
+  createdAt?: string;
+  /** When the policy was last changed, as the cloud prints it. */
+  updatedAt?: string;
+}
+
+const POLICY_OUTPUTS: (keyof AutoSnapshotPolicyOutputs)[] = ["policyId", "status", "volumeCount", "appliedVolumeIds", "createdAt", "updatedAt"];
+
+/**
+ * A storage_ebs automatic snapshot policy and the volumes it applies to: the cloud snapshots those volumes
+ * at the time points on the days given and deletes each snapshot after `retentionDays`. Deleting the
+ * policy cancels it on its volumes first; the snapshots it already took are kept (with their retention).
+ */
+export class AutoSnapshotPolicy extends pulumi.dynamic.Resource {
+  declare readonly policyId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly volumeCount: pulumi.Output<number>;
+  declare readonly appliedVolumeIds: pulumi.Output<string[]>;
+  declare readonly createdAt: pulumi.Output<string | undefined>;
+  declare readonly updatedAt: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: AutoSnapshotPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = { ...args, name: args.name ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
+    for (const k of POLICY_OUTPUTS) props[k] = undefined;
+    super(autoSnapshotPolicyProvider, name, props, opts, "pulumi-recovery", "AutoSnapshotPolicy");
   }
 }

@@ -18,6 +18,8 @@ export interface Volume {
   ZoneId?: string;
   Status?: string;
   CreatedAt?: string;
+  /** The automatic snapshot policy applied to the volume, one at most (VolumeForDescribeVolumesOutput). */
+  AutoSnapshotPolicyId?: string;
 }
 
 const PAGE = 100;

@@ -36,6 +36,9 @@ describe("the Volcengine Python SDK against the emulator", () => {
     expect([...new Set(result.calls.map((c: any) => c.action.replace(/ \(.*\)$/, "")))].sort()).toEqual(Object.keys(ACTIONS).sort());
     expect(result.calls.find((c: any) => c.action === "DescribeInstances").status).toBe("RUNNING");
     expect(result.calls.find((c: any) => c.action === "DescribeSystemEvents").types).toEqual(["SpotInstanceInterruption_Delete"]);
+    // The policy the SDK created fired on both volumes (daily at 01:00 and 13:00 for two days) and counts them.
+    expect(result.calls.find((c: any) => c.action === "DescribeAutoSnapshotPolicy").volumeNums).toBe(2);
+    expect(result.calls.find((c: any) => c.action === "DescribeSnapshots (after the policy fired)").autoSnapshots).toBeGreaterThanOrEqual(4);
     // A value the model types as an integer, sent as a word: refused as the cloud does, seen as ApiException.
     expect(result.refusedWrongType).toEqual({ status: 400, code: "InvalidParameter" });
 
@@ -43,7 +46,9 @@ describe("the Volcengine Python SDK against the emulator", () => {
     const calls = await ctx.emu.admin.calls({ cloud: "volcengine" });
     expect(calls.filter((c) => c.status === 401)).toEqual([]);
     expect(new Set(calls.map((c) => c.service))).toEqual(new Set(["ecs", "storage_ebs"]));
-    expect([...new Set(calls.filter((c) => c.status === 200).map((c) => c.action))].sort()).toEqual(Object.keys(ACTIONS).sort());
+    // By service too: ecs and storage_ebs each have a CreateTags and a DeleteTags.
+    const served = [...Object.keys(ECS_ACTIONS).map((a) => `ecs:${a}`), ...Object.keys(EBS_ACTIONS).map((a) => `storage_ebs:${a}`)];
+    expect([...new Set(calls.filter((c) => c.status === 200).map((c) => `${c.service}:${c.action}`))].sort()).toEqual(served.sort());
     expect(calls.filter((c) => c.status !== 200).map((c) => [c.service, c.action, c.code])).toEqual([["ecs", "DescribeInstances", "InvalidParameter"]]);
   });
 });

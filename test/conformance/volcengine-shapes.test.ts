@@ -11,7 +11,8 @@ import { expectModelShape, type RequiredOutputs } from "./shapes";
 
 // Emulated time stands still; the scenario steps it.
 const ctx = useEmulator({ clock: { frozen: true }, resetEachTest: false });
-const ACTIONS = { ...ECS_ACTIONS, ...EBS_ACTIONS };
+// Keyed by service: ecs and storage_ebs each have their own CreateTags/DeleteTags.
+const ACTIONS = [...Object.keys(ECS_ACTIONS).map((a) => `ecs:${a}`), ...Object.keys(EBS_ACTIONS).map((a) => `storage_ebs:${a}`)];
 
 /** Fields the API notes (shared/API-NOTES.md, Volcengine ECS) document in each action's Result. */
 const DOCUMENTED: RequiredOutputs = {
@@ -78,7 +79,31 @@ const DOCUMENTED: RequiredOutputs = {
   DescribeSnapshotGroups: ["SnapshotGroups[].SnapshotGroupId", "SnapshotGroups[].Status", "SnapshotGroups[].Snapshots"],
   DeleteSnapshot: [],
   DeleteSnapshotGroup: [],
+  // Automatic snapshot policies and storage_ebs's own tags (volcenginesdkstorageebs 5.0.54 models).
+  CreateAutoSnapshotPolicy: ["AutoSnapshotPolicyId"],
+  ModifyAutoSnapshotPolicy: [],
+  ApplyAutoSnapshotPolicy: [],
+  CancelAutoSnapshotPolicy: [],
+  DeleteAutoSnapshotPolicy: [],
+  DescribeAutoSnapshotPolicy: [
+    "AutoSnapshotPolicies[].AutoSnapshotPolicyId",
+    "AutoSnapshotPolicies[].AutoSnapshotPolicyName",
+    "AutoSnapshotPolicies[].CreatedAt",
+    "AutoSnapshotPolicies[].RepeatWeekdays",
+    "AutoSnapshotPolicies[].RetentionDays",
+    "AutoSnapshotPolicies[].Status",
+    "AutoSnapshotPolicies[].TimePoints",
+    "AutoSnapshotPolicies[].VolumeNums",
+    "PageNumber",
+    "PageSize",
+    "TotalCount",
+  ],
+  "storage_ebs:CreateTags": ["OperationDetails[].ResourceId"],
+  "storage_ebs:DeleteTags": [],
+  // volcenginesdkecs CopyImageResponse.
+  CopyImage: ["ImageId"],
 };
+const documented = (service: string, action: string) => DOCUMENTED[`${service}:${action}`] ?? DOCUMENTED[action];
 
 const called = new Set<string>();
 
@@ -89,8 +114,8 @@ async function call(action: string, query: Record<string, string> = {}, serviceN
   expect(body.ResponseMetadata?.Error, `${action} ${JSON.stringify(query)}`).toBeUndefined();
   expect(Object.keys(body).sort()).toEqual(["ResponseMetadata", "Result"]);
   expect(body.ResponseMetadata).toEqual({ RequestId: expect.any(String), Action: action, Version: "2020-04-01", Service: serviceName, Region: "cn-beijing" });
-  expectModelShape("volcengine", serviceName, action, body.Result, DOCUMENTED[action]);
-  called.add(action);
+  expectModelShape("volcengine", serviceName, action, body.Result, documented(serviceName, action));
+  called.add(`${serviceName}:${action}`);
   return body.Result;
 }
 
@@ -165,6 +190,31 @@ describe("Volcengine ECS responses against the volcenginesdkecs models", () => {
     await ebs("DeleteSnapshotGroup", { SnapshotGroupId });
   });
 
+  it("storage_ebs automatic snapshot policies and their tags; ecs CopyImage of a snapshot-group image to another region", async () => {
+    const ebs = (action: string, query: Record<string, string> = {}) => call(action, query, "storage_ebs");
+    const vols = (await ebs("DescribeVolumes", { InstanceId: instanceId, PageNumber: "1", PageSize: "10" })).Volumes;
+    const { AutoSnapshotPolicyId } = await ebs("CreateAutoSnapshotPolicy", { AutoSnapshotPolicyName: "shapes", "TimePoints.1": "1", "TimePoints.2": "13", "RepeatWeekdays.1": "1", RetentionDays: "3", "Tags.1.Key": "k", "Tags.1.Value": "v" });
+    await ebs("ApplyAutoSnapshotPolicy", { AutoSnapshotPolicyId, "VolumeIds.1": vols[0].VolumeId, "VolumeIds.2": vols[1].VolumeId });
+    await ebs("ModifyAutoSnapshotPolicy", { AutoSnapshotPolicyId, RepeatDays: "2" });
+    advance(3 * 86_400);
+    const [policy] = (await ebs("DescribeAutoSnapshotPolicy", { "AutoSnapshotPolicyIds.1": AutoSnapshotPolicyId, PageNumber: "1", PageSize: "10" })).AutoSnapshotPolicies;
+    expect(policy).toMatchObject({ RepeatDays: 2, RepeatWeekdays: [], TimePoints: ["1", "13"], VolumeNums: 2 });
+    const auto = (await ebs("DescribeSnapshots", { PageNumber: "1", PageSize: "100" })).Snapshots.filter((s: any) => s.SnapshotType === "auto");
+    expect(auto.length).toBeGreaterThan(0);
+    expect((await ebs("DescribeVolumes", { InstanceId: instanceId, PageNumber: "1", PageSize: "10" })).Volumes[0].AutoSnapshotPolicyId).toBe(AutoSnapshotPolicyId);
+    expect((await ebs("CreateTags", { ResourceType: "snapshotpolicy", "ResourceIds.1": AutoSnapshotPolicyId, "Tags.1.Key": "tier", "Tags.1.Value": "db" })).OperationDetails).toEqual([{ ResourceId: AutoSnapshotPolicyId }]);
+    await ebs("DeleteTags", { ResourceType: "snapshotpolicy", "ResourceIds.1": AutoSnapshotPolicyId, "TagKeys.1": "tier" });
+    await ebs("CancelAutoSnapshotPolicy", { AutoSnapshotPolicyId, "VolumeIds.1": vols[1].VolumeId });
+    await ebs("DeleteAutoSnapshotPolicy", { AutoSnapshotPolicyId });
+
+    const { SnapshotGroupId } = await ebs("CreateSnapshotGroup", { InstanceId: instanceId, "VolumeIds.1": vols[0].VolumeId, "VolumeIds.2": vols[1].VolumeId, Name: "copy-me" });
+    advance(7200);
+    const { ImageId } = await call("CreateImage", { SnapshotGroupId, ImageName: "group-image" });
+    advance(3600);
+    const copy = await call("CopyImage", { ImageId, ImageName: "group-image-copy", DestinationRegion: "cn-shanghai", CopyImageTags: "true" });
+    expect(copy.ImageId).toMatch(/^image-/);
+  });
+
   it("DescribeSystemEvents with a spot interruption scheduled", async () => {
     await ctx.emu.admin.volcengine.spotInterruption({ instanceId, noticeSeconds: 300 });
     const events = await call("DescribeSystemEvents", { "ResourceIds.1": instanceId });
@@ -178,7 +228,9 @@ describe("Volcengine ECS responses against the volcenginesdkecs models", () => {
 
   afterAll(() => {
     // Every action the emulator serves was checked here.
-    expect(Object.keys(ACTIONS).filter((a) => !called.has(a))).toEqual([]);
-    expect(Object.keys(DOCUMENTED).sort()).toEqual(Object.keys(ACTIONS).sort());
+    expect(ACTIONS.filter((a) => !called.has(a))).toEqual([]);
+    expect(ACTIONS.filter((a) => documented(a.split(":")[0], a.split(":")[1]) === undefined)).toEqual([]);
+    const names = new Set(ACTIONS.flatMap((a) => [a, a.split(":")[1]]));
+    expect(Object.keys(DOCUMENTED).filter((k) => !names.has(k))).toEqual([]);
   });
 });

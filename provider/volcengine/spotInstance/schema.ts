@@ -94,6 +94,7 @@ export const spotInstanceSchema = z
     if (v.keyPairName && v.password) issue("password", "set either keyPairName or password, not both");
     // The policy is one tag, and a Volcengine tag value holds at most 256 characters (Tags.N.Value).
     if (v.recovery && encodedLength(v.recovery) > 256) issue("recovery", `the recovery policy takes ${encodedLength(v.recovery)} characters as a tag, over the 256 a tag value holds: use fewer or shorter fallbacks`);
+    if (v.recovery?.copyToRegion && v.region && v.recovery.copyToRegion.region === v.region) issue("recovery", "recovery.copyToRegion.region is the instance's own region: name another region to copy to");
     for (const [i, f] of (v.recovery?.fallbacks ?? []).entries()) if (f.zoneId === v.zoneId && f.subnetId === v.subnetId && (f.instanceTypeId ?? v.instanceTypeId) === v.instanceTypeId) issue("recovery", `recovery.fallbacks[${i}] is the instance's own placement: list other zones or types`);
   });
 

@@ -209,6 +209,40 @@ def main() -> None:
     admin("clock", {"advanceSeconds": 7200})
     call(ebs, "describe_snapshots", e.DescribeSnapshotsRequest(page_number=1, page_size=10), em, "DescribeSnapshotsResponse")
     call(ebs, "describe_snapshot_groups", e.DescribeSnapshotGroupsRequest(instance_id=instance_id), em, "DescribeSnapshotGroupsResponse")
+    if group is not None:
+        # An image of the whole group, copied to another region of the account (CopyImage).
+        from_group = call(ecs, "create_image", m.CreateImageRequest(snapshot_group_id=group.snapshot_group_id, image_name="py-from-group"), mm, "CreateImageResponse")
+        if from_group is not None:
+            results[-1]["action"] = "CreateImage (from a snapshot group)"
+            admin("clock", {"advanceSeconds": 3600})
+            call(ecs, "copy_image", m.CopyImageRequest(image_id=from_group.image_id, image_name="py-copy", destination_region="cn-shanghai", copy_image_tags=True, tags=[m.TagForCopyImageInput(key="dr", value="yes")]), mm, "CopyImageResponse")
+            admin("clock", {"advanceSeconds": 3600})
+            call(ecs, "delete_images", m.DeleteImagesRequest(image_ids=[from_group.image_id], delete_binded_snapshots=False), mm, "DeleteImagesResponse")
+
+    # Automatic snapshot policies: create, apply, modify, let it fire, describe, tag, cancel, delete.
+    policy = call(
+        ebs,
+        "create_auto_snapshot_policy",
+        e.CreateAutoSnapshotPolicyRequest(auto_snapshot_policy_name="py-policy", time_points=["1", "13"], repeat_weekdays=["1", "5"], retention_days=3, tags=[e.TagForCreateAutoSnapshotPolicyInput(key="team", value="sre")]),
+        em,
+        "CreateAutoSnapshotPolicyResponse",
+    )
+    if policy is not None:
+        pid = policy.auto_snapshot_policy_id
+        call(ebs, "apply_auto_snapshot_policy", e.ApplyAutoSnapshotPolicyRequest(auto_snapshot_policy_id=pid, volume_ids=volume_ids), em, "ApplyAutoSnapshotPolicyResponse")
+        call(ebs, "modify_auto_snapshot_policy", e.ModifyAutoSnapshotPolicyRequest(auto_snapshot_policy_id=pid, repeat_days=1, retention_days=2), em, "ModifyAutoSnapshotPolicyResponse")
+        admin("clock", {"advanceSeconds": 2 * 86400})
+        described = call(ebs, "describe_auto_snapshot_policy", e.DescribeAutoSnapshotPolicyRequest(auto_snapshot_policy_ids=[pid], page_number=1, page_size=10), em, "DescribeAutoSnapshotPolicyResponse")
+        if described is not None:
+            results[-1]["volumeNums"] = described.auto_snapshot_policies[0].volume_nums
+        auto = call(ebs, "describe_snapshots", e.DescribeSnapshotsRequest(page_number=1, page_size=100), em, "DescribeSnapshotsResponse")
+        if auto is not None:
+            results[-1]["action"] = "DescribeSnapshots (after the policy fired)"
+            results[-1]["autoSnapshots"] = len([x for x in auto.snapshots or [] if x.snapshot_type == "auto"])
+        call(ebs, "create_tags", e.CreateTagsRequest(resource_type="snapshotpolicy", resource_ids=[pid], tags=[e.TagForCreateTagsInput(key="tier", value="db")]), em, "CreateTagsResponse")
+        call(ebs, "delete_tags", e.DeleteTagsRequest(resource_type="snapshotpolicy", resource_ids=[pid], tag_keys=["tier"]), em, "DeleteTagsResponse")
+        call(ebs, "cancel_auto_snapshot_policy", e.CancelAutoSnapshotPolicyRequest(auto_snapshot_policy_id=pid, volume_ids=volume_ids), em, "CancelAutoSnapshotPolicyResponse")
+        call(ebs, "delete_auto_snapshot_policy", e.DeleteAutoSnapshotPolicyRequest(auto_snapshot_policy_id=pid), em, "DeleteAutoSnapshotPolicyResponse")
     if snap is not None:
         from_snap = call(ecs, "create_image", m.CreateImageRequest(snapshot_id=snap.snapshot_id, image_name="py-from-snapshot"), mm, "CreateImageResponse")
         if from_snap is not None:
