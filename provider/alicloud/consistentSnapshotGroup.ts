@@ -2,13 +2,13 @@
 // instance's ESSD disks, taken by the app-snapshot plugin through Cloud Assistant: RunCommand → poll
 // DescribeInvocationResults → decode the output → wait for DescribeSnapshotGroups to say accomplished →
 // read the consistency the snapshots were tagged with.
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { alicloudConnection, pollInterval } from "../config";
 import { checkInputs, timeoutsSchema } from "../core/check";
 import { CloudError, describeFailure, WaitError } from "../core/errors";
 import { diffInputs, partialResource, type HandlerContext, type ResourceHandler, pickInputs } from "../core/handler";
 import { plain } from "../core/outputs";
+import { createToken, findOrCreate, TOKEN_TAG, type Made } from "../core/tokens";
 import { parseDuration, waitUntil } from "../core/waiter";
 import { CMD_UNSAFE, CONTROL, explainExitCode, parsePluginOutput, pluginCommand } from "./appSnapshotPlugin";
 import { AlicloudClient } from "./client";
@@ -71,10 +71,33 @@ const DEFAULT_CREATE_MS = 60 * 60_000;
 
 const clientFor = (inputs: Record<string, any>, ctx: HandlerContext) => AlicloudClient.for(alicloudConnection(ctx.config, inputs.region));
 
-/** The same create retried (or re-run after a crash) reuses the invocation already started. */
-function clientToken(i: Inputs): string {
-  const { timeouts, ...rest } = i;
-  return `pr-${createHash("sha256").update(JSON.stringify(rest)).digest("hex").slice(0, 40)}`;
+/**
+ * The create token (core/tokens.ts), carried as a tag of the invocation. Not the ClientToken itself:
+ * Cloud Assistant answers a used ClientToken with its first invocation for good ("the retry generates the
+ * same result as the last request", ECS "How to ensure idempotence"), so after a destroy an `up` with the
+ * same inputs would get the old invocation, whose group is gone.
+ */
+function groupToken(i: Inputs): string {
+  return createToken("alicloud:ConsistentSnapshotGroup", i.__identity, undefined, i);
+}
+
+/**
+ * Invocations of this create that can still become (or are) the resource: running, or finished with a
+ * group that still exists. A finished one whose group was deleted (a destroy) or never made (a failure)
+ * is history, not a resource to adopt.
+ */
+async function adoptable(client: AlicloudClient, token: string, instanceId: string): Promise<Made[]> {
+  const res = await client.call("ecs", "DescribeInvocations", { InstanceId: instanceId, "Tag.1.Key": TOKEN_TAG, "Tag.1.Value": token, PageSize: 50 });
+  const out: Made[] = [];
+  for (const inv of res.Invocations?.Invocation ?? []) {
+    const result = await invocationResult(client, inv.InvokeId, instanceId);
+    if (result && FINISHED.includes(result.InvocationStatus)) {
+      const groupId = parsePluginOutput(result.Output ?? "").snapshotGroupId;
+      if (result.ExitCode !== 0 || !groupId || !(await describeGroup(client, groupId))) continue;
+    }
+    out.push({ id: inv.InvokeId, createdAt: inv.CreationTime });
+  }
+  return out;
 }
 
 interface InvocationResult {
@@ -138,17 +161,33 @@ export const consistentSnapshotGroupHandler: ResourceHandler = {
 
     let invokeId: string;
     try {
-      invokeId = (
-        await client.call("ecs", "RunCommand", {
-          Type: command.type,
-          CommandContent: Buffer.from(command.content).toString("base64"),
-          ContentEncoding: "Base64",
-          InstanceId: [inputs.instanceId],
-          Timeout: commandTimeout,
-          Name: "pulumi-recovery-app-snapshot",
-          ClientToken: clientToken(inputs),
-        })
-      ).InvokeId;
+      // Looks first for an invocation of this create (a crash, a lost answer), then runs the plugin once.
+      const token = groupToken(inputs);
+      ({ value: invokeId } = await findOrCreate({
+        what: `app-snapshot invocation on ${inputs.instanceId}`,
+        token,
+        retry: client.retry,
+        find: () => adoptable(client, token, inputs.instanceId),
+        create: async (attempt) =>
+          (
+            await client.call(
+              "ecs",
+              "RunCommand",
+              {
+                Type: command.type,
+                CommandContent: Buffer.from(command.content).toString("base64"),
+                ContentEncoding: "Base64",
+                InstanceId: [inputs.instanceId],
+                Timeout: commandTimeout,
+                Name: "pulumi-recovery-app-snapshot",
+                ClientToken: attempt,
+                "Tag.1.Key": TOKEN_TAG,
+                "Tag.1.Value": token,
+              },
+              { safe: false }, // findOrCreate retries it, looking first
+            )
+          ).InvokeId,
+      }));
     } catch (err) {
       throw describeFailure(label, err);
     }

@@ -4,9 +4,11 @@
 import { z } from "zod";
 import { alicloudConnection } from "../config";
 import { checkInputs } from "../core/check";
-import { CloudError, describeFailure } from "../core/errors";
-import { diffInputs, type HandlerContext, type ResourceHandler, pickInputs } from "../core/handler";
+import { CloudError, describeFailure, isTransient } from "../core/errors";
+import { diffInputs, partialResource, type HandlerContext, type ResourceHandler, pickInputs } from "../core/handler";
+import { canonical } from "../core/json";
 import { plain } from "../core/outputs";
+import { MayExistError } from "../core/tokens";
 import { AlicloudClient } from "./client";
 
 /** What the app-snapshot plugin does with the instance's role, and nothing more. */
@@ -62,11 +64,60 @@ async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
-async function removeAll(client: AlicloudClient, roleName: string, policyName: string, instanceIds: string[]): Promise<void> {
+const sameDocument = (text: string | undefined, doc: object) => {
+  try {
+    return JSON.stringify(canonical(JSON.parse(text ?? ""))) === JSON.stringify(canonical(doc));
+  } catch {
+    return false;
+  }
+};
+
+/** The answer, or undefined when RAM says the entity does not exist. */
+async function unlessMissing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (e) {
+    if (e instanceof CloudError && /^EntityNotExist/.test(e.code)) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A RAM write without a ClientToken (CreateRole, CreatePolicy, AttachPolicyToRole): a lost answer may hide
+ * a success, and a blind repeat would then answer "already exists". So it is retried through the
+ * connection's strategy (one level: the call itself is not retried by the client), and before each retry —
+ * and once more when the last try failed that way — `done` looks whether an earlier try took effect. Looked
+ * at first too: what existed before this create is not taken for its own work (the write runs, and RAM's
+ * "already exists" answer stands).
+ */
+async function writeOnce(client: AlicloudClient, what: string, call: () => Promise<unknown>, done: () => Promise<boolean>): Promise<void> {
+  if (await done()) {
+    await call();
+    return;
+  }
+  try {
+    await client.retry.run(
+      async (attempt) => {
+        if (attempt > 1 && (await done())) return;
+        await call();
+      },
+      { label: what, safe: true },
+    );
+  } catch (err) {
+    if (!isTransient(err)) throw err;
+    if (await done().catch(() => false)) return;
+    throw new MayExistError(what, err);
+  }
+}
+
+/** Undoes a role: its instances, its policy (undefined: one this create did not make, left alone), the role. */
+async function removeAll(client: AlicloudClient, roleName: string, policyName: string | undefined, instanceIds: string[]): Promise<void> {
   const attached = await attachedInstances(client, roleName, instanceIds);
   await detachInstances(client, roleName, attached);
-  await ignoreMissing(() => client.call("ram", "DetachPolicyFromRole", { PolicyType: "Custom", PolicyName: policyName, RoleName: roleName }, { safe: true }));
-  await ignoreMissing(() => client.call("ram", "DeletePolicy", { PolicyName: policyName }, { safe: true }));
+  if (policyName !== undefined) {
+    await ignoreMissing(() => client.call("ram", "DetachPolicyFromRole", { PolicyType: "Custom", PolicyName: policyName, RoleName: roleName }, { safe: true }));
+    await ignoreMissing(() => client.call("ram", "DeletePolicy", { PolicyName: policyName }, { safe: true }));
+  }
   await ignoreMissing(() => client.call("ram", "DeleteRole", { RoleName: roleName }, { safe: true }));
 }
 
@@ -106,20 +157,44 @@ export const snapshotRoleHandler: ResourceHandler = {
     const client = clientFor(inputs, ctx);
     const policyName = policyNameOf(inputs);
     const label = `SnapshotRole ${inputs.roleName}`;
+    const role = () => unlessMissing(client.call("ram", "GetRole", { RoleName: inputs.roleName }).then((r) => r.Role));
     try {
-      await client.call("ram", "CreateRole", { RoleName: inputs.roleName, AssumeRolePolicyDocument: JSON.stringify(ECS_TRUST_POLICY), Description: inputs.description });
+      await writeOnce(
+        client,
+        `RAM role ${inputs.roleName}`,
+        () => client.call("ram", "CreateRole", { RoleName: inputs.roleName, AssumeRolePolicyDocument: JSON.stringify(ECS_TRUST_POLICY), Description: inputs.description }, { safe: false }),
+        async () => sameDocument((await role())?.AssumeRolePolicyDocument, ECS_TRUST_POLICY),
+      );
     } catch (err) {
       throw describeFailure(label, err);
     }
+    let madePolicy = false;
     try {
-      await client.call("ram", "CreatePolicy", { PolicyName: policyName, PolicyDocument: JSON.stringify(SNAPSHOT_POLICY), Description: `Snapshot permissions for ${inputs.roleName} (pulumi-recovery)` });
-      await client.call("ram", "AttachPolicyToRole", { PolicyType: "Custom", PolicyName: policyName, RoleName: inputs.roleName });
+      await writeOnce(
+        client,
+        `RAM policy ${policyName}`,
+        () => client.call("ram", "CreatePolicy", { PolicyName: policyName, PolicyDocument: JSON.stringify(SNAPSHOT_POLICY), Description: `Snapshot permissions for ${inputs.roleName} (pulumi-recovery)` }, { safe: false }),
+        async () => sameDocument((await unlessMissing(client.call("ram", "GetPolicy", { PolicyName: policyName, PolicyType: "Custom" })))?.DefaultPolicyVersion?.PolicyDocument, SNAPSHOT_POLICY),
+      );
+      madePolicy = true;
+      await writeOnce(
+        client,
+        `attachment of ${policyName} to ${inputs.roleName}`,
+        () => client.call("ram", "AttachPolicyToRole", { PolicyType: "Custom", PolicyName: policyName, RoleName: inputs.roleName }, { safe: false }),
+        async () => ((await unlessMissing(client.call("ram", "ListPoliciesForRole", { RoleName: inputs.roleName })))?.Policies?.Policy ?? []).some((p: any) => p.PolicyName === policyName && p.PolicyType === "Custom"),
+      );
       await attachInstances(client, inputs.roleName, inputs.instanceIds);
       return { id: inputs.roleName, outs: await outputs(client, { ...props, ...inputs }, inputs.roleName) };
     } catch (err) {
-      // Nothing half-made is left: undo in reverse order, then report the first failure.
-      await removeAll(client, inputs.roleName, policyName, inputs.instanceIds).catch(() => undefined);
-      throw describeFailure(label, err);
+      // Nothing half-made is left: undo in reverse order; if even that fails, the engine keeps the role in
+      // state (a partial resource) so the next `up` or `destroy` finishes the job.
+      const why = describeFailure(label, err).message;
+      try {
+        await removeAll(client, inputs.roleName, madePolicy ? policyName : undefined, inputs.instanceIds);
+      } catch (cleanupErr) {
+        throw partialResource(inputs.roleName, plain({ ...props, ...inputs, policyName }), [why, `cleanup failed: ${describeFailure(label, cleanupErr).message}`]);
+      }
+      throw new Error(`${why} (the role and policy made first were deleted again: nothing is left behind)`);
     }
   },
 

@@ -110,6 +110,9 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
     const region = q.RegionId; // required by the model (spec.json)
     const encode = encoder(q);
     const withOutput = bool(q, "IncludeOutput", false);
+    // Tag.N filters the invocations by their tags (DescribeInvocations reference: "Tag.N.Key: the key of tag
+    // N of the command task"); an empty value matches any value of the key, as the ECS list actions do.
+    const want = tags(q);
     const items = [...m.assistant.invocations.values()]
       .filter(
         (inv) =>
@@ -119,7 +122,8 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
           (!q.CommandName || inv.Name === q.CommandName) &&
           (!q.CommandType || inv.Type === q.CommandType) &&
           (!q.InstanceId || inv.results.some((r) => r.InstanceId === q.InstanceId)) &&
-          (!q.InvokeStatus || invokeStatus(m.assistant.overall(inv)) === q.InvokeStatus || m.assistant.overall(inv) === q.InvokeStatus),
+          (!q.InvokeStatus || invokeStatus(m.assistant.overall(inv)) === q.InvokeStatus || m.assistant.overall(inv) === q.InvokeStatus) &&
+          want.every((w) => inv.tags.some((t) => t.Key === w.Key && (w.Value === "" || t.Value === w.Value))),
       )
       .sort((a, b) => b.createdAt - a.createdAt);
     const page = paginate(q, items, { maxPageSize: 50, errors: pageErrors });
