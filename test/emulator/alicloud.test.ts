@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator";
 import { consistentSnapshotGroupProvider, snapshotRoleProvider } from "../../provider";
 import { AlicloudClient } from "../../provider/alicloud/client";
+import { ECS_TRUST_POLICY } from "../../provider/alicloud/snapshotRole";
 import { useEmulator } from "../support/emulator";
 
 const fixture = useEmulator({ timeScale: 100 });
@@ -63,6 +64,26 @@ describe("SnapshotRole", () => {
     const s = await state();
     expect([s.roles, s.policies]).toEqual([[], []]);
     expect(s.instances.find((i: any) => i.InstanceId === DB).ramRole).toBeUndefined();
+  });
+  it.each(["CreateRole", "CreatePolicy", "AttachPolicyToRole"])("a lost answer to %s (and a failure after it) is looked for, not repeated blindly: one role, fully set up", async (action) => {
+    await emu.admin.addFault({ cloud: "alicloud", action, kind: "lose-response", count: 1 });
+    await emu.admin.addFault({ cloud: "alicloud", action, kind: "5xx", count: 1 });
+    const r = await role("snap", [DB]);
+    expect(r.outs).toMatchObject({ attachedPolicies: ["snap-snapshot"], attachedInstanceIds: [DB] });
+    const s = await state();
+    expect([s.roles.map((x: any) => x.RoleName), s.policies.map((p: any) => p.PolicyName)]).toEqual([["snap"], ["snap-snapshot"]]);
+    // The lost call acted; the failed one did not; the look after it found the first one's work.
+    expect((await emu.admin.calls({ action })).map((c) => c.fault ?? "answered")).toEqual(["lose-response reset"]);
+  });
+
+  it("never takes a role or policy that existed before for its own work, nor deletes it when it fails", async () => {
+    const c = new AlicloudClient({ region: "cn-hangzhou", ecsEndpoint: emu.url, ramEndpoint: emu.url, accessKeyId: emu.credentials.accessKeyId, accessKeySecret: emu.credentials.secretKey });
+    await c.call("ram", "CreatePolicy", { PolicyName: "snap-snapshot", PolicyDocument: JSON.stringify({ Version: "1", Statement: [{ Effect: "Allow", Action: ["ecs:DescribeDisks"], Resource: ["*"] }] }) });
+    await expect(role("snap", [DB])).rejects.toThrow(/SnapshotRole snap: alicloud CreatePolicy failed with EntityAlreadyExists.Policy.*deleted again: nothing is left behind/);
+    expect([(await state()).roles, (await state()).policies.map((p: any) => p.PolicyName)]).toEqual([[], ["snap-snapshot"]]);
+    await c.call("ram", "CreateRole", { RoleName: "taken", AssumeRolePolicyDocument: JSON.stringify(ECS_TRUST_POLICY) });
+    await expect(role("taken", [DB])).rejects.toThrow(/EntityAlreadyExists.Role: .*pick another roleName/);
+    expect((await state()).roles.map((r: any) => r.RoleName)).toEqual(["taken"]);
   });
 });
 
@@ -187,5 +208,32 @@ describe("ConsistentSnapshotGroup", () => {
     const g = await group({});
     expect(g.outs.status).toBe("accomplished");
     expect((await emu.admin.calls({ action: "DescribeInvocationResults" })).filter((c) => c.fault)).toHaveLength(2);
+  });
+  it("a destroy followed by an up takes a new group: the old invocation, whose group is gone, is history", async () => {
+    await role();
+    const first = await group({});
+    await consistentSnapshotGroupProvider.delete!(first.id, first.outs);
+    const second = await group({});
+    expect(second.id).not.toBe(first.id);
+    expect((await state()).snapshotGroups.map((g: any) => g.SnapshotGroupId)).toEqual([second.id]);
+    expect(await emu.admin.calls({ action: "RunCommand" })).toHaveLength(2);
+  });
+
+  it("a RunCommand whose answer is lost is found by its create token: one invocation, one group", async () => {
+    await role();
+    await emu.admin.addFault({ cloud: "alicloud", action: "RunCommand", kind: "lose-response", count: 1 });
+    const g = await group({});
+    const s = await state();
+    expect([s.invocations.length, s.snapshotGroups.map((x: any) => x.SnapshotGroupId)]).toEqual([1, [g.id]]);
+    expect(s.invocations[0]).toMatchObject({ InvocationStatus: "Success" });
+  });
+
+  it("a create whose every RunCommand was cut off says the invocation may exist, without quoting the request", async () => {
+    await role();
+    await emu.admin.addFault({ cloud: "alicloud", action: "RunCommand", kind: "drop" });
+    const err = (await group(withScripts).catch((e) => e)) as Error;
+    expect(err.message).toMatch(/ConsistentSnapshotGroup db-backup: .*socket hang up: the connection failed before an answer arrived; the app-snapshot invocation on i-emu-db-linux may exist/);
+    expect(err.message).not.toMatch(/http:|CommandContent|acs-plugin-manager/);
+    expect((await state()).invocations).toEqual([]);
   });
 });

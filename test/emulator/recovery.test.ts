@@ -217,6 +217,17 @@ describe("spot recovery", () => {
     expect(await ctx.emu.admin.volcengine.files(rep.InstanceId, 1)).toEqual({ [DATA_MARKER]: "more data of amnesia" });
   });
 
+  it("a stack destroyed during the notice, after the recovery but before any refresh, deletes the replacement too", async () => {
+    const inst = await protectedInstance("hasty");
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const rec = (await controller(journalPath()).c.runOnce()).recoveries[0];
+    expect(rec.state).toBe("done");
+    // The stack still holds the interrupted instance (no refresh since): its destroy takes the line with it.
+    await spotInstanceProvider.delete!(inst.id, inst.outs);
+    const left = (await ctx.emu.admin.volcengine.state()).instances.filter((i) => i.Status !== "DELETING");
+    expect(left.map((i) => i.InstanceId)).toEqual([]);
+  });
+
   it("two controllers with separate journals: one point and one replacement in the end (duplicates found and deleted)", async () => {
     const inst = await protectedInstance("twins");
     await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });

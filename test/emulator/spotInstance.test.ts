@@ -189,6 +189,20 @@ describe("RecoveryImage lifecycle", () => {
     expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
   });
 
+  it("a create that gives up while its image is still being made waits for it to finish, then deletes it: nothing left behind", async () => {
+    const inst = await spotInstanceProvider.create(await checked(inputs));
+    await ctx.emu.admin.volcengine.settings({ imageFromSnapshotBaseSeconds: 200 });
+    const pending = recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "unlucky", __identity: "test/dev/unlucky" })).inputs!);
+    // Once the image is being made, one wait's poll fails through every retry.
+    await expect.poll(async () => (await calls("CreateImage")).length, { interval: 5, timeout: 30_000 }).toBe(1);
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "DescribeImages", kind: "5xx", count: 5 });
+    const err = (await pending.catch((e) => e)) as Error & { id?: string };
+    expect(err.id).toBeUndefined(); // not a partial resource: the cleanup finished
+    expect(err.message).toMatch(/RecoveryImage unlucky: volcengine DescribeImages failed with InternalServiceError.*nothing is left behind/);
+    const state = await ctx.emu.admin.volcengine.state();
+    expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
+  });
+
   it("follows its instance through a recovery: the replacement's id is not a replacement of the image", async () => {
     const inst = await spotInstanceProvider.create(await checked(inputs));
     const img = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "base", __identity: "test/dev/base" })).inputs!);
