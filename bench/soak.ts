@@ -42,7 +42,7 @@ export interface SoakOptions {
   stepMs?: number;
   /** How often a failed operation is run again (a user re-running `pulumi up`). */
   ups?: number;
-  /** Controller passes allowed per interruption (a service runs one every 30 s). */
+  /** Controller passes allowed per interruption, 30 s apart as a service runs them (default 60: half an hour). */
   passes?: number;
   log?: (line: string) => void;
 }
@@ -85,6 +85,8 @@ export interface SoakReport {
   };
   /** Parameters the API models do not know that requests sent (the real gateway ignores them). */
   unknownParams: string[];
+  /** Retry tokens left at the end (of 500): the controller's connection, and the providers' Volcengine one. */
+  retryBudgetLeft: { controller: number; providers: number };
   /** The distinct error messages users saw (first line, ids blanked). */
   errors: string[];
   /** Wall time of the run, for information only. */
@@ -178,6 +180,7 @@ class Soak {
       duplicates: [],
       recoveries: { interruptions: 0, done: 0, deadlineMet: 0, fromRolling: 0, failed: 0, failedRecoverable: 0, failedDeadline: 0, unfinished: 0, wrong: 0, details: [] },
       unknownParams: [],
+      retryBudgetLeft: { controller: 0, providers: 0 },
       errors: [],
       wallSeconds: 0,
       ok: false,
@@ -189,12 +192,15 @@ class Soak {
   }
 
   async start(): Promise<void> {
-    this.cloud = new VolcengineRecovery(VolcengineClient.for(volcengineConnection(undefined)));
+    // The controller runs in its own process (`pulumi-recovery watch`), apart from the engine's provider
+    // host: its own client, so its own retry budget.
+    this.cloud = new VolcengineRecovery(new VolcengineClient(volcengineConnection(undefined)));
     this.journalDir = mkdtempSync(path.join(tmpdir(), "soak-"));
     this.journal = new FileJournal(path.join(this.journalDir, "journal.json"));
     // The cloud's clock, stepped: a controller's sleep (a backoff, a poll interval) passes that much emulated time.
     const clock: Clock = { now: () => this.emu.clock.now(), sleep: async (ms) => this.emu.clock.advance(Math.max(0, Math.round(ms))) };
-    this.controller = new RecoveryController({ cloud: this.cloud, journal: this.journal, clock, concurrency: 1, onEvent: (e) => this.events.push(e) });
+    // A service: a failed step waits for a later pass (every 30 s), as `pulumi-recovery watch` runs it.
+    this.controller = new RecoveryController({ cloud: this.cloud, journal: this.journal, clock, concurrency: 1, waitForRetries: false, onEvent: (e) => this.events.push(e) });
     // Scripts for application-consistent snapshot groups (root-owned, mode 700).
     await this.emu.admin.request("alicloud/files", "POST", { instanceId: DB, path: "/root/pre.sh", content: "#!/bin/sh\nsync" });
     await this.emu.admin.request("alicloud/files", "POST", { instanceId: DB, path: "/root/post.sh", content: "#!/bin/sh\ntrue" });
@@ -455,7 +461,7 @@ class Soak {
     const { eventId } = await this.emu.admin.volcengine.spotInterruption({ instanceId, noticeSeconds: 300 });
     this.report.recoveries.interruptions++;
     let record: RecoveryRecord | undefined;
-    for (let i = 0; i < (this.o.passes ?? 8); i++) {
+    for (let i = 0; i < (this.o.passes ?? 60); i++) {
       await this.pass(`recovery pass for ${name}`);
       record = await this.journal.get(eventId);
       if (record && record.state !== "in-progress") break;
@@ -494,6 +500,12 @@ class Soak {
       if (/no earlier recovery point/.test(record!.error ?? "")) r.failedDeadline++;
       else r.failedRecoverable++;
       this.log(`  FAILED recovery of ${instanceId}: ${record!.error}`);
+    } else if (!record && this.events.some((e) => e.kind === "failed" && e.instanceId === instanceId)) {
+      // Never recorded: the cloud failed the controller's reads for the whole notice, and the instance was
+      // released with no point to recover from. Lost for lack of time, and the controller said so.
+      r.failed++;
+      r.failedDeadline++;
+      this.log(`  FAILED recovery of ${instanceId}: ${this.events.find((e) => e.kind === "failed" && e.instanceId === instanceId)!.message}`);
     } else {
       r.unfinished++;
       this.log(`  UNFINISHED recovery of ${instanceId}: ${state}${record?.lastError ? ` (${record.lastError})` : ""}`);
@@ -515,6 +527,7 @@ class Soak {
     }
     rep.unknownParams = [...new Set(this.calls.flatMap((c) => c.unknownParams.map((p) => `${c.cloud} ${c.action} ${p}`)))];
     rep.duplicates = [...this.duplicateSet];
+    rep.retryBudgetLeft = { controller: this.cloud.client.retry.budget.remaining, providers: VolcengineClient.for(volcengineConnection(undefined)).retry.budget.remaining };
     rep.errors = [...this.errorSet];
     rep.orphans = await this.orphans();
   }
@@ -589,6 +602,7 @@ export function formatReport(rep: SoakReport): string {
     `  duplicates                ${rep.duplicates.length}${rep.duplicates.length ? `: ${rep.duplicates.join("; ")}` : ""}`,
     `  interruptions             ${r.interruptions}: ${r.done} recovered (${r.deadlineMet} before the release, ${r.fromRolling} from a rolling point), ${r.failed} failed (${r.failedDeadline} for lack of time, ${r.failedRecoverable} recoverable), ${r.unfinished} unfinished, ${r.wrong} wrong`,
     `  failed recoveries         ${r.failed}`,
+    `  retry tokens left         controller ${rep.retryBudgetLeft.controller}, providers ${rep.retryBudgetLeft.providers} (of 500)`,
     `  unknown parameters sent   ${rep.unknownParams.length}${rep.unknownParams.length ? `: ${rep.unknownParams.join(", ")}` : ""}`,
     `  ${rep.ok ? "OK" : "NOT OK"}`,
   ];
