@@ -35,7 +35,7 @@ export interface SoakOptions {
   rate: number;
   /** Lifecycles of each resource kind (SpotInstance, RecoveryImage, SnapshotRole + ConsistentSnapshotGroup). */
   lifecycles: number;
-  /** Spot interruptions recovered by the controller (half of the instances keep rolling points). */
+  /** Spot interruptions recovered by the controller (half of the instances keep rolling points, and half of those write too fast for a point within the notice). */
   interruptions: number;
   kinds?: FaultKind[];
   /** Emulated milliseconds each cloud API request moves the frozen clock. */
@@ -442,10 +442,11 @@ class Soak {
   }
 
   /** A protected instance is interrupted; the controller recovers it; the stack follows and destroys the replacement. */
-  async interruption(n: number, rolling: boolean): Promise<void> {
+  async interruption(n: number, rolling: boolean, busy = false): Promise<void> {
     const name = `soak-protected-${n}`;
     const recovery = rolling ? { onInterruption: "image-and-relaunch", keepImages: 2, imageEvery: "5m" } : { onInterruption: "image-and-relaunch", keepImages: 2 };
-    const held = await this.create(name, spotInstanceProvider, this.spotInputs(name, { recovery }));
+    // A busy instance's 240 GiB take 490 s to copy whole: longer than the notice.
+    const held = await this.create(name, spotInstanceProvider, this.spotInputs(name, { recovery, ...(busy ? { dataVolumes: [{ size: 200 }] } : {}) }));
     if (!held) return;
     const instanceId = held.id;
     await this.emu.admin.volcengine.writeFile({ instanceId, path: MARKER, content: `data of ${name}` });
@@ -458,6 +459,9 @@ class Soak {
         if (points.some((p) => p.kind === "rolling" && p.state === "available")) break;
       }
     }
+    // Every other rolling instance then writes faster than a point can copy within the notice: only its
+    // rolling point can save it (the final one fails at the release).
+    if (busy) await this.emu.admin.volcengine.changeRate({ instanceId, changeGiBPerHour: 100_000 });
     const { eventId } = await this.emu.admin.volcengine.spotInterruption({ instanceId, noticeSeconds: 300 });
     this.report.recoveries.interruptions++;
     let record: RecoveryRecord | undefined;
@@ -568,7 +572,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     // The work, in an order drawn from the seed: each kind's lifecycles and the interruptions interleaved.
     const work: (() => Promise<void>)[] = [];
     for (let n = 0; n < o.lifecycles; n++) work.push(() => soak.spotInstance(n), () => soak.recoveryImage(n), () => soak.snapshots(n));
-    for (let n = 0; n < o.interruptions; n++) work.push(() => soak.interruption(n, n % 2 === 0));
+    for (let n = 0; n < o.interruptions; n++) work.push(() => soak.interruption(n, n % 2 === 0, n % 4 === 0));
     for (let i = work.length - 1; i > 0; i--) {
       const j = Math.floor(soak.random() * (i + 1));
       [work[i], work[j]] = [work[j], work[i]];
