@@ -34,7 +34,7 @@ export interface VolcengineOptions {
   snapshotSecondsPerGiB: number;
   /** GiB written per hour on each volume (drives how much an incremental snapshot copies); per instance via admin. */
   changeGiBPerHour: number;
-  /** What happens to an image or snapshot still being made when its instance is released (not documented). */
+  /** What happens to an image (made of the instance itself) or snapshot still being made when its instance is released (not documented); an image copied from a finished snapshot always completes. */
   imageWhenInstanceReleased: "completes" | "fails";
   /** Volume types CreateSnapshot/CreateSnapshotGroup accept (which types support snapshots is not documented). */
   snapshotVolumeTypes: string[];
@@ -201,6 +201,8 @@ export interface Image {
   readyAt: number;
   failed: boolean;
   sourceInstanceId?: string;
+  /** Copied from a snapshot that was already complete: the instance going away cannot spoil it. */
+  fromSnapshot?: boolean;
   credential: Credential;
   /** The snapshots the image consists of (system first). */
   snapshots: { SnapshotId: string; VolumeKind: "system" | "data"; Size: number }[];
@@ -483,7 +485,8 @@ export class VolcengineModel {
   release(instanceId: string, at = this.clock.now()): void {
     const inst = this.getInstance(instanceId);
     if (this.opts.imageWhenInstanceReleased === "fails") {
-      for (const img of this.images.values()) if (img.sourceInstanceId === instanceId && at < img.readyAt) img.failed = true;
+      // An image copied from a finished snapshot reads the snapshot, not the instance's disk: it completes.
+      for (const img of this.images.values()) if (img.sourceInstanceId === instanceId && !img.fromSnapshot && at < img.readyAt) img.failed = true;
       for (const snap of this.snapshots.values()) if (snap.instanceId === instanceId && at < snap.readyAt) snap.failed = true;
     }
     this.dropInstance(inst);
@@ -562,6 +565,7 @@ export class VolcengineModel {
         Size: snap.VolumeSize,
         readyAt: now + (this.opts.imageFromSnapshotBaseSeconds + snap.VolumeSize * this.opts.imageFromSnapshotSecondsPerGiB) * 1000,
         sourceInstanceId: snap.instanceId,
+        fromSnapshot: true,
         credential: this.snapshotCredential.get(snap.SnapshotId) ?? { kind: "none" },
         snapshots: [{ SnapshotId: snap.SnapshotId, VolumeKind: "system", Size: snap.VolumeSize }],
         files: { ...snap.files },

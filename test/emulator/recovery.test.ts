@@ -352,6 +352,20 @@ describe("deadlines (on the frozen clock)", () => {
     expect(pass.recoveries[0].error).toMatch(/no earlier recovery point.*data on i-\w+ is lost/);
   });
 
+  it("a disk too big for the notice recovers from its final point, whose image, copied from the finished snapshot after the release, completes", async () => {
+    const inst = await protectedInstance("huge", { systemVolume: { size: 1000 }, recovery: { onInterruption: "image-and-relaunch", keepImages: 2, imageEvery: "30m" } });
+    const file = journalPath();
+    await controller(file).c.runOnce(); // the rolling point: a full copy of 1000 GiB (2010 s)
+    ctx.emu.clock.advance(3_600_000);
+    const { releaseAt } = await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const rec = (await controller(file).c.runOnce()).recoveries[0];
+    // The final point only copies the last hour's changes, in time; its image (520 s) outlives the instance.
+    expect(rec).toMatchObject({ state: "done", pointSource: "final", deadlineMet: true });
+    expect(rec.attempts).toBeUndefined();
+    expect(Date.parse(rec.steps["wait-running"]!.endedAt!)).toBeGreaterThan(Date.parse(releaseAt));
+    expect((await ctx.emu.admin.volcengine.state()).images.map((i: any) => i.Status)).toEqual(["available"]);
+  });
+
   it("with a point that completes after the release, recovers late and says the deadline was missed", async () => {
     await ctx.emu.admin.volcengine.settings({ snapshotSecondsPerGiB: 10, imageWhenInstanceReleased: "completes" });
     const inst = await protectedInstance("late");
