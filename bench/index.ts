@@ -12,14 +12,24 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { envFor, startEmulator, type EmulatorOptions, type RunningEmulator } from "../emulator";
-import { consistentSnapshotGroupProvider, recoveryImageProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
-import { volcengineConnection } from "../provider/config";
+import {
+  consistentSnapshotGroupProvider,
+  recoveryImageProvider,
+  serverBackupPolicyProvider,
+  serverRecoveryPolicyProvider,
+  serverSuspendScheduleProvider,
+  snapshotRoleProvider,
+  spotInstanceProvider,
+} from "../provider";
+import { openstackConnection, volcengineConnection } from "../provider/config";
+import { OpenStackClient } from "../provider/openstack/client";
+import { findServer } from "../provider/openstack/servers";
 import type { Clock } from "../provider/core/clock";
 import { DEFAULT_RETRY } from "../provider/core/retry";
 import { DEFAULT_POLL, waitUntil } from "../provider/core/waiter";
 import { RecoveryController, type ControllerOptions, type RecoveryEvent } from "../provider/recovery/controller";
 import { FileJournal, type JournalStore } from "../provider/recovery/journal";
-import { TAGS } from "../provider/recovery/policy";
+import { encodePolicy, TAGS } from "../provider/recovery/policy";
 import { VolcengineClient } from "../provider/volcengine/client";
 import { findInstance } from "../provider/volcengine/instances";
 import { VolcengineRecovery } from "../provider/volcengine/recovery";
@@ -123,6 +133,19 @@ function controllerFor(emu: RunningEmulator, client: VolcengineClient, extra: Pa
   };
 }
 
+const CIRROS = "0c2bd5e8-3f1a-4b7e-9d6c-2a1b0c9d8e7f"; // the emulator's image
+
+/** An OpenStack server, as the user's own program makes it, ACTIVE (on a frozen clock: moved; scaled: awaited). */
+async function bootServer(emu: RunningEmulator, name: string): Promise<string> {
+  const os = OpenStackClient.for(openstackConnection(undefined));
+  const { body } = await os.compute<{ server: { id: string } }>("POST", "/servers", { body: { server: { name, imageRef: CIRROS, flavorRef: "1", networks: "auto" } }, safe: false });
+  for (let i = 0; i < 200 && (await findServer(os, body.server.id)).status !== "ACTIVE"; i++) {
+    if (emu.clock.frozen) emu.clock.advance(5_000);
+    else await new Promise((r) => setTimeout(r, 20));
+  }
+  return body.server.id;
+}
+
 // ---- 1. calls per pass, fan-out and memory ---------------------------------------------------------
 
 export interface PassMeasure {
@@ -144,7 +167,7 @@ export interface PassMeasure {
 export async function fleetPass(n: number, o: { imageEvery?: boolean; controller?: Partial<ControllerOptions> } = {}): Promise<PassMeasure> {
   return withEmulator({ clock: { frozen: true } }, { PULUMI_RECOVERY_RETRY_MS: "1" }, async (emu) => {
     const conn = volcengineConnection(undefined);
-    await launchFleet(emu, new VolcengineClient(conn), n, o.imageEvery ? "on=image-and-relaunch;keep=2;every=30m" : "on=image-and-relaunch;keep=2");
+    await launchFleet(emu, new VolcengineClient(conn), n, encodePolicy({ onInterruption: "image-and-relaunch", keepImages: 2, ...(o.imageEvery ? { imageEvery: "30m" } : {}) }));
     const client = new VolcengineClient(conn);
     const conc = trackConcurrency(client);
     const c = controllerFor(emu, client, o.controller);
@@ -185,7 +208,7 @@ export async function detection(o: { intervalMs?: number; samples?: number; seed
   const samples = o.samples ?? 20;
   return withEmulator({ clock: { frozen: true } }, { PULUMI_RECOVERY_RETRY_MS: "1" }, async (emu) => {
     const conn = volcengineConnection(undefined);
-    await launchFleet(emu, new VolcengineClient(conn), samples, "on=image-and-relaunch;keep=2");
+    await launchFleet(emu, new VolcengineClient(conn), samples, encodePolicy({ onInterruption: "image-and-relaunch", keepImages: 2 }));
     const ids = (await emu.admin.volcengine.state()).instances.map((i: any) => i.InstanceId);
     // Only discovery is measured: another replica "owns" every recovery, so this one never carries one.
     const c = controllerFor(emu, new VolcengineClient(conn));
@@ -223,13 +246,16 @@ export async function failingReads() {
     const img = await recoveryImageProvider.create(await checked(recoveryImageProvider, { instanceId: inst.id, imageName: "reads", __identity: "bench/dev/reads-image" }));
     const role = await snapshotRoleProvider.create(await checked(snapshotRoleProvider, { roleName: "bench-reads", instanceIds: ["i-emu-db-linux"] }));
     const group = await consistentSnapshotGroupProvider.create(await checked(consistentSnapshotGroupProvider, { instanceId: "i-emu-db-linux", ramRoleName: "bench-reads", name: "bench-reads", __identity: "bench/dev/reads-group" }));
+    const serverId = await bootServer(emu, "reads");
+    const policy = await serverBackupPolicyProvider.create(await checked(serverBackupPolicyProvider, { serverId, schedule: "1d", __identity: "bench/dev/reads-backup" }));
     const cloud = new VolcengineRecovery(new VolcengineClient(volcengineConnection(undefined)));
     // [what reads, cloud, action failed, reads of it the operation makes, the operation]
-    const cases: [string, "volcengine" | "alicloud", string, number, () => Promise<unknown>][] = [
+    const cases: [string, "volcengine" | "alicloud" | "openstack", string, number, () => Promise<unknown>][] = [
       ["SpotInstance read", "volcengine", "DescribeInstances", 1, () => spotInstanceProvider.read!(inst.id, inst.outs)],
       ["RecoveryImage read", "volcengine", "DescribeImages", 1, () => recoveryImageProvider.read!(img.id, img.outs)],
       ["SnapshotRole read", "alicloud", "GetRole", 1, () => snapshotRoleProvider.read!(role.id, role.outs)],
       ["ConsistentSnapshotGroup read", "alicloud", "DescribeSnapshotGroups", 1, () => consistentSnapshotGroupProvider.read!(group.id, group.outs)],
+      ["ServerBackupPolicy read", "openstack", "GET /v2.1/servers/{id}", 1, () => serverBackupPolicyProvider.read!(policy.id, policy.outs)],
       // Two lists at once: the policy tag and release 0.1.0's.
       ["controller: the fleet", "volcengine", "DescribeInstances", 2, () => cloud.fleet()],
       ["controller: interruptions", "volcengine", "DescribeSystemEvents", 1, () => cloud.interruptions([inst.id])],
@@ -388,6 +414,17 @@ export async function providerOverhead(scale = 10) {
     );
     await timed("ConsistentSnapshotGroup", "delete", 0, () => consistentSnapshotGroupProvider.delete!(group.id, group.outs));
     await timed("SnapshotRole", "delete", 0, () => snapshotRoleProvider.delete!(role.id, role.outs));
+    // The OpenStack policies are metadata items on a server: no transition to wait for.
+    const serverId = await bootServer(emu, "overhead");
+    const policies: [string, typeof serverBackupPolicyProvider, Props][] = [
+      ["ServerBackupPolicy", serverBackupPolicyProvider, { serverId, schedule: "1d" }],
+      ["ServerRecoveryPolicy", serverRecoveryPolicyProvider, { serverId, action: "rebuild-from-backup" }],
+      ["ServerSuspendSchedule", serverSuspendScheduleProvider, { serverId, suspendAt: "0 20 * * 1-5", resumeAt: "0 7 * * 1-5" }],
+    ];
+    for (const [name, provider, news] of policies) {
+      const made = await timed(name, "create", 0, async () => provider.create(await checked(provider, { ...news, __identity: `bench/dev/${name}` })));
+      await timed(name, "delete", 0, () => provider.delete!(made.id, made.outs));
+    }
     return { scale, rows };
   });
 }
@@ -443,7 +480,7 @@ export async function recoveryTime(sizeGiB: number, rolling: boolean) {
 
 // ---- 7. serialized providers and the dynamic-provider host ------------------------------------------------
 
-const PROVIDER_EXPORTS = ["spotInstanceProvider", "recoveryImageProvider", "snapshotRoleProvider", "consistentSnapshotGroupProvider"];
+const PROVIDER_EXPORTS = ["spotInstanceProvider", "recoveryImageProvider", "snapshotRoleProvider", "consistentSnapshotGroupProvider", "serverBackupPolicyProvider", "serverRecoveryPolicyProvider", "serverSuspendScheduleProvider"];
 
 /**
  * The harness tests drive the engine's dynamic-provider host with (test/host/harness.ts), loaded from its

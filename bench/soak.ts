@@ -18,8 +18,20 @@ import type * as pulumi from "@pulumi/pulumi";
 import { envFor, startEmulator, type RunningEmulator } from "../emulator";
 import { FAULT_KINDS, type FaultKind } from "../emulator/faults";
 import type { CallRecord } from "../emulator/service";
-import { consistentSnapshotGroupProvider, recoveryImageProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
-import { volcengineConnection } from "../provider/config";
+import {
+  consistentSnapshotGroupProvider,
+  recoveryImageProvider,
+  serverBackupPolicyProvider,
+  serverRecoveryPolicyProvider,
+  serverSuspendScheduleProvider,
+  snapshotRoleProvider,
+  spotInstanceProvider,
+} from "../provider";
+import { openstackConnection, volcengineConnection } from "../provider/config";
+import { OpenStackClient } from "../provider/openstack/client";
+import { FileActionJournal } from "../provider/openstack/journal";
+import { OpenStackRunner } from "../provider/openstack/runner";
+import { findServer } from "../provider/openstack/servers";
 import type { Clock } from "../provider/core/clock";
 import { TOKEN_TAG } from "../provider/core/tokens";
 import { RecoveryController, type RecoveryEvent } from "../provider/recovery/controller";
@@ -33,7 +45,7 @@ export interface SoakOptions {
   seed: number;
   /** Share of cloud API calls that fail, split evenly between the fault kinds. */
   rate: number;
-  /** Lifecycles of each resource kind (SpotInstance, RecoveryImage, SnapshotRole + ConsistentSnapshotGroup). */
+  /** Lifecycles of each resource kind (SpotInstance, RecoveryImage, SnapshotRole + ConsistentSnapshotGroup, the three OpenStack policies). */
   lifecycles: number;
   /** Spot interruptions recovered by the controller (half of the instances keep rolling points, and half of those write too fast for a point within the notice). */
   interruptions: number;
@@ -57,6 +69,8 @@ export interface SoakReport {
   calls: number;
   faultsInjected: number;
   faultsByKind: Record<string, number>;
+  /** Calls that made something and were answered (or whose answer was lost after the cloud acted), by action. */
+  creates: Record<string, number>;
   /** Operations that failed and were run again (what a user sees as an error and re-runs). */
   failedOperations: number;
   /** Operations that still failed after every re-run. */
@@ -132,6 +146,7 @@ function tokenOf(c: CallRecord): string | undefined {
 const DB = "i-emu-db-linux";
 const WIN = "i-emu-app-windows";
 const MARKER = "/var/lib/app/marker";
+const OS_IMAGE = "0c2bd5e8-3f1a-4b7e-9d6c-2a1b0c9d8e7f"; // the emulator's cirros
 
 /** One stack's state, as the engine keeps it: resource name → id and outputs. */
 interface Owned {
@@ -151,12 +166,16 @@ class Soak {
   private seq = 0;
   private readonly errorSet = new Set<string>();
   private readonly duplicateSet = new Set<string>();
+  private readonly orphanList: string[] = [];
   private readonly ups: number;
   readonly random: () => number;
   private cloud!: VolcengineRecovery;
   private journalDir = "";
   private journal!: FileJournal;
   private controller!: RecoveryController;
+  private openstack!: OpenStackClient;
+  private runner!: OpenStackRunner;
+  private runnerJournal!: FileActionJournal;
   readonly events: RecoveryEvent[] = [];
 
   constructor(
@@ -174,6 +193,7 @@ class Soak {
       calls: 0,
       faultsInjected: 0,
       faultsByKind: {},
+      creates: {},
       failedOperations: 0,
       abandonedOperations: [],
       orphans: [],
@@ -201,16 +221,29 @@ class Soak {
     const clock: Clock = { now: () => this.emu.clock.now(), sleep: async (ms) => this.emu.clock.advance(Math.max(0, Math.round(ms))) };
     // A service: a failed step waits for a later pass (every 30 s), as `pulumi-recovery watch` runs it.
     this.controller = new RecoveryController({ cloud: this.cloud, journal: this.journal, clock, concurrency: 1, waitForRetries: false, onEvent: (e) => this.events.push(e) });
+    // The OpenStack policy runner, likewise in its own process (`pulumi-recovery watch --cloud openstack`).
+    this.openstack = new OpenStackClient(openstackConnection(undefined));
+    this.runnerJournal = new FileActionJournal(path.join(this.journalDir, "openstack.json"));
+    this.runner = new OpenStackRunner({ client: this.openstack, journal: this.runnerJournal, clock: { now: () => this.emu.clock.now(), sleep: clock.sleep } });
     // Scripts for application-consistent snapshot groups (root-owned, mode 700).
     await this.emu.admin.request("alicloud/files", "POST", { instanceId: DB, path: "/root/pre.sh", content: "#!/bin/sh\nsync" });
     await this.emu.admin.request("alicloud/files", "POST", { instanceId: DB, path: "/root/post.sh", content: "#!/bin/sh\ntrue" });
-    await this.emu.admin.clearFaults();
     await this.emu.admin.request(`faults?seed=${this.o.seed}`, "DELETE");
+    await this.resumeFaults();
+  }
+
+  /** Faults off for what is not under test (the user's own OpenStack server); the streams stay where they are. */
+  private async pauseFaults(): Promise<void> {
+    await this.emu.admin.clearFaults();
+  }
+
+  private async resumeFaults(): Promise<void> {
     for (const rule of faultRules(this.o.rate, this.report.kinds)) await this.emu.admin.addFault(rule);
   }
 
   async stop(): Promise<void> {
     await this.journal?.close().catch(() => undefined);
+    await this.runnerJournal?.close().catch(() => undefined);
     if (this.journalDir) rmSync(this.journalDir, { recursive: true, force: true });
   }
 
@@ -253,6 +286,10 @@ class Soak {
       }
       for (const [t, ids] of by) if (ids.length > 1) this.duplicate(`${label}: ${kind}s ${ids.join(", ")} share token ${t}`);
     }
+    const os = await this.emu.admin.openstack.state();
+    const backups = new Map<string, string[]>();
+    for (const i of os.images) if (i.properties?.image_type === "backup") backups.set(i.name, [...(backups.get(i.name) ?? []), i.id]);
+    for (const [n, ids] of backups) if (ids.length > 1) this.duplicate(`${label}: OpenStack backups ${ids.join(", ")} of one slot (${n})`);
     const a = await this.emu.admin.request("alicloud/state");
     const names = new Map<string, string[]>();
     for (const g of a.snapshotGroups) names.set(g.Name, [...(names.get(g.Name) ?? []), g.SnapshotGroupId]);
@@ -432,6 +469,68 @@ class Soak {
     if (await this.create(role, snapshotRoleProvider, roleNews)) await this.destroy(role);
   }
 
+  /**
+   * The three OpenStack policies on a server the user's own program made (booted and deleted here with
+   * faults off: it is not ours): a backup policy that deletes its backups on destroy, with the runner making
+   * one under faults; a recovery policy; a suspend schedule updated in place, destroyed, and up again.
+   */
+  async openstackPolicies(n: number): Promise<void> {
+    const name = `soak-os-${n}`;
+    await this.pauseFaults();
+    const { body } = await this.openstack.compute<{ server: { id: string } }>("POST", "/servers", { body: { server: { name, imageRef: OS_IMAGE, flavorRef: "1", networks: "auto" } }, safe: false });
+    const serverId = body.server.id;
+    for (let i = 0; i < 30 && (await findServer(this.openstack, serverId)).status !== "ACTIVE"; i++) this.emu.clock.advance(5_000);
+    await this.resumeFaults();
+
+    const backup = `${name}-backup`;
+    const type = `soak${this.o.seed}n${n}`;
+    const backupNews = { serverId, schedule: "1d", backupType: type, rotation: 2, namePrefix: "soak", deleteBackupsOnDestroy: true, __identity: `soak/${this.o.seed}/${backup}` };
+    if (await this.create(backup, serverBackupPolicyProvider, backupNews)) {
+      await this.refresh(backup);
+      for (let i = 0; i < 3; i++) {
+        await this.runnerPass(`runner pass for ${name}`);
+        this.emu.clock.advance(3_600_000); // the upload ends; the next day's slot is not due yet
+      }
+      await this.update(backup, { rotation: 3 });
+      await this.refresh(backup);
+    }
+    const heal = `${name}-recovery`;
+    if (await this.create(heal, serverRecoveryPolicyProvider, { serverId, action: "rebuild-from-backup", backupType: type, __identity: `soak/${this.o.seed}/${heal}` })) {
+      await this.refresh(heal);
+      await this.destroy(heal);
+    }
+    const nightly = `${name}-suspend`;
+    const nightlyNews = { serverId, suspendAt: "0 20 * * 1-5", resumeAt: "0 7 * * 1-5", __identity: `soak/${this.o.seed}/${nightly}` };
+    if (await this.create(nightly, serverSuspendScheduleProvider, nightlyNews)) {
+      await this.update(nightly, { mode: "pause" });
+      await this.refresh(nightly);
+      await this.destroy(nightly);
+      if (!this.state.has(nightly)) {
+        await this.create(nightly, serverSuspendScheduleProvider, nightlyNews);
+        await this.destroy(nightly);
+      }
+    }
+    await this.destroy(heal);
+    await this.destroy(backup);
+
+    await this.pauseFaults();
+    // What no stack declares any more must not stay on the server: every policy item was deleted.
+    const owned = new Set([...this.state.values()].filter((o) => o.outs.serverId === serverId).map((o) => o.outs.policyKey).filter(Boolean));
+    const left = Object.keys((await findServer(this.openstack, serverId)).metadata ?? {}).filter((k) => k.startsWith("pulumi-recovery:") && !owned.has(k));
+    for (const k of left) this.orphanList.push(`openstack metadata ${k} on ${name}`);
+    if (!owned.size) await this.openstack.compute("DELETE", `/servers/${serverId}`);
+    await this.resumeFaults();
+  }
+
+  private async runnerPass(label: string): Promise<void> {
+    try {
+      const pass = await this.op(label, () => this.runner.runOnce());
+      if (pass.failed) this.error(label, new Error(pass.events.filter((e) => e.kind === "failed").map((e) => e.message).join("; ")));
+    } catch (e) {
+      this.error(label, e);
+    }
+  }
+
   /** A controller pass, as a service runs one; a pass that fails is counted and the next one runs. */
   private async pass(label: string): Promise<void> {
     try {
@@ -529,6 +628,11 @@ class Soak {
       const kind = c.fault.split(" ")[0];
       rep.faultsByKind[kind] = (rep.faultsByKind[kind] ?? 0) + 1;
     }
+    for (const c of this.calls) {
+      if (c.status >= 400 || c.status === 0 || !/^(RunInstances|CreateSnapshotGroup|CreateImage|RunCommand|CreateRole|CreatePolicy|createBackup|PUT )/.test(c.action)) continue;
+      const key = c.action.startsWith("PUT ") ? "PUT server metadata" : c.action;
+      rep.creates[key] = (rep.creates[key] ?? 0) + 1;
+    }
     rep.unknownParams = [...new Set(this.calls.flatMap((c) => c.unknownParams.map((p) => `${c.cloud} ${c.action} ${p}`)))];
     rep.duplicates = [...this.duplicateSet];
     rep.retryBudgetLeft = { controller: this.cloud.client.retry.budget.remaining, providers: VolcengineClient.for(volcengineConnection(undefined)).retry.budget.remaining };
@@ -539,7 +643,7 @@ class Soak {
   /** Everything in the emulator that no stack (the soak's state) and no controller (its recovery points) owns. */
   private async orphans(): Promise<string[]> {
     const out: string[] = [];
-    const owned = new Set([...this.state.values()].flatMap((o) => [o.id, o.outs.snapshotGroupId, o.outs.imageId, o.outs.instanceId, o.outs.roleName, o.outs.policyName].filter(Boolean)));
+    const owned = new Set([...this.state.values()].flatMap((o) => [o.id, o.outs.snapshotGroupId, o.outs.imageId, o.outs.instanceId, o.outs.roleName, o.outs.policyName, o.outs.serverId].filter(Boolean)));
     const v = await this.emu.admin.volcengine.state();
     for (const i of v.instances) if (!owned.has(i.InstanceId)) out.push(`volcengine instance ${i.InstanceId} (${i.InstanceName}, ${i.Status})`);
     // A point the controller made (final or rolling) is the controller's, and so is the image made of it.
@@ -556,7 +660,11 @@ class Soak {
     for (const p of a.policies) if (p.PolicyType === "Custom" && !owned.has(p.PolicyName)) out.push(`alicloud RAM policy ${p.PolicyName}`);
     for (const i of a.instances) if (i.ramRole && !owned.has(i.ramRole)) out.push(`alicloud ${i.InstanceId} still has RAM role ${i.ramRole}`);
     for (const g of a.snapshotGroups) if (!owned.has(g.SnapshotGroupId)) out.push(`alicloud snapshot group ${g.SnapshotGroupId} (${g.Name})`);
-    return out;
+    const os = await this.emu.admin.openstack.state();
+    // Every backup policy here deletes its backups on destroy, and the soak deletes the servers it booted.
+    for (const i of os.images) if (i.properties?.image_type === "backup" && !owned.has(i.properties.instance_uuid)) out.push(`openstack backup image ${i.id} (${i.name}, ${i.status})`);
+    for (const sv of os.servers) if (sv.name.startsWith("soak-os-") && !owned.has(sv.id)) out.push(`openstack server ${sv.id} (${sv.name}, ${sv.status})`);
+    return [...this.orphanList, ...out];
   }
 }
 
@@ -571,7 +679,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await soak.start();
     // The work, in an order drawn from the seed: each kind's lifecycles and the interruptions interleaved.
     const work: (() => Promise<void>)[] = [];
-    for (let n = 0; n < o.lifecycles; n++) work.push(() => soak.spotInstance(n), () => soak.recoveryImage(n), () => soak.snapshots(n));
+    for (let n = 0; n < o.lifecycles; n++) work.push(() => soak.spotInstance(n), () => soak.recoveryImage(n), () => soak.snapshots(n), () => soak.openstackPolicies(n));
     for (let n = 0; n < o.interruptions; n++) work.push(() => soak.interruption(n, n % 2 === 0, n % 4 === 0));
     for (let i = work.length - 1; i > 0; i--) {
       const j = Math.floor(soak.random() * (i + 1));
@@ -600,6 +708,7 @@ export function formatReport(rep: SoakReport): string {
     `  operations                ${rep.operations}`,
     `  cloud API calls           ${rep.calls}`,
     `  faults injected           ${rep.faultsInjected} (${Object.entries(rep.faultsByKind).map(([k, v]) => `${k} ${v}`).join(", ")})`,
+    `  made (answered calls)     ${Object.entries(rep.creates).map(([k, v]) => `${k} ${v}`).join(", ")}`,
     `  errors users saw (re-run) ${rep.failedOperations}`,
     `  operations abandoned      ${rep.abandonedOperations.length}${rep.abandonedOperations.length ? `: ${rep.abandonedOperations.join("; ")}` : ""}`,
     `  orphans                   ${rep.orphans.length}${rep.orphans.length ? `: ${rep.orphans.join("; ")}` : ""}`,

@@ -7,14 +7,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { envFor, startEmulator } from "../emulator";
-import { consistentSnapshotGroupProvider, recoveryImageProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
-import { volcengineConnection } from "../provider/config";
+import { consistentSnapshotGroupProvider, recoveryImageProvider, serverBackupPolicyProvider, serverRecoveryPolicyProvider, serverSuspendScheduleProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
+import { openstackConnection, volcengineConnection } from "../provider/config";
 import { externalClock } from "../provider/core/clock";
 import { RecoveryController, type RecoveryEvent } from "../provider/recovery/controller";
 import { FileJournal } from "../provider/recovery/journal";
 import { formatMs } from "../provider/recovery/planner";
 import { VolcengineClient } from "../provider/volcengine/client";
 import { VolcengineRecovery } from "../provider/volcengine/recovery";
+import { OpenStackClient } from "../provider/openstack/client";
+import { FileActionJournal } from "../provider/openstack/journal";
+import { operate } from "../provider/openstack/operator";
+import { OpenStackRunner } from "../provider/openstack/runner";
+import { findServer } from "../provider/openstack/servers";
+import { runnerEventPrinter } from "./openstack";
 import { eventPrinter } from "./watch";
 
 export interface DrillOptions {
@@ -139,6 +145,9 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     // 9. Alibaba Cloud: an application-consistent snapshot group of a database instance.
     const snap = await snapshotDrill(emu, say);
 
+    // 10. OpenStack: backups that rotate, a failed server rescued and repaired, a night's suspend.
+    const os = await openstackDrill(emu, dir, say);
+
     const recovered = rec.state === "done" && Boolean(rec.replacementId);
     const configKept = Object.values(kept).every(Boolean);
     // Parameters the clouds' API models do not know (the real gateways ignore them silently).
@@ -164,9 +173,11 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
       unknownParams,
       emulatorEmptyAfterCleanup: empty,
       snapshotGroup: snap,
+      openstack: os,
     };
-    const passed = recovered && dataIntact && configKept && summary.deadlineMet && empty && snap.consistency === "application";
-    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} configKept=${configKept} deadlineMet=${summary.deadlineMet} snapshotGroup=${snap.consistency}`);
+    const osPassed = os.backupsMade === 3 && os.backupsKept === 2 && os.rescued && os.secondDisk && os.repaired && os.suspendedAndResumed && os.cleanedUp;
+    const passed = recovered && dataIntact && configKept && summary.deadlineMet && empty && snap.consistency === "application" && osPassed;
+    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} configKept=${configKept} deadlineMet=${summary.deadlineMet} snapshotGroup=${snap.consistency} openstack=${osPassed}`);
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     return passed ? 0 : 1;
   } finally {
@@ -194,4 +205,101 @@ async function snapshotDrill(emu: Awaited<ReturnType<typeof startEmulator>>, say
   const empty = state.roles.length === 0 && state.policies.length === 0 && state.snapshotGroups.length === 0;
   say(`deleted the group and the role; nothing left: ${empty ? "yes" : "NO"}`);
   return { snapshotGroupId: group.id, consistency: group.outs.consistency as string, snapshots: group.outs.snapshotIds.length as number, cleanedUp: empty };
+}
+
+const RESCUE_IMAGE_ID = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"; // the emulator's seeded rescue image
+const CIRROS_IMAGE_ID = "0c2bd5e8-3f1a-4b7e-9d6c-2a1b0c9d8e7f";
+
+/**
+ * A server made as a user's @pulumi/openstack program would, protected by the three policies through
+ * the providers; the runner on the emulator's clock, frozen and stepped: three daily backups of which
+ * Nova keeps two, a boot failure rescued with the server's own disk as the second disk, the fix written
+ * there, unrescue boots the repaired disk; a night suspended and resumed; everything deleted again.
+ */
+async function openstackDrill(emu: Awaited<ReturnType<typeof startEmulator>>, dir: string, say: (line: string) => void) {
+  say("\nOpenStack: a server with a backup policy, a recovery policy and a suspend schedule");
+  await emu.admin.freezeClock({ stepPerRequestMs: 1000 });
+  const HOUR = 3600;
+  const client = OpenStackClient.for(openstackConnection(undefined));
+  const { body } = await client.compute<{ server: { id: string } }>("POST", "/servers", { body: { server: { name: "drill-db", imageRef: CIRROS_IMAGE_ID, flavorRef: "1", networks: "auto" } }, safe: false });
+  const serverId = body.server.id;
+  await emu.admin.advanceClock(15);
+  await emu.admin.openstack.writeFile({ serverId, path: "/srv/app/data.txt", content: "orders: 42" });
+  await emu.admin.openstack.writeFile({ serverId, path: "/etc/fstab", content: "/dev/vda1 / ext4 defaults 0 1\n" });
+  say(`server drill-db ${serverId} is ${(await findServer(client, serverId)).status} (made directly in the emulator, as an openstack.compute.Instance would be)`);
+
+  const declare = async (p: typeof serverBackupPolicyProvider, news: Record<string, unknown>) => {
+    const c = await p.check!({}, news);
+    if (c.failures?.length) throw new Error(`check failed: ${JSON.stringify(c.failures)}`);
+    return p.create(c.inputs!);
+  };
+  const backup = await declare(serverBackupPolicyProvider, { serverId, schedule: "1d", backupType: "daily", rotation: 2, namePrefix: "drill-db", deleteBackupsOnDestroy: true, __identity: "drill/dev/db-daily" });
+  const recovery = await declare(serverRecoveryPolicyProvider, { serverId, action: "rescue", rescueImageId: RESCUE_IMAGE_ID, onError: true, __identity: "drill/dev/db-heal" });
+  say(`declared ServerBackupPolicy (1d, rotation 2) and ServerRecoveryPolicy (rescue from ${RESCUE_IMAGE_ID}) as metadata ${backup.outs.policyKey}, ${recovery.outs.policyKey}`);
+
+  const journal = new FileActionJournal(path.join(dir, "openstack-journal.json"));
+  const runner = new OpenStackRunner({ client, journal, clock: externalClock(() => emu.clock.now(), 0), onEvent: runnerEventPrinter(false, (l) => say(`  ${l}`)) });
+  try {
+    // Three daily slots: a backup each; Nova keeps the newest two (rotation).
+    let backupsMade = 0;
+    for (let day = 0; day < 3; day++) {
+      backupsMade += (await runner.runOnce()).backupsStarted;
+      await emu.admin.advanceClock(HOUR); // the upload ends; Nova rotates
+      await emu.admin.advanceClock(toNextHour(emu.clock.now(), 1) / 1000 + 60);
+    }
+    const kept = (await emu.admin.openstack.state()).images.filter((i: any) => i.properties.instance_uuid === serverId && i.properties.image_type === "backup");
+    say(`backups: ${backupsMade} made on three daily slots, ${kept.length} kept by Nova's rotation: ${kept.map((i: any) => i.name).join(", ")}`);
+
+    // A night: suspended at 20:00, resumed at 07:00 (declared in the morning, so the first pass finds it running as it should).
+    const nights = await declare(serverSuspendScheduleProvider, { serverId, mode: "suspend", suspendAt: "0 20 * * *", resumeAt: "0 7 * * *", __identity: "drill/dev/db-nights" });
+    say(`declared ServerSuspendSchedule (suspend 20:00, resume 07:00 UTC) as metadata ${nights.outs.policyKey}`);
+    await emu.admin.advanceClock(toNextHour(emu.clock.now(), 7) / 1000 + 60);
+    await runner.runOnce();
+    await emu.admin.advanceClock(toNextHour(emu.clock.now(), 20) / 1000 + 60);
+    const night = await runner.runOnce();
+    const suspendedAt = (await findServer(client, serverId)).status;
+    await emu.admin.advanceClock(toNextHour(emu.clock.now(), 7) / 1000 + 60);
+    const morning = await runner.runOnce();
+    const suspendedAndResumed = night.suspended === 1 && suspendedAt === "SUSPENDED" && morning.resumed === 1 && (await findServer(client, serverId)).status === "ACTIVE";
+    say(`the night: ${suspendedAt} after 20:00, ${(await findServer(client, serverId)).status} after 07:00`);
+
+    // The server fails to boot (a bad fstab): ERROR. The runner rescues it.
+    await emu.admin.openstack.writeFile({ serverId, path: "/etc/fstab", content: "/dev/vdz1 / ext4 defaults 0 1\n" });
+    await emu.admin.openstack.fail({ serverId, state: "ERROR", message: "Guest failed to boot: cannot mount root /dev/vdz1" });
+    say(`drill-db fails: ERROR (cannot mount root /dev/vdz1)`);
+    const pass = await runner.runOnce();
+    const rescued = pass.recoveries === 1 && (await findServer(client, serverId)).status === "RESCUE";
+    const rescueDisk = await emu.admin.openstack.disk(serverId, 0);
+    const ownDisk = await emu.admin.openstack.disk(serverId, 1);
+    const secondDisk = ownDisk.disks === 2 && rescueDisk.files["/etc/hostname"] === "rescue\n" && ownDisk.files["/srv/app/data.txt"] === "orders: 42";
+    say(`rescued: ${rescued ? "yes" : "NO"}; disk 0 is the rescue image's (hostname ${rescueDisk.files["/etc/hostname"]?.trim()}), disk 1 is drill-db's own (fstab: ${ownDisk.files["/etc/fstab"]?.trim()})`);
+
+    // The operator repairs the second disk (here: through the emulator's disk route), then unrescues.
+    await emu.admin.openstack.writeFile({ serverId, disk: 1, path: "/etc/fstab", content: "/dev/vda1 / ext4 defaults 0 1\n" });
+    const un = await operate(client, journal, serverId, "unrescue", { clock: externalClock(() => emu.clock.now(), 0) });
+    const own = await emu.admin.openstack.disk(serverId, 0);
+    const repaired = un.server.status === "ACTIVE" && own.disks === 1 && own.files["/etc/fstab"] === "/dev/vda1 / ext4 defaults 0 1\n" && own.files["/srv/app/data.txt"] === "orders: 42";
+    say(`repaired on the second disk and unrescued: ${un.server.status}, boots its own disk with the fixed fstab and its data: ${repaired ? "yes" : "NO"}`);
+
+    // `pulumi destroy`: the policies go (the backups too: deleteBackupsOnDestroy), then the server.
+    await serverSuspendScheduleProvider.delete!(nights.id, nights.outs);
+    await serverRecoveryPolicyProvider.delete!(recovery.id, recovery.outs);
+    await serverBackupPolicyProvider.delete!(backup.id, backup.outs);
+    const metadataLeft = Object.keys((await findServer(client, serverId)).metadata).length;
+    await client.compute("DELETE", `/servers/${serverId}`);
+    await emu.admin.advanceClock(10);
+    const state = await emu.admin.openstack.state();
+    const cleanedUp = metadataLeft === 0 && state.servers.length === 0 && !state.images.some((i: any) => i.properties.image_type === "backup");
+    say(`deleted the policies (and their backups) and the server; nothing left: ${cleanedUp ? "yes" : "NO"}`);
+    return { serverId, backupsMade, backupsKept: kept.length, rescued, secondDisk, repaired, suspendedAndResumed, cleanedUp };
+  } finally {
+    await journal.close();
+  }
+}
+
+/** Milliseconds from `now` to the next `hour`:00 UTC. */
+function toNextHour(now: number, hour: number): number {
+  const d = new Date(now);
+  const target = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour);
+  return (target > now ? target : target + 86_400_000) - now;
 }

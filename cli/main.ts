@@ -11,6 +11,13 @@ Credentials and region come from the same places as the providers', first match 
                              read with the Pulumi CLI, secrets decrypted
   environment                VOLCENGINE_REGION, VOLCENGINE_ACCESS_KEY, VOLCENGINE_SECRET_KEY,
                              VOLCENGINE_ENDPOINT (ALIBABA_CLOUD_* for Alibaba Cloud)
+OpenStack (--cloud openstack, and the rescue/unrescue/suspend/resume commands):
+  --stack NAME               openstack:authUrl, openstack:userName, openstack:password, openstack:tenantName,
+                             openstack:userDomainName, openstack:projectDomainName, openstack:region,
+                             openstack:applicationCredentialId/Secret (@pulumi/openstack's names)
+  --os-cloud NAME / OS_CLOUD a clouds.yaml entry (./, ~/.config/openstack/, /etc/openstack/)
+  environment                OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
+                             OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME, OS_INTERFACE, OS_APPLICATION_CREDENTIAL_*
 Credentials are never printed, logged or written to the journal.`;
 
 const program = new Command()
@@ -39,7 +46,9 @@ program
 
 program
   .command("watch")
-  .description("run the spot recovery controller for the protected instances of a region")
+  .description("run the spot recovery controller for the protected instances of a region (--cloud openstack: the OpenStack policy runner)")
+  .option("--cloud <name>", "volcengine (spot recovery) or openstack (backups, recovery, suspend schedules)", "volcengine")
+  .option("--os-cloud <name>", "OpenStack: the clouds.yaml entry (default: openstack:cloud or OS_CLOUD)")
   .option("--region <r>", "region (default: stack config volcengine:region, or VOLCENGINE_REGION)")
   .option("--endpoint <url>", "API endpoint (default: volcengine:endpoint / VOLCENGINE_ENDPOINT, or the public one)")
   .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
@@ -47,16 +56,64 @@ program
   .option("--once", "one pass that carries every recovery it finds to its end, then exit (for scheduled jobs)")
   .option("--json", "one JSON object per line")
   .option("--interval <seconds>", "seconds between passes", "30")
-  .option("--journal <path>", "the durable journal (default .pulumi-recovery/journal-<region>.json)")
+  .option("--journal <path>", "the file journal, for one controller (default .pulumi-recovery/journal-<region>.json)")
+  .option("--store <url>", "a postgres://… journal that replicas share (default: $PULUMI_RECOVERY_STORE, else the file journal)")
+  .option("--owner <name>", "this replica's name in claims (default: hostname-pid)")
+  .option("--lease <seconds>", "how long a claim holds without renewal; a dead replica's recoveries are taken over after it", "30")
   .addHelpText("after", CREDENTIALS_HELP)
   .action(async (o) => {
     const { watch } = await import("./watch");
     process.exitCode = await watch(o);
   });
 
+for (const [action, description] of [
+  ["rescue", "OpenStack: boot a server from a rescue image with its own disk attached as the second disk, for repair"],
+  ["unrescue", "OpenStack: end a rescue: the server boots from its own disk again"],
+  ["suspend", "OpenStack: suspend a server (memory written to disk, stopped), or pause it with --pause (state kept in RAM, frozen)"],
+  ["resume", "OpenStack: resume a suspended server, or unpause a paused one"],
+] as const) {
+  const cmd = program
+    .command(`${action} <server>`)
+    .description(`${description}; <server> is an id or a unique name; journaled with the runner's journal`)
+    .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
+    .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
+    .option("--os-cloud <name>", "the clouds.yaml entry (default: openstack:cloud or OS_CLOUD)")
+    .option("--region <r>", "the catalog region (default: openstack:region or OS_REGION_NAME)")
+    .option("--journal <path>", "the runner's journal (default .pulumi-recovery/journal-openstack-<host>-<region>.json)")
+    .option("--no-wait", "return once Nova accepted the action")
+    .option("--json", "one JSON object");
+  if (action === "rescue") cmd.option("--image <id>", "the rescue image (default: the server's recovery policy's, else Nova's default)");
+  if (action === "suspend") cmd.option("--pause", "pause instead: the state stays in RAM, unpausing is immediate");
+  cmd.addHelpText("after", CREDENTIALS_HELP).action(async (server: string, o) => {
+    const { operatorCommand } = await import("./openstack");
+    process.exitCode = await operatorCommand(action, server, o);
+  });
+}
+
+program
+  .command("serve")
+  .description("run the recovery controller as a service: Cloud Monitor webhooks, a safety-net poll, /healthz /readyz /metrics, JSON logs")
+  .option("--config <file>", "YAML or JSON configuration (see the README: listen, webhookSecret(File), pollInterval, store, targets, stack, log)")
+  .option("--listen <host:port>", "the HTTP endpoint (default 127.0.0.1:9464)")
+  .option("--region <r>", "protect this Volcengine region (instead of targets in the file)")
+  .option("--endpoint <url>", "API endpoint for --region (default: the public one)")
+  .option("--poll-interval <duration>", 'the safety-net poll (default "60s")')
+  .option("--store <path|postgres://…>", "the journal (default .pulumi-recovery/journal-<cloud>-<region>.json)")
+  .option("--owner <name>", "this replica's name in a shared store (default hostname-pid)")
+  .option("--lease <seconds>", "a claim's lease in a shared store (default 30)")
+  .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
+  .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
+  .option("--webhook-secret-file <file>", "the webhook secret (or PULUMI_RECOVERY_WEBHOOK_SECRET); webhooks are off without one")
+  .option("--log-format <json|human>", "JSON lines (default) or human-readable")
+  .addHelpText("after", CREDENTIALS_HELP)
+  .action(async (o) => {
+    const { serve } = await import("./serve");
+    process.exitCode = await serve(o);
+  });
+
 program
   .command("drill")
-  .description("a whole spot recovery on the local emulator: interruption, image, relaunch, data check, cleanup")
+  .description("a whole spot recovery on the local emulator (interruption, image, relaunch, data check, cleanup), then an OpenStack rescue and backup rotation")
   .option("--json", "print one JSON summary as the last line")
   .option("--time-scale <x>", "emulated seconds per real second", "60")
   .action(async (o: { json?: boolean; timeScale: string }) => {

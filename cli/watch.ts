@@ -2,13 +2,17 @@
 import path from "node:path";
 import { volcengineConnection, type ConfigSource } from "../provider/config";
 import { RecoveryController, type PassResult, type RecoveryEvent } from "../provider/recovery/controller";
-import { FileJournal } from "../provider/recovery/journal";
 import { formatMs } from "../provider/recovery/planner";
 import { VolcengineClient } from "../provider/volcengine/client";
 import { VolcengineRecovery } from "../provider/volcengine/recovery";
 import { cloudClock, stackConfig } from "./context";
+import { defaultOwner, leaseMs, openJournal } from "./store";
 
 export interface WatchOptions {
+  /** Which cloud's controller: "volcengine" (default, spot recovery) or "openstack" (the policy runner). */
+  cloud?: string;
+  /** OpenStack: the clouds.yaml entry (else openstack:cloud / OS_CLOUD). */
+  osCloud?: string;
   region?: string;
   endpoint?: string;
   stack?: string;
@@ -17,6 +21,12 @@ export interface WatchOptions {
   json?: boolean;
   interval?: string;
   journal?: string;
+  /** A postgres:// URL (default: $PULUMI_RECOVERY_STORE, else the file journal). */
+  store?: string;
+  /** This replica's name in claims (default: hostname-pid). */
+  owner?: string;
+  /** Seconds a claim holds without renewal. */
+  lease?: string;
 }
 
 /** One line per event: human-readable, or one JSON object per line with --json. */
@@ -30,14 +40,20 @@ export function eventPrinter(json: boolean, out: (line: string) => void = (l) =>
 }
 
 export async function watch(opts: WatchOptions): Promise<number> {
+  if (opts.cloud === "openstack") return (await import("./openstack")).watchOpenStack(opts);
+  if (opts.cloud !== undefined && opts.cloud !== "volcengine") throw new Error(`--cloud must be volcengine or openstack`);
   const config: ConfigSource | undefined = opts.stack ? await stackConfig(opts.stack, path.resolve(opts.cwd ?? ".")) : undefined;
   const conn = volcengineConnection(config, opts.region);
   if (opts.endpoint) conn.endpoint = opts.endpoint;
-  const journal = new FileJournal(opts.journal ?? path.resolve(".pulumi-recovery", `journal-volcengine-${conn.region}.json`));
+  const lease = leaseMs(opts.lease);
+  const clock = await cloudClock();
+  const journal = openJournal({ store: opts.store, journal: opts.journal, cloud: "volcengine", region: conn.region });
   const controller = new RecoveryController({
     cloud: new VolcengineRecovery(VolcengineClient.for(conn)),
     journal,
-    clock: await cloudClock(),
+    owner: opts.owner ?? defaultOwner(),
+    leaseMs: lease,
+    clock,
     onEvent: eventPrinter(Boolean(opts.json)),
     waitForRetries: Boolean(opts.once),
   });

@@ -19,7 +19,12 @@ export class AdminClient {
     spotInterruption(req: { instanceId: string; noticeSeconds?: number }): Promise<{ eventId: string; releaseAt: string; type: string }>;
     release(req: { instanceId: string }): Promise<unknown>;
     /** `volume`: 0 the system volume (default), 1.. the data volumes in attach order. */
-    writeFile(req: { instanceId: string; path: string; content: string; volume?: number }): Promise<{ files: Record<string, string> }>;
+    writeFile(req: { instanceId: string; path: string; content: string; volume?: number; buffered?: boolean }): Promise<{ files: Record<string, string> }>;
+    /** Registers a Cloud Monitor event rule: spot interruptions are POSTed to `url` (after `delayMs`, lost at `lossRate`). */
+    eventRule(req: { url: string; delayMs?: number; lossRate?: number }): Promise<{ ruleId: string }>;
+    eventRules(): Promise<{ rules: unknown[]; deliveries: { ruleId: string; eventId: string; outcome: string; status?: number }[] }>;
+    /** How the guest answers Cloud Assistant: exit code, a hang, or no agent at all. */
+    guest(req: { instanceId: string; exitCode?: number; hang?: boolean; agentInstalled?: boolean }): Promise<unknown>;
     files(instanceId: string, volume?: number): Promise<Record<string, string>>;
     changeRate(req: { instanceId: string; changeGiBPerHour: number }): Promise<unknown>;
     imageFiles(imageId: string): Promise<Record<string, string>>;
@@ -49,6 +54,9 @@ export class AdminClient {
       writeFile: (req) => v("disk", "POST", req),
       files: async (instanceId, volume = 0) => (await v(`disk?instanceId=${encodeURIComponent(instanceId)}&volume=${volume}`)).files,
       changeRate: (req) => v("change-rate", "POST", req),
+      guest: (req) => v("guest", "POST", req),
+      eventRule: (req) => v("event-rules", "POST", req),
+      eventRules: () => v("event-rules"),
       imageFiles: async (imageId) => (await v(`image-disk?imageId=${encodeURIComponent(imageId)}`)).files,
       settings: (patch) => (patch ? v("settings", "POST", patch) : v("settings")),
     };

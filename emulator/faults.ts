@@ -53,7 +53,7 @@ export interface FaultDecision {
 }
 
 /** mulberry32: tiny, fast, good enough for picking which calls fail. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -100,8 +100,11 @@ export class Faults {
 
   clear(seed?: number): void {
     this.rules = [];
-    if (seed !== undefined) this.seed = seed;
-    this.streams.clear();
+    // A new seed starts every stream again; clearing the rules alone leaves them where they are.
+    if (seed !== undefined) {
+      this.seed = seed;
+      this.streams.clear();
+    }
   }
 
   /** The fault to apply to this call, if any (consumes one use of a count-based rule). */

@@ -75,7 +75,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const host = opts.host ?? "127.0.0.1";
   const port = await front.listen(opts.port ?? 0, host);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  return { url, port, clock, credentials: creds[0], adminToken, admin: new AdminClient(url, adminToken), services, volcengine, alicloud, openstack, close: () => front.close() };
+  return { url, port, clock, credentials: creds[0], adminToken, admin: new AdminClient(url, adminToken), services, volcengine, alicloud, openstack, close: async () => {
+    volcengine.eventRules.reset(); // no webhook delivery outlives the emulator
+    await front.close();
+  } };
 }
 
 /** The environment that points the SDKs and the providers (and an AdminClient) at this emulator. */

@@ -13,7 +13,10 @@ const HANDLERS: Record<string, () => ResourceHandler> = {
   "volcengine:SpotInstance": () => require("./volcengine/spotInstance/handler").spotInstanceHandler,
   "volcengine:RecoveryImage": () => require("./volcengine/recoveryImage").recoveryImageHandler,
   "alicloud:SnapshotRole": () => require("./alicloud/snapshotRole").snapshotRoleHandler,
-  "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup").consistentSnapshotGroupHandler,
+  "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup/handler").consistentSnapshotGroupHandler,
+  "openstack:ServerBackupPolicy": () => require("./openstack/handlers").serverBackupPolicyHandler,
+  "openstack:ServerRecoveryPolicy": () => require("./openstack/handlers").serverRecoveryPolicyHandler,
+  "openstack:ServerSuspendSchedule": () => require("./openstack/handlers").serverSuspendScheduleHandler,
 };
 
 export function configure(provider: object, req: pulumi.dynamic.ConfigureRequest): void {

@@ -2,8 +2,10 @@
 //   GET    state       everything: instances (disks, files, role), roles, policies, groups, invocations
 //   POST   instances   add an instance {instanceId?, instanceName?, osType, status?, agentInstalled?,
 //                      disks: [{diskId?, category, fileSystem, size?}]} (PascalCase keys also accepted)
-//   POST   instance    change one {instanceId, forcedExitCode (number | null), hangInvocations,
-//                      agentInstalled, status}
+//   POST   instance    change one {instanceId, forcedExitCode (number | null), pluginManagerExitCode
+//                      (232-247 | null), hangInvocations, agentInstalled, status}
+//   POST   snapshot    {snapshotId, usedByImage (an image id | null)}: a custom image made from it keeps it
+//                      when its group is deleted
 //   POST   files       place a file {instanceId, path, content?, owner? ("root"), mode? ("700"), exitCode? (0)}
 //   DELETE files       remove a file {instanceId, path}
 //   GET    settings    the options; POST settings {…patch} changes them (quota, durations, failures)
@@ -32,6 +34,7 @@ function state(m: AlicloudModel) {
       ramRole: i.ramRoleName,
       ramRolePolicy: i.ramRolePolicy,
       forcedExitCode: i.forcedExitCode,
+      pluginManagerExitCode: i.pluginManagerExitCode,
       hangInvocations: Boolean(i.hangInvocations),
       disks: i.disks.map((d) => ({ ...d })),
       files: Object.fromEntries(Object.entries(i.files).map(([path, f]) => [path, { ...f }])),
@@ -43,8 +46,9 @@ function state(m: AlicloudModel) {
       AssumeRolePolicyDocument: r.AssumeRolePolicyDocument,
       Description: r.Description,
       policies: [...r.attached.keys()].map((k) => k.slice(k.indexOf(":") + 1)),
+      tags: m.ram.tagsOf("role", r.RoleName).map((t) => ({ ...t })),
     })),
-    policies: [...m.ram.policies.values()].map((p) => ({ ...p })),
+    policies: [...m.ram.policies.values()].map((p) => ({ ...p, tags: m.ram.tagsOf("policy", p.PolicyName).map((t) => ({ ...t })) })),
     snapshotGroups: [...m.ecs.groups.values()].map((g) => ({
       SnapshotGroupId: g.SnapshotGroupId,
       Name: g.Name,
@@ -52,7 +56,7 @@ function state(m: AlicloudModel) {
       InstanceId: g.InstanceId,
       Status: m.ecs.groupStatus(g),
       CreationTime: iso(g.createdAt),
-      snapshots: g.snapshots.map((s) => ({ SnapshotId: s.SnapshotId, SourceDiskId: s.SourceDiskId, InstantAccess: s.InstantAccess, tags: s.tags.map((t) => ({ ...t })) })),
+      snapshots: g.snapshots.map((s) => ({ SnapshotId: s.SnapshotId, SourceDiskId: s.SourceDiskId, InstantAccess: s.InstantAccess, usedByImage: s.usedByImage, tags: s.tags.map((t) => ({ ...t })) })),
     })),
     invocations: [...m.assistant.invocations.values()].map((inv) => ({
       InvokeId: inv.InvokeId,
@@ -65,7 +69,8 @@ function state(m: AlicloudModel) {
       InvocationStatus: m.assistant.overall(inv),
       results: inv.results.map((r) => {
         const v = m.assistant.view(inv, r);
-        return { InstanceId: r.InstanceId, InvocationStatus: v.status, ExitCode: v.exitCode, Output: v.output, ErrorCode: v.errorCode };
+        // pluginArgv: the argument list acs-plugin-manager started the plugin with (agent.ts), once it ran.
+        return { InstanceId: r.InstanceId, InvocationStatus: v.status, ExitCode: v.exitCode, Output: v.output, ErrorCode: v.errorCode, pluginArgv: r.run?.pluginArgv };
       }),
     })),
   };
@@ -97,11 +102,23 @@ export function adminRoute(m: AlicloudModel, subpath: string, method: string, bo
         if (forced !== undefined && forced !== null && !(Number.isInteger(forced) && forced >= 1 && forced <= 255)) throw new AcsError("InvalidParameter", 400, "forcedExitCode is a whole number from 1 to 255, or null to clear it.");
         const status = field(body, "status");
         if (status !== undefined && !INSTANCE_STATUSES.includes(status)) throw new AcsError("InvalidParameter", 400, `status is one of ${INSTANCE_STATUSES.join(", ")}.`);
+        const manager = field(body, "pluginManagerExitCode");
+        if (manager !== undefined && manager !== null && !(Number.isInteger(manager) && manager >= 232 && manager <= 247)) throw new AcsError("InvalidParameter", 400, "pluginManagerExitCode is one of acs-plugin-manager's own codes, 232 to 247, or null to clear it.");
         if (forced !== undefined) inst.forcedExitCode = forced === null ? undefined : forced;
+        if (manager !== undefined) inst.pluginManagerExitCode = manager === null ? undefined : manager;
         if (field(body, "hangInvocations") !== undefined) inst.hangInvocations = Boolean(field(body, "hangInvocations"));
         if (field(body, "agentInstalled") !== undefined) inst.agentInstalled = Boolean(field(body, "agentInstalled"));
         if (status !== undefined) inst.Status = status;
         return ok(state(m).instances.find((i) => i.InstanceId === inst.InstanceId));
+      }
+      case "POST snapshot": {
+        const id = String(field(body, "snapshotId"));
+        const found = m.ecs.snapshots().find(({ s }) => s.SnapshotId === id);
+        if (!found) throw new AcsError("InvalidSnapshotId.NotFound", 404, `No snapshot ${id}.`);
+        const image = field(body, "usedByImage");
+        if (image !== null && !(typeof image === "string" && /^m-[\w-]+$/.test(image))) throw new AcsError("InvalidParameter", 400, "usedByImage is an image id such as m-abc123, or null to clear it.");
+        found.s.usedByImage = image ?? undefined;
+        return ok({ snapshotId: id, usedByImage: found.s.usedByImage });
       }
       case "POST files": {
         const instanceId = String(field(body, "instanceId"));

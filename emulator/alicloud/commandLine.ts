@@ -2,13 +2,12 @@
 // simulated plugin sees exactly the arguments a real one would:
 // - RunShellScript (sh): words split on unquoted whitespace; '…' is literal; "…" takes backslash escapes
 //   of " \ $ ` (other backslashes stay); a backslash outside quotes escapes the next character.
-// - RunBatScript (cmd.exe, then the program's argv parser): ^ escapes the next character outside double
-//   quotes; then the Microsoft C runtime rules: whitespace outside quotes separates, " toggles quoting,
-//   2n backslashes before " give n backslashes (and the quote toggles), 2n+1 give n and a literal ",
-//   "" inside quotes is a literal ", backslashes elsewhere are literal. ' is an ordinary character.
+// - RunBatScript: cmd.exe's batch-line processing (cmdLine), then the program's own splitting: the
+//   programs we run there are Go binaries (acs-plugin-manager.exe), so Go's os.Args rules (goWindowsArgv).
 // - RunPowerShellScript: '…' literal ('' is a '), "…" with backtick escapes, a backtick outside quotes
 //   escapes the next character.
-// Unterminated quotes are errors (the plugin then exits 2, as with any unparseable --params).
+// Unterminated quotes are errors for sh and PowerShell (the line does not run); Go's Windows splitting
+// has no such error (an open quote runs to the end of the line).
 
 export function shellWords(line: string): string[] {
   const words: string[] = [];
@@ -46,59 +45,94 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
-export function cmdWords(line: string): string[] {
-  // cmd.exe: carets outside double quotes escape the next character and are removed.
-  let afterCmd = "";
-  let quoted = false;
+/**
+ * What cmd.exe leaves of one line of a batch file before it starts a program (Microsoft's cmd reference:
+ * `for /?` for `%%` in batch files, `cmd /?` for quoting and the `^` escape): `%%` is a `%`, `%NAME%` and
+ * `%0`-`%9` expand (to nothing here: the emulator's guest has no such variables), a lone `%` goes; `"`
+ * toggles quoting; outside quotes `^` escapes the next character, and an unescaped `&`, `|`, `<` or `>`
+ * ends the program's command line (what follows is another command or a redirection).
+ */
+export function cmdLine(line: string): string {
+  let expanded = "";
   for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === '"') quoted = !quoted;
-    if (c === "^" && !quoted && i + 1 < line.length) {
-      afterCmd += line[++i];
+    if (line[i] !== "%") {
+      expanded += line[i];
       continue;
     }
-    afterCmd += c;
-  }
-  // The program's own argv parsing (Microsoft C runtime).
-  const words: string[] = [];
-  let cur = "";
-  let inWord = false;
-  quoted = false;
-  for (let i = 0; i < afterCmd.length; i++) {
-    const c = afterCmd[i];
-    if (c === "\\") {
-      let n = 0;
-      while (afterCmd[i] === "\\") {
-        n++;
-        i++;
-      }
-      if (afterCmd[i] === '"') {
-        cur += "\\".repeat(Math.floor(n / 2));
-        if (n % 2 === 1) cur += '"';
-        else quoted = !quoted;
-      } else {
-        cur += "\\".repeat(n);
-        i--;
-      }
-      inWord = true;
-    } else if (c === '"') {
-      if (quoted && afterCmd[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else quoted = !quoted;
-      inWord = true;
-    } else if (/\s/.test(c) && !quoted) {
-      if (inWord) words.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
+    if (line[i + 1] === "%") {
+      expanded += "%";
+      i++;
+    } else if (/[0-9*]/.test(line[i + 1] ?? "")) i++;
+    else {
+      const end = line.indexOf("%", i + 1);
+      if (end > i + 1) i = end;
     }
   }
-  if (quoted) throw new Error("unterminated double quote");
-  if (inWord) words.push(cur);
-  return words;
+  let out = "";
+  let quoted = false;
+  for (let i = 0; i < expanded.length; i++) {
+    const c = expanded[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === "^") {
+      if (i + 1 < expanded.length) out += expanded[++i];
+      continue;
+    } else if (!quoted && "&|<>".includes(c)) break;
+    out += c;
+  }
+  return out;
+}
+
+/**
+ * How a Go program on Windows (acs-plugin-manager.exe is one) splits its command line: os.Args from
+ * os/exec_windows.go commandLineToArgv/readNextArg. Spaces and tabs outside quotes separate; `"` toggles
+ * quoting; 2n backslashes before a `"` give n and the quote toggles, 2n+1 give n and a literal `"`; inside
+ * quotes `""` gives a `"` and ends the quoting ("prior to 2008" rule); other backslashes are literal.
+ */
+export function goWindowsArgv(cmd: string): string[] {
+  const args: string[] = [];
+  let i = 0;
+  while (i < cmd.length) {
+    if (cmd[i] === " " || cmd[i] === "\t") {
+      i++;
+      continue;
+    }
+    let b = "";
+    let inquote = false;
+    let nslash = 0;
+    for (; i < cmd.length; i++) {
+      const c = cmd[i];
+      if ((c === " " || c === "\t") && !inquote) {
+        i++;
+        break;
+      }
+      if (c === '"') {
+        b += "\\".repeat(Math.floor(nslash / 2));
+        if (nslash % 2 === 0) {
+          if (inquote && cmd[i + 1] === '"') {
+            b += c;
+            i++;
+          }
+          inquote = !inquote;
+        } else b += c;
+        nslash = 0;
+        continue;
+      }
+      if (c === "\\") {
+        nslash++;
+        continue;
+      }
+      b += "\\".repeat(nslash);
+      nslash = 0;
+      b += c;
+    }
+    args.push(b + "\\".repeat(nslash));
+  }
+  return args;
+}
+
+/** RunBatScript: cmd.exe's processing of the line, then the program's own (Go) splitting. */
+export function cmdWords(line: string): string[] {
+  return goWindowsArgv(cmdLine(line));
 }
 
 export function powershellWords(line: string): string[] {

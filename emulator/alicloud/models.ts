@@ -25,10 +25,12 @@ export interface AlicloudOptions {
   snapshotQuota: number;
   /** New snapshot groups end in failed instead of accomplished. */
   failSnapshotGroups: boolean;
+  /** Emulated seconds a DetachPolicyFromRole takes to reach DeleteRole/DeletePolicy (DeleteConflict.* until then). */
+  ramDetachLagSeconds: number;
 }
 
 export function defaultAlicloudOptions(): AlicloudOptions {
-  return { region: "cn-hangzhou", invocationDeliverySeconds: 1, invocationSeconds: 5, snapshotGroupSeconds: 30, snapshotQuota: 1000, failSnapshotGroups: false };
+  return { region: "cn-hangzhou", invocationDeliverySeconds: 1, invocationSeconds: 5, snapshotGroupSeconds: 30, snapshotQuota: 1000, failSnapshotGroups: false, ramDetachLagSeconds: 3 };
 }
 
 const SETTINGS: Schema<AlicloudOptions> = {
@@ -38,6 +40,7 @@ const SETTINGS: Schema<AlicloudOptions> = {
   snapshotGroupSeconds: is.number({ max: TEN_YEARS_SECONDS }),
   snapshotQuota: is.number({ integer: true }),
   failSnapshotGroups: is.boolean,
+  ramDetachLagSeconds: is.number({ max: TEN_YEARS_SECONDS }),
 };
 
 /** Checks a settings patch (admin, or startEmulator's options): known keys, right types, sane ranges. */
@@ -63,7 +66,7 @@ export class AlicloudModel {
   ) {
     this.opts = { ...defaultAlicloudOptions(), ...validateOptions(initial) };
     this.ecs = new EcsModel(clock, this.opts);
-    this.ram = new RamModel(clock);
+    this.ram = new RamModel(clock, this.opts);
     this.assistant = new AssistantModel(clock, this.opts, (instanceId, inv, at) => runOnInstance(this, instanceId, inv, at));
     this.seed();
   }

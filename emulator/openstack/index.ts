@@ -2,6 +2,7 @@
 // /image and Neutron at /network, all on the emulator's one port (DevStack's path layout), told from the
 // other clouds by path prefix. Every call but version discovery carries a Keystone token (X-Auth-Token),
 // checked as keystonemiddleware does; errors are rendered in each service's own shape.
+import { randomUUID } from "node:crypto";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
 import { compute } from "./compute/responses";
 import { OpenStackError } from "./errors";
@@ -34,6 +35,15 @@ function httpTitle(status: number): string {
 
 function serviceOf(req: EmulatorRequest) {
   return SERVICES.find((s) => req.path === s.prefix || req.path.startsWith(`${s.prefix}/`));
+}
+
+/**
+ * oslo.middleware request_id: every answer of every service carries x-openstack-request-id (req-<uuid>);
+ * nova's compute_req_id middleware also sends it as x-compute-request-id.
+ */
+function requestIdHeaders(service: string): Record<string, string> {
+  const id = `req-${randomUUID()}`;
+  return service === "compute" ? { "x-openstack-request-id": id, "x-compute-request-id": id } : { "x-openstack-request-id": id };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -81,16 +91,18 @@ export function createOpenStackService(ctx: EmulatorContext, options: Partial<Op
     handle(req) {
       const svc = serviceOf(req)!;
       model.settle();
+      let res: EmulatorResponse;
       try {
-        return svc.handle(call(req, model, svc.prefix));
+        res = svc.handle(call(req, model, svc.prefix));
       } catch (e) {
-        if (e instanceof OpenStackError) return { status: e.status, body: e.body(), headers: e.headers() };
-        throw e;
+        if (!(e instanceof OpenStackError)) throw e;
+        res = { status: e.status, body: e.body(), headers: e.headers() };
       }
+      return { ...res, headers: { ...requestIdHeaders(svc.service), ...(res.headers ?? {}) } };
     },
     renderError(req, error) {
       const svc = serviceOf(req) ?? SERVICES[0];
-      const headers: Record<string, string> = error.retryAfterSeconds !== undefined ? { "Retry-After": String(error.retryAfterSeconds) } : {};
+      const headers: Record<string, string> = { ...requestIdHeaders(svc.service), ...(error.retryAfterSeconds !== undefined ? { "Retry-After": String(error.retryAfterSeconds) } : {}) };
       const body = svc.fault(error.status, error.code, error.message) as Record<string, Record<string, unknown>>;
       // nova wsgi.py Fault: 413/429 carry retryAfter in the body too.
       if (svc.service === "compute" && error.retryAfterSeconds !== undefined && body[error.code]) body[error.code].retryAfter = String(error.retryAfterSeconds);

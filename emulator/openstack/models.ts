@@ -37,6 +37,8 @@ export interface OpenStackOptions {
   backupCapturesDisk: "before-upload" | "at-call";
   /** nova.conf [api] enable_instance_password (default true): rescue and create answer an adminPass. */
   enableInstancePassword: boolean;
+  /** nova.conf [quota] metadata_items (default 128; -1 unlimited): metadata items per server. */
+  metadataItems: number;
 }
 
 export function defaultOpenStackOptions(): OpenStackOptions {
@@ -52,6 +54,7 @@ export function defaultOpenStackOptions(): OpenStackOptions {
     failedBackupImage: "deleted",
     backupCapturesDisk: "before-upload",
     enableInstancePassword: true,
+    metadataItems: 128,
   };
 }
 
@@ -69,7 +72,9 @@ export function validateOptions(patch: unknown): Partial<OpenStackOptions> {
     const key = k as keyof OpenStackOptions;
     const want = typeof defaults[key];
     if (typeof v !== want) throw new AdminError(400, "InvalidSettings", `Setting ${k} takes a ${want}.`);
-    if (want === "number" && !(Number.isFinite(v) && (v as number) >= 0 && (v as number) <= MAX_SECONDS)) throw new AdminError(400, "InvalidSettings", `Setting ${k} must be a finite number from 0 to ${MAX_SECONDS}.`);
+    if (key === "metadataItems") {
+      if (!(Number.isInteger(v) && (v as number) >= -1 && (v as number) <= 10_000)) throw new AdminError(400, "InvalidSettings", "Setting metadataItems is a whole number from -1 (unlimited) to 10000.");
+    } else if (want === "number" && !(Number.isFinite(v) && (v as number) >= 0 && (v as number) <= MAX_SECONDS)) throw new AdminError(400, "InvalidSettings", `Setting ${k} must be a finite number from 0 to ${MAX_SECONDS}.`);
     if (ENUMS[key] && !ENUMS[key]!.includes(v as string)) throw new AdminError(400, "InvalidSettings", `Setting ${k} is one of ${ENUMS[key]!.join(", ")}.`);
     if (key === "maxMicroversion" && !(/^2\.(\d+)$/.test(v as string) && Number((v as string).slice(2)) >= 1 && Number((v as string).slice(2)) <= 96)) throw new AdminError(400, "InvalidSettings", "Setting maxMicroversion is 2.N with N from 1 to 96.");
     if (key === "region" && !/^[A-Za-z0-9_.-]{1,64}$/.test(v as string)) throw new AdminError(400, "InvalidSettings", "Setting region is 1 to 64 letters, digits, '.', '_' or '-'.");

@@ -5,8 +5,10 @@ import { randomUUID } from "node:crypto";
 import { internalErrorMessage, reportInternalError } from "../http";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
 import { BadInput, is, TEN_YEARS_SECONDS } from "../settings";
+import { EventRules } from "./eventRules";
 import { ApiError, validateOptions, VolcengineModel, type VolcengineOptions } from "./models";
 import { flatFromQuery, type Flat } from "./params";
+import { ASSISTANT_ACTIONS } from "./assistant";
 import { EBS_ACTIONS } from "./ebs";
 import { ECS_ACTIONS, renderImage, renderInstance, type Handler } from "./ecs";
 import { credentialScope, parseQuery, SignatureError, verifyVolcengineSignature } from "./signature";
@@ -16,7 +18,7 @@ export const ECS_VERSION = "2020-04-01";
 
 /** Each service name (the signature's credential scope) and its actions; both at version 2020-04-01. */
 const SERVICES: Record<string, { version: string; actions: Record<string, Handler> }> = {
-  ecs: { version: ECS_VERSION, actions: ECS_ACTIONS },
+  ecs: { version: ECS_VERSION, actions: { ...ECS_ACTIONS, ...ASSISTANT_ACTIONS } },
   storage_ebs: { version: "2020-04-01", actions: EBS_ACTIONS },
 };
 
@@ -27,10 +29,12 @@ function serviceOf(req: EmulatorRequest): string {
 
 export interface VolcengineService extends CloudService {
   model: VolcengineModel;
+  eventRules: EventRules;
 }
 
 export function createVolcengineService(ctx: EmulatorContext, options: Partial<VolcengineOptions> = {}): VolcengineService {
   const model = new VolcengineModel(ctx.clock, options);
+  const eventRules = new EventRules();
 
   const params = (req: EmulatorRequest): Flat => flatFromQuery(parseQuery(req.rawQuery));
   /** A query that does not decode names no action (the front answers it with a 400 of ours). */
@@ -51,6 +55,7 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
   const service: VolcengineService = {
     cloud: "volcengine",
     model,
+    eventRules,
     matches: (req) => String(req.headers.authorization ?? "").startsWith("HMAC-SHA256 ") || /(^|&)Action=/.test(req.rawQuery) && /(^|&)Version=2020-04-01/.test(req.rawQuery),
     describe(req) {
       const p = paramsOrNone(req);
@@ -95,13 +100,16 @@ export function createVolcengineService(ctx: EmulatorContext, options: Partial<V
     admin(subpath, method, body) {
       model.settle();
       try {
-        return adminRoute(model, subpath, method, body ?? {});
+        return adminRoute(model, eventRules, subpath, method, body ?? {});
       } catch (e) {
         if (e instanceof ApiError) return { status: e.status, body: { error: e.code, message: e.message } };
         throw e;
       }
     },
-    reset: () => model.reset(),
+    reset: () => {
+      model.reset();
+      eventRules.reset();
+    },
   };
   return service;
 }
@@ -111,7 +119,17 @@ const BODIES = {
   spotInterruption: is.shape<{ instanceId: string; noticeSeconds?: number }>({ instanceId: id, noticeSeconds: is.number({ max: TEN_YEARS_SECONDS }) }, ["noticeSeconds"]),
   instance: is.shape({ instanceId: id }),
   // `volume`: 0 is the system volume (default), 1.. the data volumes in attach order.
-  disk: is.shape<{ instanceId: string; path?: string; content?: string; volume?: number }>({ instanceId: id, path: id, content: is.string(), volume: is.number({ integer: true, max: 16 }) }, ["path", "content", "volume"]),
+  // `buffered`: the write sits in the guest's page cache until a flushing command runs (guest.ts).
+  disk: is.shape<{ instanceId: string; path?: string; content?: string; volume?: number; buffered?: boolean }>(
+    { instanceId: id, path: id, content: is.string(), volume: is.number({ integer: true, max: 16 }), buffered: is.boolean },
+    ["path", "content", "volume", "buffered"],
+  ),
+  // A Cloud Monitor event rule: where to POST events, after how long (real ms), and what share is lost.
+  eventRule: is.shape<{ url: string; delayMs?: number; lossRate?: number }>({ url: is.string({ nonEmpty: true }), delayMs: is.number({ integer: true, max: 600_000 }), lossRate: is.number({ max: 1 }) }, ["delayMs", "lossRate"]),
+  guest: is.shape<{ instanceId: string; exitCode?: number; hang?: boolean; agentInstalled?: boolean }>(
+    { instanceId: id, exitCode: is.number({ integer: true, max: 255 }), hang: is.boolean, agentInstalled: is.boolean },
+    ["exitCode", "hang", "agentInstalled"],
+  ),
   changeRate: is.shape<{ instanceId: string; changeGiBPerHour: number }>({ instanceId: id, changeGiBPerHour: is.number({ max: 1_000_000 }) }),
   image: is.shape({ imageId: id }),
   subnet: is.shape<{ SubnetId: string; ZoneId: string; cidrPrefix?: string; VpcId?: string }>(
@@ -122,7 +140,7 @@ const BODIES = {
 };
 
 /** Admin routes under /_admin/volcengine/…; every body is checked (400 InvalidParameter) before it reaches the model. */
-function adminRoute(model: VolcengineModel, subpath: string, method: string, raw: unknown): EmulatorResponse | undefined {
+function adminRoute(model: VolcengineModel, eventRules: EventRules, subpath: string, method: string, raw: unknown): EmulatorResponse | undefined {
   const ok = (b: unknown): EmulatorResponse => ({ status: 200, body: b });
   const body = <T>(check: (v: unknown, name: string) => T) => check(raw, `${method} ${subpath}`);
   switch (`${method} ${subpath}`) {
@@ -145,6 +163,7 @@ function adminRoute(model: VolcengineModel, subpath: string, method: string, raw
     case "POST spot-interruption": {
       const { instanceId, noticeSeconds = 300 } = body(BODIES.spotInterruption);
       const ev = model.scheduleInterruption(instanceId, noticeSeconds);
+      eventRules.emit(ev, model.opts.region);
       return ok({ eventId: ev.Id, releaseAt: new Date(ev.releaseAt).toISOString().replace(/\.\d{3}Z$/, "Z"), type: ev.Type });
     }
     case "POST release": {
@@ -162,9 +181,24 @@ function adminRoute(model: VolcengineModel, subpath: string, method: string, raw
       if (!vol) throw new BadInput(`${req.instanceId} has no volume ${req.volume}.`);
       if (method === "POST") {
         if (req.path === undefined) throw new BadInput("POST disk needs path.");
-        vol.files[req.path] = req.content ?? "";
+        (req.buffered ? vol.buffered : vol.files)[req.path] = req.content ?? "";
       }
-      return ok({ instanceId: inst.InstanceId, volumeId: vol.VolumeId, files: { ...vol.files } });
+      return ok({ instanceId: inst.InstanceId, volumeId: vol.VolumeId, files: { ...vol.files }, buffered: { ...vol.buffered } });
+    }
+    case "GET event-rules":
+      return ok({ rules: eventRules.rules, deliveries: eventRules.deliveries });
+    case "POST event-rules": {
+      const r = body(BODIES.eventRule);
+      if (!/^https?:\/\//.test(r.url)) throw new BadInput("url must be an http(s) URL.");
+      return ok(eventRules.add({ url: r.url, delayMs: r.delayMs ?? 0, lossRate: r.lossRate ?? 0 }));
+    }
+    case "POST guest": {
+      const g = body(BODIES.guest);
+      model.getInstance(g.instanceId);
+      const current = model.guest.behaviour.get(g.instanceId) ?? { exitCode: 0, hang: false, agentInstalled: true };
+      const next = { exitCode: g.exitCode ?? current.exitCode, hang: g.hang ?? current.hang, agentInstalled: g.agentInstalled ?? current.agentInstalled };
+      model.guest.behaviour.set(g.instanceId, next);
+      return ok({ instanceId: g.instanceId, ...next });
     }
     case "POST change-rate": {
       const { instanceId, changeGiBPerHour } = body(BODIES.changeRate);

@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock";
 import { ClientTokens } from "../idempotency";
 import { is, TEN_YEARS_SECONDS, validateSettings, type Schema } from "../settings";
+import { GuestModel } from "./guest";
 import { ApiError, imageNotFound, imageStatus, instanceNotFound, instanceStatus, invalidParameter, reservedTagKey, snapshotGroupNotFound, snapshotNotFound, tooManyTags, volumeNotFound } from "./errors";
 
 export { ApiError } from "./errors";
@@ -56,6 +57,11 @@ export interface VolcengineOptions {
    * `InvalidParameter.{name}`); "InvalidParameter" by default.
    */
   invalidParameterCode: string;
+  /** Cloud Assistant: emulated seconds until a command starts, and how long it runs. */
+  invocationDeliverySeconds: number;
+  invocationSeconds: number;
+  /** A command script matching this regular expression flushes the guest's page cache to its disks. */
+  guestFlushPattern: string;
   /** Codes of missing required parameters other than `MissingParameter`, by `Action.Parameter`. */
   missingParameterCodes: Record<string, string>;
 }
@@ -74,7 +80,8 @@ export function defaultOptions(): VolcengineOptions {
     snapshotSecondsPerGiB: 2,
     changeGiBPerHour: 1,
     imageWhenInstanceReleased: "fails",
-    snapshotVolumeTypes: ["ESSD_PL0", "ESSD_FlexPL"],
+    // No source says which types support snapshots; all documented ones do by default (configurable).
+    snapshotVolumeTypes: ["ESSD_PL0", "ESSD_FlexPL", "PTSSD"],
     wholeImageEnabled: false,
     customImageQuota: 50,
     imageQuotaCode: "QuotaExceeded.Image",
@@ -87,6 +94,9 @@ export function defaultOptions(): VolcengineOptions {
       "ecs.g3il.2xlarge": { cpus: 8, memoryMiB: 32768 },
     },
     invalidParameterCode: "InvalidParameter",
+    invocationDeliverySeconds: 1,
+    invocationSeconds: 3,
+    guestFlushPattern: "\\bsync\\b|fsfreeze|checkpoint|FLUSH TABLES",
     // CreateImage's documented error for a missing name (API notes, CreateImage: "MissingParameter.ImageName").
     missingParameterCodes: { "CreateImage.ImageName": "MissingParameter.ImageName" },
   };
@@ -117,6 +127,9 @@ const SETTINGS: Schema<VolcengineOptions> = {
   spotPrices: is.record(is.number()),
   instanceTypes: is.record(is.shape({ cpus: is.number({ min: 1, integer: true }), memoryMiB: is.number({ min: 1, integer: true }) })),
   invalidParameterCode: name,
+  invocationDeliverySeconds: seconds,
+  invocationSeconds: seconds,
+  guestFlushPattern: is.string({ nonEmpty: true }),
   missingParameterCodes: is.record(name),
 };
 
@@ -144,6 +157,8 @@ export interface Volume {
   SourceSnapshotId?: string;
   ImageId?: string;
   createdAt: number;
+  /** Writes in the guest's page cache, not on the disk yet: a snapshot does not see them until a flush. */
+  buffered: Files;
   /** When the volume's previous snapshot was taken (incremental snapshots copy what changed since). */
   lastSnapshotAt?: number;
   files: Files;
@@ -276,6 +291,8 @@ export class VolcengineModel {
   events = new Map<string, SystemEvent>();
   subnets = new Map<string, Subnet>();
   securityGroups = new Set<string>();
+  /** Cloud Assistant and what runs in the guest (guest.ts). */
+  readonly guest: GuestModel;
 
   private readonly initial: Partial<VolcengineOptions>;
 
@@ -285,6 +302,7 @@ export class VolcengineModel {
   ) {
     this.initial = validateOptions(initial);
     this.opts = { ...defaultOptions(), ...this.initial };
+    this.guest = new GuestModel(clock, () => this.opts, (instanceId) => this.flushGuest(instanceId));
     this.seed();
   }
 
@@ -293,6 +311,7 @@ export class VolcengineModel {
     for (const m of [this.instances, this.volumes, this.images, this.snapshots, this.groups, this.events, this.subnets]) m.clear();
     this.securityGroups.clear();
     this.tokens.clear();
+    this.guest.reset();
     this.seed();
   }
 
@@ -315,6 +334,7 @@ export class VolcengineModel {
 
   /** Applies every transition due by now. Called before each request and admin read. */
   settle(): void {
+    this.guest.settle();
     const now = this.clock.now();
     for (const inst of [...this.instances.values()]) {
       if (inst.releaseAt !== undefined && now >= inst.releaseAt) this.release(inst.InstanceId, inst.releaseAt);
@@ -337,6 +357,17 @@ export class VolcengineModel {
     const inst = this.instances.get(instanceId);
     if (!inst) throw instanceNotFound(instanceId);
     return inst;
+  }
+
+  /** The guest's page cache reaches its disks (a flushing Cloud Assistant command ended). */
+  private flushGuest(instanceId: string): boolean {
+    const inst = this.instances.get(instanceId);
+    if (!inst) return false;
+    for (const v of this.volumesOf(inst)) {
+      Object.assign(v.files, v.buffered);
+      v.buffered = {};
+    }
+    return true;
   }
 
   volumesOf(inst: Instance): Volume[] {
@@ -412,7 +443,7 @@ export class VolcengineModel {
           ? image.credential
           : { kind: "none" };
     const volume = (kind: "system" | "data", v: { VolumeType: string; DeleteWithInstance?: boolean }, size: number, files: Files, snap?: Snapshot): Volume => {
-      const vol: Volume = { VolumeId: id("vol"), VolumeName: "", Kind: kind, VolumeType: v.VolumeType, Size: size, DeleteWithInstance: kind === "system" ? true : v.DeleteWithInstance !== false, ZoneId: req.ZoneId, InstanceId, SourceSnapshotId: snap?.SnapshotId, ImageId: kind === "system" ? image.ImageId : undefined, createdAt: now, files: { ...files } };
+      const vol: Volume = { VolumeId: id("vol"), VolumeName: "", Kind: kind, VolumeType: v.VolumeType, Size: size, DeleteWithInstance: kind === "system" ? true : v.DeleteWithInstance !== false, ZoneId: req.ZoneId, InstanceId, SourceSnapshotId: snap?.SnapshotId, ImageId: kind === "system" ? image.ImageId : undefined, createdAt: now, files: { ...files }, buffered: {} };
       this.volumes.set(vol.VolumeId, vol);
       return vol;
     };

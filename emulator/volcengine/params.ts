@@ -76,9 +76,13 @@ export function iso(ms: number): string {
 }
 
 /** Tags.N.Key / Tags.N.Value (RunInstances, CreateImage, CreateTags …: at most 20). */
+/** Tag keys and values: language characters, digits, spaces and _ . : / = + - @ (docs 6396/76275, Tags.N.Key/Value). */
+const TAG_CHARS = /^[\p{L}\p{N} _.:/=+\-@]*$/u;
+
 export function tagsParam(p: Flat, name = "Tags"): { Key: string; Value: string }[] {
   const tags = objects(p, name).map((t) => ({ Key: t.Key ?? "", Value: t.Value ?? "" }));
   for (const t of tags) if (!t.Key || t.Key.length > 128 || t.Value.length > 256) throw invalidParameter(`${name}.N.Key`, "keys are 1-128 characters, values at most 256");
+  for (const t of tags) if (!TAG_CHARS.test(t.Key) || !TAG_CHARS.test(t.Value)) throw invalidParameter(`${name}.N.Value`, "tags take only letters, digits, spaces and _ . : / = + - @");
   if (tags.length > 20) throw invalidParameter(`${name}.N`, `at most 20 tags, got ${tags.length}`);
   return tags;
 }

@@ -17,8 +17,8 @@ const group = new ConsistentSnapshotGroup(
     // Freeze/thaw scripts on the instance (root-owned, mode 700), e.g. FLUSH TABLES WITH READ LOCK.
     preScriptPath: config.get("preScriptPath") ?? "/root/prescript.sh",
     postScriptPath: config.get("postScriptPath") ?? "/root/postscript.sh",
-    instantAccess: true,
-    instantAccessRetentionDays: 1,
+    // Any text reaches the plugin intact (commas, quotes, $, %…): see the README.
+    description: config.get("description") ?? "nightly, before the batch",
   },
   { dependsOn: role },
 );
@@ -27,4 +27,5 @@ export const roleArn = role.roleArn;
 export const snapshotGroupId = group.snapshotGroupId;
 export const snapshotIds = group.snapshotIds;
 export const consistency = group.consistency;
-export const consistencyNote = group.consistencyNote;
+// Absent when the group is application-consistent: an empty string then, so the output always shows.
+export const consistencyNote = group.consistencyNote.apply((note) => note ?? "");

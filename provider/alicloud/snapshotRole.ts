@@ -1,15 +1,21 @@
 // SnapshotRole: the RAM role an instance needs for application-consistent snapshots — a role ECS can
-// assume, a least-privilege snapshot policy attached to it, and the role attached to the instances.
-// Delete undoes all of it, in reverse order.
+// assume (created, or an existing one adopted), a least-privilege snapshot policy attached to it, and the
+// role attached to the instances. Role and policy are made under the one create-token rule (core/tokens.ts):
+// each carries the token as a tag, so a create retried after a crash adopts what its earlier attempt made,
+// and a role or policy that exists without our token is never taken over — nor deleted by a rollback or a
+// delete. Delete undoes what this resource made, in reverse order, through RAM's eventual consistency.
 import { z } from "zod";
-import { alicloudConnection } from "../config";
-import { checkInputs } from "../core/check";
-import { CloudError, describeFailure, isTransient } from "../core/errors";
-import { diffInputs, partialResource, type HandlerContext, type ResourceHandler, pickInputs } from "../core/handler";
-import { canonical } from "../core/json";
+import { alicloudConnection, pollInterval } from "../config";
+import { checkResource, timeoutsSchema } from "../core/check";
+import { describeFailure, isNotFound, orUndefined } from "../core/errors";
+import { diffInputs, pickInputs, type HandlerContext, type Outs, type ResourceHandler } from "../core/handler";
 import { plain } from "../core/outputs";
-import { MayExistError } from "../core/tokens";
+import { createToken, findOrCreate, TOKEN_TAG, type Made } from "../core/tokens";
+import { parseDuration } from "../core/waiter";
 import { AlicloudClient } from "./client";
+import { attachInstanceRamRole, detachInstanceRamRole, listInstancesWithRole } from "./instanceRoles";
+import { attachPolicyToRole, createPolicy, createRole, deletePolicy, deleteRole, detachPolicyFromRole, findPolicy, findRole, listPoliciesForRole, tagsOf, type ConsistencyWait } from "./ram";
+import type { SnapshotRoleOutputs } from "./resources";
 
 /** What the app-snapshot plugin does with the instance's role, and nothing more. */
 export const SNAPSHOT_POLICY = {
@@ -22,188 +28,171 @@ export const ECS_TRUST_POLICY = {
   Version: "1",
 };
 
-const NAME = /^[A-Za-z0-9.-]{1,64}$/;
+const ROLE_NAME = /^[A-Za-z0-9.-]{1,64}$/;
 
 export const snapshotRoleSchema = z
   .object({
-    roleName: z.string({ message: "roleName is required (1-64 letters, digits, '.' or '-')" }).regex(NAME, "roleName takes 1-64 letters, digits, '.' or '-'"),
+    roleName: z.string({ message: "roleName is required (1-64 letters, digits, '.' or '-')" }).regex(ROLE_NAME, "roleName takes 1-64 letters, digits, '.' or '-'"),
+    adoptRoleName: z.string().regex(ROLE_NAME, "adoptRoleName takes 1-64 letters, digits, '.' or '-'").optional(),
     policyName: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, "policyName takes 1-128 letters, digits or '-'").optional(),
     description: z.string().max(1024, "description is at most 1024 characters").optional(),
     instanceIds: z.array(z.string().regex(/^i-[\w-]+$/, 'instanceIds must be instance ids such as "i-abc123"')).max(100, "instanceIds takes at most 100 instances").default([]),
-    region: z.string().min(1).optional(),
+    region: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'region must look like "cn-hangzhou"').optional(),
+    timeouts: timeoutsSchema.optional(),
+    __identity: z.string().optional(),
+    __tokenSalt: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.adoptRoleName !== undefined && v.adoptRoleName !== v.roleName) ctx.addIssue({ code: "custom", path: ["adoptRoleName"], message: "adoptRoleName names the role to manage: leave roleName unset, or set it to the same name" });
+    if (v.adoptRoleName !== undefined && v.description !== undefined) ctx.addIssue({ code: "custom", path: ["description"], message: "description applies to a role this resource creates; an adopted role keeps its own" });
+  });
 
-type Inputs = z.infer<typeof snapshotRoleSchema>;
+export type SnapshotRoleInputs = z.infer<typeof snapshotRoleSchema>;
+type Props = Outs<SnapshotRoleInputs, SnapshotRoleOutputs>;
 const INPUT_KEYS = Object.keys(snapshotRoleSchema.shape);
+const REPLACE_KEYS = ["roleName", "adoptRoleName", "policyName", "description", "region"];
+const KIND = "alicloud:SnapshotRole";
+/** How long RAM may keep refusing a delete right after a detach, unless `timeouts.delete` says otherwise. */
+const DEFAULT_DELETE_MS = 5 * 60_000;
 
-const clientFor = (inputs: Record<string, any>, ctx: HandlerContext) => AlicloudClient.for(alicloudConnection(ctx.config, inputs.region));
-const policyNameOf = (i: Inputs) => i.policyName ?? `${i.roleName}-snapshot`.slice(0, 128).replace(/\./g, "-");
+const clientFor = (inputs: { region?: string }, ctx: HandlerContext) => AlicloudClient.for(alicloudConnection(ctx.config, inputs.region));
+export const policyNameOf = (i: { roleName: string; policyName?: string }) => i.policyName ?? `${i.roleName}-snapshot`.slice(0, 128).replace(/\./g, "-");
+const consistency = (i: { timeouts?: { delete?: string } }): ConsistencyWait => ({ timeoutMs: parseDuration(i.timeouts?.delete ?? "") ?? DEFAULT_DELETE_MS, interval: pollInterval() });
 
-async function attachInstances(client: AlicloudClient, roleName: string, ids: string[]): Promise<void> {
-  if (!ids.length) return;
-  const res = await client.call("ecs", "AttachInstanceRamRole", { RamRoleName: roleName, InstanceIds: JSON.stringify(ids) }, { safe: true });
-  const failed = (res.AttachInstanceRamRoleResults?.AttachInstanceRamRoleResult ?? []).filter((r: any) => !r.Success);
-  if (failed.length) {
-    throw new CloudError({ cloud: "alicloud", action: "AttachInstanceRamRole", code: failed[0].Code, message: failed.map((f: any) => `${f.InstanceId}: ${f.Code} ${f.Message}`).join("; "), requestId: res.RequestId });
+/** A role or policy of this name exists without our token: it is someone else's, never ours to take or delete. */
+class NotOursError extends Error {
+  constructor(kind: "role" | "policy", name: string) {
+    super(
+      kind === "role"
+        ? `a RAM role named ${name} exists already and was not created by this resource: set adoptRoleName: "${name}" to manage it, or pick another roleName`
+        : `a RAM policy named ${name} exists already and was not created by this resource: set policyName to another name (it is left as it is)`,
+    );
+    this.name = "NotOursError";
   }
 }
 
-async function detachInstances(client: AlicloudClient, roleName: string, ids: string[]): Promise<void> {
-  if (!ids.length) return;
-  await client.call("ecs", "DetachInstanceRamRole", { RamRoleName: roleName, InstanceIds: JSON.stringify(ids) }, { safe: true });
-}
-
-/** Runs `fn`, taking "already gone" as done (deletes are idempotent that way). */
-async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
+/** Whether the trust policy lets ECS assume the role. */
+function trustsEcs(doc: string): boolean {
   try {
-    await fn();
-  } catch (e) {
-    if (e instanceof CloudError && /^EntityNotExist/.test(e.code)) return;
-    throw e;
-  }
-}
-
-const sameDocument = (text: string | undefined, doc: object) => {
-  try {
-    return JSON.stringify(canonical(JSON.parse(text ?? ""))) === JSON.stringify(canonical(doc));
+    const statements = JSON.parse(doc).Statement ?? [];
+    return statements.some((s: any) => s.Effect === "Allow" && [s.Action].flat().includes("sts:AssumeRole") && [s.Principal?.Service].flat().includes("ecs.aliyuncs.com"));
   } catch {
     return false;
   }
-};
-
-/** The answer, or undefined when RAM says the entity does not exist. */
-async function unlessMissing<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (e) {
-    if (e instanceof CloudError && /^EntityNotExist/.test(e.code)) return undefined;
-    throw e;
-  }
 }
 
-/**
- * A RAM write without a ClientToken (CreateRole, CreatePolicy, AttachPolicyToRole): a lost answer may hide
- * a success, and a blind repeat would then answer "already exists". So it is retried through the
- * connection's strategy (one level: the call itself is not retried by the client), and before each retry —
- * and once more when the last try failed that way — `done` looks whether an earlier try took effect. Looked
- * at first too: what existed before this create is not taken for its own work (the write runs, and RAM's
- * "already exists" answer stands).
- */
-async function writeOnce(client: AlicloudClient, what: string, call: () => Promise<unknown>, done: () => Promise<boolean>): Promise<void> {
-  if (await done()) {
-    await call();
-    return;
-  }
-  try {
-    await client.retry.run(
-      async (attempt) => {
-        if (attempt > 1 && (await done())) return;
-        await call();
-      },
-      { label: what, safe: true },
-    );
-  } catch (err) {
-    if (!isTransient(err)) throw err;
-    if (await done().catch(() => false)) return;
-    throw new MayExistError(what, err);
-  }
-}
-
-/** Undoes a role: its instances, its policy (undefined: one this create did not make, left alone), the role. */
-async function removeAll(client: AlicloudClient, roleName: string, policyName: string | undefined, instanceIds: string[]): Promise<void> {
-  const attached = await attachedInstances(client, roleName, instanceIds);
-  await detachInstances(client, roleName, attached);
-  if (policyName !== undefined) {
-    await ignoreMissing(() => client.call("ram", "DetachPolicyFromRole", { PolicyType: "Custom", PolicyName: policyName, RoleName: roleName }, { safe: true }));
-    await ignoreMissing(() => client.call("ram", "DeletePolicy", { PolicyName: policyName }, { safe: true }));
-  }
-  await ignoreMissing(() => client.call("ram", "DeleteRole", { RoleName: roleName }, { safe: true }));
-}
-
-async function attachedInstances(client: AlicloudClient, roleName: string, ids: string[]): Promise<string[]> {
-  if (!ids.length) return [];
-  const res = await client.call("ecs", "DescribeInstanceRamRole", { InstanceIds: JSON.stringify(ids), RamRoleName: roleName });
-  return (res.InstanceRamRoleSets?.InstanceRamRoleSet ?? []).filter((s: any) => s.RamRoleName === roleName).map((s: any) => s.InstanceId);
-}
-
-async function outputs(client: AlicloudClient, inputs: Record<string, any>, roleName: string) {
-  const role = (await client.call("ram", "GetRole", { RoleName: roleName })).Role;
-  const policies = (await client.call("ram", "ListPoliciesForRole", { RoleName: roleName })).Policies?.Policy ?? [];
+async function outputs(client: AlicloudClient, props: object, inputs: SnapshotRoleInputs, made: { roleCreated: boolean; policyCreated: boolean }): Promise<Props> {
+  const role = await findRole(client, inputs.roleName);
+  const policies = await listPoliciesForRole(client, inputs.roleName);
   return plain({
+    ...props,
     ...inputs,
     roleArn: role.Arn,
     roleId: role.RoleId,
-    policyName: policyNameOf(inputs as Inputs),
-    attachedPolicies: policies.map((p: any) => p.PolicyName),
-    attachedInstanceIds: await attachedInstances(client, roleName, inputs.instanceIds ?? []),
+    policyName: policyNameOf(inputs),
+    attachedPolicies: policies.map((p) => p.PolicyName),
+    attachedInstanceIds: inputs.instanceIds.length ? await listInstancesWithRole(client, inputs.roleName, inputs.instanceIds) : [],
+    ...made,
   });
 }
 
-export const snapshotRoleHandler: ResourceHandler = {
-  async check(_olds, news) {
-    const { inputs, failures } = checkInputs(snapshotRoleSchema, news);
+/** What to undo, in reverse order of making. */
+interface Undo {
+  roleName: string;
+  policyName: string;
+  /** Instances to detach from the role (those of them that have it). */
+  detach: string[] | "all";
+  detachPolicy: boolean;
+  deletePolicy: boolean;
+  deleteRole: boolean;
+}
+
+async function undo(client: AlicloudClient, u: Undo, wait: ConsistencyWait): Promise<void> {
+  const role = await orUndefined(findRole(client, u.roleName));
+  if (role) {
+    if (u.detach === "all" || u.detach.length) await detachInstanceRamRole(client, u.roleName, await listInstancesWithRole(client, u.roleName, u.detach === "all" ? undefined : u.detach));
+    if (u.detachPolicy) await detachPolicyFromRole(client, u.policyName, u.roleName);
+  }
+  if (u.deletePolicy) await deletePolicy(client, u.policyName, wait);
+  if (u.deleteRole && role) await deleteRole(client, u.roleName, wait);
+}
+
+export const snapshotRoleHandler: ResourceHandler<SnapshotRoleInputs, SnapshotRoleOutputs> = {
+  async check(olds, news) {
+    // A replacement gets a token salt derived from what it replaces, a first create none (core/tokens.ts).
+    const res = checkResource(snapshotRoleSchema, olds, news, { salted: true });
     // The default policy name is an input like any other, so diffs compare it as such.
-    if (failures.length === 0 && typeof inputs.roleName === "string" && inputs.policyName === undefined) inputs.policyName = policyNameOf(inputs as Inputs);
-    return { inputs: { ...inputs, __provider: news.__provider }, failures };
+    const inputs = res.inputs as Record<string, unknown>;
+    if (!res.failures?.length && typeof inputs.roleName === "string" && inputs.policyName === undefined) inputs.policyName = policyNameOf(inputs as SnapshotRoleInputs);
+    return res;
   },
 
   async diff(_id, olds, news) {
-    return diffInputs(olds, news, { inputKeys: INPUT_KEYS, replaceKeys: ["roleName", "policyName", "description", "region"] });
+    // Role names are unique in an account: a replacement (even `up --replace`) deletes the old role first.
+    return { ...diffInputs(olds, news, { inputKeys: INPUT_KEYS, replaceKeys: REPLACE_KEYS }), deleteBeforeReplace: true };
   },
 
   async create(props, ctx) {
     const inputs = snapshotRoleSchema.parse(pickInputs(props, INPUT_KEYS));
     const client = clientFor(inputs, ctx);
     const policyName = policyNameOf(inputs);
-    const label = `SnapshotRole ${inputs.roleName}`;
-    const role = () => unlessMissing(client.call("ram", "GetRole", { RoleName: inputs.roleName }).then((r) => r.Role));
+    const name = `SnapshotRole ${inputs.roleName}`;
+    // Instances change in place, so they do not shape the token.
+    const token = createToken(KIND, inputs.__identity, inputs.__tokenSalt, { roleName: inputs.roleName, adoptRoleName: inputs.adoptRoleName, policyName, description: inputs.description, region: inputs.region });
+    const made = { roleCreated: false, policyCreated: false };
+    const did = { policyAttached: false, newlyAttached: [] as string[] };
+    /** An earlier attempt of this create made it (our token), or it is not there; else it is someone else's. */
+    const mine = async (kind: "role" | "policy", exists: () => Promise<unknown>, resourceName: string): Promise<Made[]> => {
+      if (!(await orUndefined(exists()))) return [];
+      if ((await tagsOf(client, kind, resourceName))[TOKEN_TAG] === token) return [{ id: resourceName }];
+      throw new NotOursError(kind, resourceName);
+    };
     try {
-      await writeOnce(
-        client,
-        `RAM role ${inputs.roleName}`,
-        () => client.call("ram", "CreateRole", { RoleName: inputs.roleName, AssumeRolePolicyDocument: JSON.stringify(ECS_TRUST_POLICY), Description: inputs.description }, { safe: false }),
-        async () => sameDocument((await role())?.AssumeRolePolicyDocument, ECS_TRUST_POLICY),
-      );
-    } catch (err) {
-      throw describeFailure(label, err);
-    }
-    let madePolicy = false;
-    try {
-      await writeOnce(
-        client,
-        `RAM policy ${policyName}`,
-        () => client.call("ram", "CreatePolicy", { PolicyName: policyName, PolicyDocument: JSON.stringify(SNAPSHOT_POLICY), Description: `Snapshot permissions for ${inputs.roleName} (pulumi-recovery)` }, { safe: false }),
-        async () => sameDocument((await unlessMissing(client.call("ram", "GetPolicy", { PolicyName: policyName, PolicyType: "Custom" })))?.DefaultPolicyVersion?.PolicyDocument, SNAPSHOT_POLICY),
-      );
-      madePolicy = true;
-      await writeOnce(
-        client,
-        `attachment of ${policyName} to ${inputs.roleName}`,
-        () => client.call("ram", "AttachPolicyToRole", { PolicyType: "Custom", PolicyName: policyName, RoleName: inputs.roleName }, { safe: false }),
-        async () => ((await unlessMissing(client.call("ram", "ListPoliciesForRole", { RoleName: inputs.roleName })))?.Policies?.Policy ?? []).some((p: any) => p.PolicyName === policyName && p.PolicyType === "Custom"),
-      );
-      await attachInstances(client, inputs.roleName, inputs.instanceIds);
-      return { id: inputs.roleName, outs: await outputs(client, { ...props, ...inputs }, inputs.roleName) };
-    } catch (err) {
-      // Nothing half-made is left: undo in reverse order; if even that fails, the engine keeps the role in
-      // state (a partial resource) so the next `up` or `destroy` finishes the job.
-      const why = describeFailure(label, err).message;
-      try {
-        await removeAll(client, inputs.roleName, madePolicy ? policyName : undefined, inputs.instanceIds);
-      } catch (cleanupErr) {
-        throw partialResource(inputs.roleName, plain({ ...props, ...inputs, policyName }), [why, `cleanup failed: ${describeFailure(label, cleanupErr).message}`]);
+      if (inputs.adoptRoleName) {
+        const role = await orUndefined(findRole(client, inputs.adoptRoleName));
+        if (!role) throw new Error(`adoptRoleName ${inputs.adoptRoleName}: no such RAM role`);
+        if (!trustsEcs(role.AssumeRolePolicyDocument)) throw new Error(`adoptRoleName ${inputs.adoptRoleName}: the role's trust policy does not let ecs.aliyuncs.com assume it, so no instance could use it`);
+      } else {
+        await findOrCreate({
+          what: `RAM role ${inputs.roleName}`,
+          token,
+          retry: client.retry,
+          find: () => mine("role", () => findRole(client, inputs.roleName), inputs.roleName),
+          create: async () => (await createRole(client, { name: inputs.roleName, trustPolicy: ECS_TRUST_POLICY, description: inputs.description, tags: { [TOKEN_TAG]: token } })).RoleName,
+        });
+        made.roleCreated = true;
       }
-      throw new Error(`${why} (the role and policy made first were deleted again: nothing is left behind)`);
+      await findOrCreate({
+        what: `RAM policy ${policyName}`,
+        token,
+        retry: client.retry,
+        find: () => mine("policy", () => findPolicy(client, policyName), policyName),
+        create: async () => (await createPolicy(client, { name: policyName, document: SNAPSHOT_POLICY, description: `Snapshot permissions for ${inputs.roleName} (pulumi-recovery)`, tags: { [TOKEN_TAG]: token } })).PolicyName,
+      });
+      made.policyCreated = true;
+      did.policyAttached = true;
+      await attachPolicyToRole(client, policyName, inputs.roleName);
+      // An adopted role may be on some of these instances already: a rollback leaves those as they were.
+      const had = inputs.instanceIds.length ? await listInstancesWithRole(client, inputs.roleName, inputs.instanceIds) : [];
+      did.newlyAttached = inputs.instanceIds.filter((i) => !had.includes(i));
+      await attachInstanceRamRole(client, inputs.roleName, did.newlyAttached);
+      return { id: inputs.roleName, outs: await outputs(client, props, inputs, made) };
+    } catch (err) {
+      // Nothing half-made is left, and nothing this create did not make is touched.
+      const u: Undo = { roleName: inputs.roleName, policyName, detach: did.newlyAttached, detachPolicy: did.policyAttached, deletePolicy: made.policyCreated, deleteRole: made.roleCreated };
+      await undo(client, u, consistency(inputs)).catch(() => undefined);
+      throw describeFailure(name, err);
     }
   },
 
   async read(id, props, ctx) {
     const client = clientFor(props, ctx);
     try {
-      return { id, props: await outputs(client, props, id) };
+      const inputs = { ...props, roleName: id, instanceIds: props.instanceIds ?? [] } as SnapshotRoleInputs;
+      return { id, props: await outputs(client, props, inputs, { roleCreated: props.roleCreated ?? true, policyCreated: props.policyCreated ?? true }) };
     } catch (err) {
-      if (err instanceof CloudError && err.code === "EntityNotExist.Role") return { id: "", props: {} };
+      if (isNotFound(err)) return { id: "", props: {} as Props };
       throw describeFailure(`SnapshotRole ${id}`, err);
     }
   },
@@ -213,9 +202,10 @@ export const snapshotRoleHandler: ResourceHandler = {
     const client = clientFor(inputs, ctx);
     try {
       const before: string[] = olds.instanceIds ?? [];
-      await detachInstances(client, id, await attachedInstances(client, id, before.filter((i) => !inputs.instanceIds.includes(i))));
-      await attachInstances(client, id, inputs.instanceIds.filter((i) => !before.includes(i)));
-      return { outs: await outputs(client, { ...news, ...inputs }, id) };
+      const gone = before.filter((i) => !inputs.instanceIds.includes(i));
+      if (gone.length) await detachInstanceRamRole(client, id, await listInstancesWithRole(client, id, gone));
+      await attachInstanceRamRole(client, id, inputs.instanceIds.filter((i) => !before.includes(i)));
+      return { outs: await outputs(client, news, inputs, { roleCreated: olds.roleCreated ?? true, policyCreated: olds.policyCreated ?? true }) };
     } catch (err) {
       throw describeFailure(`SnapshotRole ${id}`, err);
     }
@@ -224,10 +214,16 @@ export const snapshotRoleHandler: ResourceHandler = {
   async delete(id, props, ctx) {
     const client = clientFor(props, ctx);
     try {
-      await removeAll(client, id, props.policyName ?? policyNameOf({ ...props, roleName: id } as Inputs), props.instanceIds ?? []);
+      // State from 0.1.0 has no roleCreated/policyCreated: that release always created both. A role this
+      // resource created goes with every instance it is on; an adopted one leaves only ours.
+      const roleCreated = props.roleCreated ?? true;
+      await undo(
+        client,
+        { roleName: id, policyName: props.policyName ?? policyNameOf({ roleName: id }), detach: roleCreated ? "all" : (props.instanceIds ?? []), detachPolicy: true, deletePolicy: props.policyCreated ?? true, deleteRole: roleCreated },
+        consistency(props),
+      );
     } catch (err) {
       throw describeFailure(`SnapshotRole ${id}`, err);
     }
   },
 };
-

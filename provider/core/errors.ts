@@ -103,6 +103,13 @@ const HINTS: Record<string, string> = {
   "InvalidInstanceId.NotFound": "the instance does not exist in this region; check instanceId and region",
   "EntityAlreadyExists.Role": "a RAM role with this name exists already: pick another roleName or adopt it",
   "EntityNotExist.Role": "the RAM role does not exist: create it (SnapshotRole) first",
+  // OpenStack (Nova fault names, Keystone/Glance titles, the client's own)
+  itemNotFound: "the server (or image) no longer exists in this project: run `pulumi refresh` to drop what depends on it",
+  conflictingRequest: "the server is in a state (or has a task running) that refuses this: wait until it is ACTIVE with no task, then retry",
+  Unauthorized: "check the OpenStack credentials (openstack:userName/password/tenantName, a clouds.yaml entry, or OS_* variables) and their domains",
+  forbidden: "the project's role or quota does not allow this: ask the cloud's admin",
+  NotAcceptable: "this cloud's Nova is older than compute microversion 2.45 (Pike), which pulumi-recovery needs",
+  EndpointNotFound: "check openstack:region / OS_REGION_NAME and openstack:endpointType / OS_INTERFACE against `openstack catalog list`",
 };
 
 /** Transient codes: throttling and server-side trouble, safe to retry where the call is idempotent. */

@@ -45,7 +45,8 @@ const TIMEOUT_CODES = new Set(["ETIMEDOUT", "ECONNABORTED", "ERR_SOCKET_CONNECTI
 export function classify(err: unknown): RetryClass | undefined {
   if (!isTransient(err)) return undefined;
   const code = (err as { code?: string }).code ?? "";
-  if (err instanceof CloudError && isThrottlingCode(err.code)) return "throttle";
+  // A 429 is throttling whatever the cloud calls it (Nova: overLimit).
+  if (err instanceof CloudError && (isThrottlingCode(err.code) || err.httpStatus === 429)) return "throttle";
   if (TIMEOUT_CODES.has(code) || /timeout/i.test((err as Error).message ?? "")) return "timeout";
   return "transient";
 }

@@ -29,7 +29,8 @@ export interface WaitSpec<T> {
 
 export async function waitUntil<T>(spec: WaitSpec<T>): Promise<T> {
   const clock = spec.clock ?? systemClock;
-  const interval = spec.interval ?? pollInterval() ?? DEFAULT_POLL;
+  // PULUMI_RECOVERY_POLL_MS (drills, tests) wins over a waiter's own cadence.
+  const interval = pollInterval() ?? spec.interval ?? DEFAULT_POLL;
   const deadline = clock.now() + spec.timeoutMs;
   let delay = interval.initialMs;
   for (;;) {

@@ -2,7 +2,7 @@
 // deadlines are written once (controller.ts); each cloud implements this interface on top of its own
 // finders and waiters (volcengine/recovery.ts, alicloud/recovery.ts).
 import type { Clock } from "../core/clock";
-import type { RecoveryPolicy } from "./policy";
+import type { Placement, RecoveryPolicy } from "./policy";
 
 export type CloudName = "volcengine" | "alicloud";
 
@@ -38,6 +38,18 @@ export interface RecoveryPointInfo {
   origin?: string;
 }
 
+export interface RelaunchOptions {
+  token: string;
+  ctx: CallContext;
+  timeoutMs: number;
+  /** Placements to try after the instance's own, in order. */
+  fallbacks: Placement[];
+  /** Known to have no stock lately (skipped while another placement is left to try). */
+  exhausted: (p: Placement) => boolean;
+  /** Tells the controller a placement had no stock, so other recoveries skip it for a while. */
+  markExhausted: (p: Placement, why: string) => void;
+}
+
 export interface CallContext {
   clock: Clock;
   signal?: AbortSignal;
@@ -52,6 +64,8 @@ export interface RecoveryCloud<C = unknown> {
   readonly region: string;
   /** Every protected instance of the region (by the policy tag, in pages: never one call per instance). */
   fleet(): Promise<FleetMember[]>;
+  /** One instance as a fleet member (a pushed event names it), undefined when it is gone or unprotected. */
+  member(instanceId: string): Promise<FleetMember | undefined>;
   /** Scheduled interruptions of these instances (batched). */
   interruptions(instanceIds: string[], opts?: { statuses?: "scheduled" | "any" }): Promise<Interruption[]>;
   /** What a relaunch needs of a live instance. */
@@ -65,8 +79,13 @@ export interface RecoveryCloud<C = unknown> {
   configOf(pointId: string): Promise<C | undefined>;
   /** The recovery policy the instance carried, as recorded in its configuration. */
   policyOf(config: C): RecoveryPolicy | undefined;
-  /** Relaunches from a point (making its image first when the cloud needs one), once per token; returns the replacement's id. */
-  relaunch(config: C, pointId: string, o: { token: string; ctx: CallContext; timeoutMs: number }): Promise<{ replacementId: string; imageId?: string }>;
+  /**
+   * Relaunches from a point (making its image first when the cloud needs one), once per token, in the
+   * instance's own placement or — when that has no stock — the first fallback that has.
+   */
+  relaunch(config: C, pointId: string, o: RelaunchOptions): Promise<{ replacementId: string; imageId?: string; placement?: Placement; note?: string }>;
+  /** Runs the policy's guest hook on the instance and waits for it within `budgetMs`; never throws for the guest's own failure. */
+  runGuestHook(config: C, hook: NonNullable<RecoveryPolicy["hook"]>, o: { token: string; budgetMs: number; ctx: CallContext }): Promise<{ answered: boolean; detail: string }>;
   /** The status of an instance, undefined when it is gone. */
   instanceStatus(instanceId: string): Promise<string | undefined>;
   /** Whether `status` is the running state of this cloud. */

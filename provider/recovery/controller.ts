@@ -15,6 +15,7 @@ import { isNotFound, isTransient, WaitError } from "../core/errors";
 import { MayExistError } from "../core/tokens";
 import { waitUntil } from "../core/waiter";
 import type { FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo } from "./cloud";
+import type { Placement } from "./policy";
 import type { JournalStore, RecoveryRecord, StepName } from "./journal";
 import { formatMs, MAX_ATTEMPTS, nextStep, retryDelayMs, rollingToken, tokensFor } from "./planner";
 import { parseDuration } from "../core/waiter";
@@ -27,6 +28,8 @@ export interface RecoveryEvent {
   step?: StepName;
   ms?: number;
   marginMs?: number;
+  /** How a noticed interruption arrived. */
+  source?: "poll" | "push";
   message: string;
 }
 
@@ -53,6 +56,13 @@ export interface ControllerOptions {
   /** Wait out a failed step's backoff within the pass (`--once`), or leave it to the next pass (a service). */
   waitForRetries?: boolean;
   maxAttempts?: number;
+  /**
+   * How long a placement that had no stock is skipped by other recoveries (default 3 minutes: Karpenter's
+   * unavailable-offerings cache keeps an insufficient-capacity answer for 3 minutes, pkg/cache).
+   */
+  exhaustedTtlMs?: number;
+  /** How long a spot interruption notice lasts (both clouds document about five minutes). */
+  noticeMs?: number;
 }
 
 export interface PassResult {
@@ -77,6 +87,12 @@ export class RecoveryController {
   private readonly owner: string;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly active = new Set<string>();
+  private readonly noticing = new Map<string, Promise<void>>();
+  /** Rolling points seen still being made (to measure how long they take), and what that costs per ms of interval. */
+  private readonly seenCreating = new Map<string, number>();
+  private readonly costPerIntervalMs = new Map<string, number>();
+  /** Placements that answered "no stock" lately: zone/subnet/type → until (cloud clock). */
+  private readonly exhausted = new Map<string, number>();
 
   constructor(private readonly o: ControllerOptions) {
     this.clock = o.clock ?? systemClock;
@@ -125,8 +141,31 @@ export class RecoveryController {
     return { ...base, recoveries, failed: recoveries.filter((r) => r.state === "failed").length };
   }
 
+  /**
+   * A pushed event named an instance: ask the cloud for its interruption (the cloud's own event record,
+   * so push and poll journal it under one key and it is recovered once), journal it, and carry it.
+   */
+  async handlePush(instanceId: string): Promise<"recovering" | "not-protected" | "no-interruption"> {
+    const member = await this.o.cloud.member(instanceId);
+    if (!member || member.policy.onInterruption === "none") return "not-protected";
+    const [intr] = await this.o.cloud.interruptions([instanceId]);
+    if (!intr) return "no-interruption";
+    await this.notice(intr, member, "push");
+    await this.carry(intr.eventId);
+    return "recovering";
+  }
+
   /** Journals a new interruption (once, whichever replica sees it first). */
-  async notice(intr: Interruption, member: FleetMember | undefined): Promise<void> {
+  async notice(intr: Interruption, member: FleetMember | undefined, source: "poll" | "push" = "poll"): Promise<void> {
+    // A push and a poll can notice one interruption at once: in this process, one of them journals it.
+    const pending = this.noticing.get(intr.eventId);
+    if (pending) return pending;
+    const p = this.noticeOnce(intr, member, source).finally(() => this.noticing.delete(intr.eventId));
+    this.noticing.set(intr.eventId, p);
+    return p;
+  }
+
+  private async noticeOnce(intr: Interruption, member: FleetMember | undefined, source: "poll" | "push"): Promise<void> {
     if (!member || (await this.o.journal.get(intr.eventId))) return;
     let config: unknown;
     try {
@@ -138,9 +177,9 @@ export class RecoveryController {
       config = newest && (await this.o.cloud.configOf(newest.id));
       if (!config) return this.emit({ kind: "failed", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId}: ${intr.instanceId} was released before the controller saw it, and it left no recovery point: its data is lost` });
     }
-    const record = this.newRecord(intr, member.policy, config);
-    await this.o.journal.put(record);
-    this.emit({ kind: "noticed", instanceId: intr.instanceId, eventId: intr.eventId, marginMs: Date.parse(intr.releaseAt) - this.clock.now(), message: `spot interruption ${intr.eventId}: release at ${intr.releaseAt}` });
+    // Another replica may have journaled it since the look above: then it is theirs to announce.
+    if (!(await this.o.journal.create(this.newRecord(intr, member.policy, config)))) return;
+    this.emit({ kind: "noticed", instanceId: intr.instanceId, eventId: intr.eventId, source, marginMs: Date.parse(intr.releaseAt) - this.clock.now(), message: `spot interruption ${intr.eventId} (${source === "push" ? "pushed" : "polled"}): release at ${intr.releaseAt}` });
   }
 
   private newRecord(intr: Interruption, policy: FleetMember["policy"], config: unknown, foundBy?: string): RecoveryRecord {
@@ -167,7 +206,7 @@ export class RecoveryController {
       const config = await this.o.cloud.configOf(newest.id);
       if (!config) continue;
       const policy = this.o.cloud.policyOf(config) ?? { onInterruption: "image-and-relaunch" as const, keepImages: 3 };
-      await this.o.journal.put(this.newRecord(intr, policy, config, `found after the fact from recovery point ${newest.id} (no journal record)`));
+      if (!(await this.o.journal.create(this.newRecord(intr, policy, config, `found after the fact from recovery point ${newest.id} (no journal record)`)))) continue;
       this.emit({ kind: "found", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId} of ${intr.instanceId} had no journal record: recovering from its recovery points` });
     }
   }
@@ -176,7 +215,7 @@ export class RecoveryController {
   async carry(eventId: string): Promise<void> {
     const { journal } = this.o;
     if (this.active.has(eventId)) return;
-    const leaseMs = this.o.leaseMs ?? 60_000;
+    const leaseMs = this.o.leaseMs ?? 30_000;
     if (!(await journal.claim(eventId, this.owner, leaseMs))) return;
     this.active.add(eventId);
     const renew = setInterval(() => void journal.claim(eventId, this.owner, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
@@ -265,6 +304,14 @@ export class RecoveryController {
     const releaseAt = Date.parse(r.releaseAt);
     const ctx = { clock: this.clock, signal: this.o.signal };
     switch (step) {
+      case "guest-hook": {
+        // The budget comes out of the notice: at most the hook's own timeout, and never more than 40% of
+        // what is left, so the final point still fits. The recovery images anyway when the guest is silent.
+        const hook = r.policy.hook!;
+        const budgetMs = Math.floor(Math.min(hook.timeoutSeconds * 1000, Math.max(0, releaseAt - this.clock.now()) * 0.4));
+        const guest = budgetMs > 0 ? await cloud.runGuestHook(r.config, hook, { token: tokensFor(r.eventId).hook, budgetMs, ctx }) : { answered: false, detail: "no time was left for it" };
+        return { ...r, guest };
+      }
       case "point": {
         try {
           // Looks for the final point first (its token): after a crash, or with the journal lost, it may exist.
@@ -293,8 +340,18 @@ export class RecoveryController {
         return this.fromRolling(r, `the final recovery point ${r.pointId} ${point ? (point.state === "failed" ? "failed" : "did not finish before the release") : "disappeared"}`);
       }
       case "relaunch": {
-        const { replacementId, imageId } = await cloud.relaunch(r.config, r.pointId!, { token: tokensFor(r.eventId, r.relaunchAttempt ?? 0).relaunch, ctx, timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000 });
-        return { ...r, replacementId, imageId };
+        const res = await cloud.relaunch(r.config, r.pointId!, {
+          token: tokensFor(r.eventId, r.relaunchAttempt ?? 0).relaunch,
+          ctx,
+          timeoutMs: this.o.pointTimeoutMs ?? 60 * 60_000,
+          fallbacks: r.policy.fallbacks ?? [],
+          exhausted: (p) => (this.exhausted.get(placementKey(p)) ?? 0) > this.clock.now(),
+          markExhausted: (p, why) => {
+            this.exhausted.set(placementKey(p), this.clock.now() + (this.o.exhaustedTtlMs ?? 3 * 60_000));
+            this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: `no stock in ${placementKey(p)} (${why}): trying the next placement` });
+          },
+        });
+        return { ...r, replacementId: res.replacementId, imageId: res.imageId, ...(res.placement ? { placement: res.placement, placementNote: res.note } : {}) };
       }
       case "wait-running": {
         try {
@@ -333,8 +390,10 @@ export class RecoveryController {
   /** Keeps one rolling point per `imageEvery` for each healthy protected instance, and prunes old ones. */
   private async keepRolling(members: FleetMember[], points: RecoveryPointInfo[]): Promise<{ rollingStarted: number; rollingDeferred: number }> {
     const now = this.clock.now();
+    this.measureRolling(points);
+    const everyOf = (m: FleetMember) => (m.policy.imageEvery === "auto" ? this.autoIntervalMs(m.instanceId) : parseDuration(m.policy.imageEvery!)!);
     const due = members.filter((m) => {
-      const every = parseDuration(m.policy.imageEvery!)!;
+      const every = everyOf(m);
       const mine = points.filter((p) => p.sourceInstanceId === m.instanceId && p.kind === "rolling");
       if (mine.some((p) => p.state === "creating")) return false;
       const newest = mine.find((p) => p.state === "available");
@@ -347,8 +406,9 @@ export class RecoveryController {
         this.limit(async () => {
           try {
             const config = await this.o.cloud.describe(m.instanceId);
-            const id = await this.o.cloud.takePoint(config, { kind: "rolling", token: rollingToken(m.instanceId, now, parseDuration(m.policy.imageEvery!)!) });
-            this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point ${id} started` });
+            const every = everyOf(m);
+            const id = await this.o.cloud.takePoint(config, { kind: "rolling", token: rollingToken(m.instanceId, now, every) });
+            this.emit({ kind: "rolling-point", instanceId: m.instanceId, message: `rolling recovery point ${id} started${m.policy.imageEvery === "auto" ? ` (auto: every ${formatMs(every)})` : ""}` });
             const old = points.filter((p) => p.sourceInstanceId === m.instanceId && p.kind === "rolling" && p.state !== "creating").slice(Math.max(0, m.policy.keepImages - 1));
             for (const p of old) await this.o.cloud.deletePoint(p.id);
           } catch (e) {
@@ -360,19 +420,58 @@ export class RecoveryController {
     return { rollingStarted: started.length, rollingDeferred: due.length - started.length };
   }
 
+  /**
+   * `imageEvery: "auto"`: snapshots are incremental, so a point takes about its base time plus what the
+   * disk changed since the previous one. Each rolling point this controller sees finish gives an upper
+   * bound of that cost per second of interval (its duration, as observed between passes, over the time
+   * since the previous point); the interval is then sized so that a final point — which copies what
+   * changed since the last rolling one — fits in 40% of the notice. 30 minutes until measured; 5 minutes
+   * to 24 hours.
+   */
+  private measureRolling(points: RecoveryPointInfo[]): void {
+    const now = this.clock.now();
+    for (const p of points) {
+      if (p.kind !== "rolling") continue;
+      if (p.state === "creating") {
+        if (!this.seenCreating.has(p.id)) this.seenCreating.set(p.id, now);
+        continue;
+      }
+      if (p.state !== "available" || !this.seenCreating.has(p.id)) continue;
+      this.seenCreating.delete(p.id);
+      const created = Date.parse(p.createdAt);
+      const previous = points
+        .filter((q) => q.sourceInstanceId === p.sourceInstanceId && q.kind === "rolling" && Date.parse(q.createdAt) < created)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+      if (previous) this.costPerIntervalMs.set(p.sourceInstanceId, (now - created) / Math.max(1, created - Date.parse(previous.createdAt)));
+    }
+  }
+
+  private autoIntervalMs(instanceId: string): number {
+    const cost = this.costPerIntervalMs.get(instanceId);
+    if (cost === undefined || cost <= 0) return 30 * 60_000;
+    const budget = 0.4 * (this.o.noticeMs ?? 5 * 60_000);
+    return Math.min(24 * 3_600_000, Math.max(5 * 60_000, Math.floor(budget / cost)));
+  }
+
   private emit(e: Omit<RecoveryEvent, "at">): void {
     this.o.onEvent?.({ at: iso(this.clock.now()), ...e });
   }
 }
 
+function placementKey(p: Placement): string {
+  return [p.zoneId, p.subnetId, p.instanceTypeId ?? "same type"].join("/");
+}
+
 function describeStep(step: StepName, r: RecoveryRecord): string {
   switch (step) {
+    case "guest-hook":
+      return r.guest?.answered ? `the guest answered: ${r.guest.detail}` : `the guest did not answer in time (${r.guest?.detail ?? "no detail"}); imaging anyway`;
     case "point":
       return r.pointSource === "rolling" ? `using rolling recovery point ${r.pointId}` : `final recovery point ${r.pointId} started`;
     case "wait-point":
       return r.pointSource === "rolling" ? `recovering from rolling point ${r.pointId} (${r.steps["wait-point"]?.note ?? ""})` : `recovery point ${r.pointId} available`;
     case "relaunch":
-      return `replacement ${r.replacementId} launched from image ${r.imageId}`;
+      return `replacement ${r.replacementId} launched from image ${r.imageId}${r.placementNote ? ` (${r.placementNote})` : ""}`;
     case "wait-running":
       return `replacement ${r.replacementId} running`;
     case "prune":

@@ -6,12 +6,12 @@
 // Two stores behind one interface: a JSON file for one controller on one machine (rewritten atomically
 // after every step; a second process on the same file is refused), and PostgreSQL for replicas, where
 // each interruption is claimed by one replica through a row lease (journalPg.ts).
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { LockedJsonFile } from "../core/lockedFile";
 import path from "node:path";
 import type { CloudName } from "./cloud";
-import type { RecoveryPolicy } from "./policy";
+import type { Placement, RecoveryPolicy } from "./policy";
 
-export const STEPS = ["point", "wait-point", "relaunch", "wait-running", "prune"] as const;
+export const STEPS = ["guest-hook", "point", "wait-point", "relaunch", "wait-running", "prune"] as const;
 export type StepName = (typeof STEPS)[number];
 
 export interface StepTiming {
@@ -43,6 +43,11 @@ export interface RecoveryRecord {
   replacementId?: string;
   /** Replacements lost before they ran so far (each new one gets its own token). */
   relaunchAttempt?: number;
+  /** Where the replacement went, when not the instance's own placement, and why. */
+  placement?: Placement;
+  placementNote?: string;
+  /** The guest hook: whether the guest answered within its budget, and how. */
+  guest?: { answered: boolean; detail: string };
   steps: Partial<Record<StepName, StepTiming>>;
   deadlineMet?: boolean;
   /** Failed steps so far; the next try waits until retryAt (the cloud's clock). */
@@ -62,11 +67,23 @@ export interface JournalStore {
   /** Where the journal lives, for messages (a path, or a URL without credentials). */
   readonly where: string;
   get(eventId: string): Promise<RecoveryRecord | undefined>;
+  /**
+   * Journals a new recovery once, whichever replica noticed it first: false (and nothing written) when a
+   * record for its event exists already — two replicas seeing one interruption make one record.
+   */
+  create(record: RecoveryRecord): Promise<boolean>;
+  /**
+   * Stores the progress of a recovery this replica has claimed. A shared store refuses (throws) the write
+   * of a replica whose claim another replica has taken over since, so it never overwrites newer progress.
+   */
   put(record: RecoveryRecord): Promise<void>;
   /** Records still in progress. */
   unfinished(): Promise<RecoveryRecord[]>;
   all(): Promise<RecoveryRecord[]>;
-  /** Claims the recovery for `owner` until `leaseMs` from now; false when another live owner holds it. */
+  /**
+   * Claims the recovery for `owner` until `leaseMs` from now; false when another live owner holds it.
+   * Called again while holding it, renews that claim only: false once another replica took it over.
+   */
   claim(eventId: string, owner: string, leaseMs: number): Promise<boolean>;
   release(eventId: string, owner: string): Promise<void>;
   close(): Promise<void>;
@@ -82,10 +99,14 @@ export class JournalError extends Error {
   }
 }
 
-/** Checks a record read back from a store: an unknown state or shape is an error, never a skip. */
-export function validateRecord(where: string, key: string, r: any): RecoveryRecord {
-  const bad = (what: string) =>
-    new JournalError(where, `has a recovery record ${key} that this controller cannot read (${what})`, `if a newer pulumi-recovery wrote it, run that version; otherwise move the file aside and run again (the controller finds interrupted instances from their recovery points)`);
+const FILE_TODO = "if a newer pulumi-recovery wrote it, run that version; otherwise move the file aside and run again (the controller finds interrupted instances from their recovery points)";
+
+/**
+ * Checks a record read back from a store: an unknown state or shape is an error, never a skip. `todo`
+ * says what to do about it in that store (the file's advice by default).
+ */
+export function validateRecord(where: string, key: string, r: any, todo = FILE_TODO): RecoveryRecord {
+  const bad = (what: string) => new JournalError(where, `has a recovery record ${key} that this controller cannot read (${what})`, todo);
   if (!r || typeof r !== "object") throw bad("not an object");
   if (typeof r.eventId !== "string" || r.eventId !== key) throw bad("its eventId does not match its key");
   if (!STATES.has(r.state)) throw bad(`unknown state ${JSON.stringify(r.state)}`);
@@ -100,99 +121,60 @@ interface JournalFile {
 }
 
 /**
- * The file journal: one JSON file, rewritten atomically (temp file, fsync, rename) after every change.
- * One controller process at a time: a lock file beside it (holding the pid) refuses a second one, which
- * would otherwise overwrite the first one's records — run replicas on PostgreSQL instead.
+ * The file journal: one JSON file, rewritten atomically after every change, owned by one controller
+ * process at a time (core/lockedFile.ts) — run replicas on PostgreSQL instead.
  */
 export class FileJournal implements JournalStore {
-  private data: JournalFile;
-  private readonly lock: string;
+  private readonly doc: LockedJsonFile<JournalFile>;
 
   constructor(readonly file: string) {
-    this.lock = `${file}.lock`;
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.takeLock();
-    try {
-      this.data = this.load();
-    } catch (e) {
-      this.dropLock();
-      throw e;
-    }
+    this.doc = new LockedJsonFile<JournalFile>(file, {
+      empty: () => ({ version: 2, recoveries: {} }),
+      validate: (parsed: any) => {
+        if (parsed?.version !== 2 || typeof parsed.recoveries !== "object") {
+          throw new JournalError(file, `has version ${JSON.stringify(parsed?.version)}; this controller reads version 2`, "finish its recoveries with the version that wrote it, or move it aside (recoveries in flight are found again from the cloud)");
+        }
+        for (const [key, r] of Object.entries(parsed.recoveries)) validateRecord(file, key, r);
+        return parsed as JournalFile;
+      },
+      error: (problem, todo) => new JournalError(file, problem, todo),
+      holder: "controller",
+      inUseTodo: "run one controller per file journal, or run replicas with --store postgres://…",
+      corruptTodo: "recoveries still in flight are found again from the cloud (their recovery points and events)",
+      unreadableTodo: "check the file's permissions, or pass --journal with a path the controller can write",
+    });
   }
 
   get where(): string {
     return this.file;
   }
 
-  private load(): JournalFile {
-    let text: string;
-    try {
-      text = readFileSync(this.file, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 2, recoveries: {} };
-      throw new JournalError(this.file, `cannot be read (${(e as Error).message})`, "check the file's permissions, or pass --journal with a path the controller can write");
-    }
-    let parsed: any;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new JournalError(this.file, "is not valid JSON (it may have been edited or truncated)", `move it aside (mv ${this.file} ${this.file}.bad) and run again: recoveries still in flight are found again from the cloud (their recovery points and events)`);
-    }
-    if (parsed?.version !== 2 || typeof parsed.recoveries !== "object") {
-      throw new JournalError(this.file, `has version ${JSON.stringify(parsed?.version)}; this controller reads version 2`, `finish its recoveries with the version that wrote it, or move it aside (recoveries in flight are found again from the cloud)`);
-    }
-    for (const [key, r] of Object.entries(parsed.recoveries)) validateRecord(this.file, key, r);
-    return parsed as JournalFile;
-  }
-
-  private takeLock(): void {
-    for (let i = 0; i < 2; i++) {
-      try {
-        writeFileSync(this.lock, String(process.pid), { flag: "wx" });
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const pid = Number(readFileSync(this.lock, "utf8"));
-        if (pid && pid !== process.pid && alive(pid)) {
-          throw new JournalError(this.file, `is in use by another controller (pid ${pid})`, "run one controller per file journal, or run replicas with --store postgres://…");
-        }
-        unlinkSync(this.lock); // stale: its process is gone
-      }
-    }
-  }
-
-  private dropLock(): void {
-    try {
-      if (existsSync(this.lock) && Number(readFileSync(this.lock, "utf8")) === process.pid) unlinkSync(this.lock);
-    } catch {
-      // best effort: a stale lock is taken over by the next controller
-    }
+  private get recoveries(): Record<string, RecoveryRecord> {
+    return this.doc.data.recoveries;
   }
 
   async get(eventId: string): Promise<RecoveryRecord | undefined> {
-    return Object.hasOwn(this.data.recoveries, eventId) ? this.data.recoveries[eventId] : undefined;
+    return Object.hasOwn(this.recoveries, eventId) ? this.recoveries[eventId] : undefined;
   }
 
   async all(): Promise<RecoveryRecord[]> {
-    return Object.values(this.data.recoveries);
+    return Object.values(this.recoveries);
   }
 
   async unfinished(): Promise<RecoveryRecord[]> {
     return (await this.all()).filter((r) => r.state === "in-progress");
   }
 
+  async create(record: RecoveryRecord): Promise<boolean> {
+    if (Object.hasOwn(this.recoveries, record.eventId)) return false;
+    await this.put(record);
+    return true;
+  }
+
   /** Stores the record and makes it durable before returning. */
   async put(record: RecoveryRecord): Promise<void> {
-    this.data.recoveries[record.eventId] = record;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, JSON.stringify(this.data, null, 2));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    this.recoveries[record.eventId] = record;
+    this.doc.save();
   }
 
   /** One process owns the whole file (the lock), so every claim is its own. */
@@ -203,15 +185,6 @@ export class FileJournal implements JournalStore {
   async release(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.dropLock();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    this.doc.close();
   }
 }

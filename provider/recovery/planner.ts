@@ -5,6 +5,7 @@ import type { RecoveryRecord, StepName } from "./journal";
 
 export function nextStep(r: RecoveryRecord): StepName | undefined {
   if (r.state !== "in-progress") return undefined;
+  if (r.policy.hook && !r.pointId && !r.steps["guest-hook"]?.endedAt) return "guest-hook";
   if (!r.pointId) return "point";
   if (!r.steps["wait-point"]?.endedAt) return "wait-point";
   if (r.policy.onInterruption === "image-and-relaunch") {
@@ -20,8 +21,9 @@ export function nextStep(r: RecoveryRecord): StepName | undefined {
  * whichever controller (or replica) runs the step and however often. `relaunchAttempt` > 0 only when
  * the replacement itself was lost before it ran (a new one is then due).
  */
-export function tokensFor(eventId: string, relaunchAttempt = 0): { point: string; relaunch: string } {
+export function tokensFor(eventId: string, relaunchAttempt = 0): { hook: string; point: string; relaunch: string } {
   return {
+    hook: createToken("recovery:guest-hook", eventId, undefined, {}),
     point: createToken("recovery:final-point", eventId, undefined, {}),
     relaunch: createToken("recovery:relaunch", eventId, relaunchAttempt ? String(relaunchAttempt) : undefined, {}),
   };
@@ -29,7 +31,7 @@ export function tokensFor(eventId: string, relaunchAttempt = 0): { point: string
 
 /** The rolling-point bucket: one rolling point per interval and instance, whoever asks and however often. */
 export function rollingToken(instanceId: string, now: number, everyMs: number): string {
-  return createToken("recovery:rolling-point", instanceId, String(Math.floor(now / everyMs)), {});
+  return createToken("recovery:rolling-point", instanceId, `${everyMs}:${Math.floor(now / everyMs)}`, {});
 }
 
 /** Backoff between tries of a failed step: 5 s doubling to 5 minutes (the cloud's clock). */

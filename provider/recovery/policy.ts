@@ -1,21 +1,25 @@
 // The recovery policy, one schema and one tag encoding for every cloud and every way of declaring it
 // (SpotInstance's `recovery` input, SpotRecoveryPolicy on an instance managed elsewhere). It lives on
-// the instance as tags because the recovery controller reads the cloud, not Pulumi state.
+// the instance as one tag because the recovery controller reads the cloud, not Pulumi state.
 //
 // Our bookkeeping uses a fixed, small share of each cloud's tag budget (20 tags per resource on
 // Volcengine and Alibaba): on an instance, one policy tag with a compact value, one lineage tag (the
 // first instance of its line) and the create token — RESERVED_INSTANCE_TAGS in all.
+//
+// Tag values may hold only letters, digits, spaces and `_ . : / = + - @` (Volcengine's tag rule, docs
+// 6396/76275 Tags.N.Value): the encoding separates fields with spaces and list items with `+`.
 import { z } from "zod";
 import { duration } from "../core/check";
+import { parseDuration } from "../core/waiter";
 
 export const TAGS = {
-  /** The compact policy: `on=image-and-relaunch;keep=3;every=30m`. */
+  /** The compact policy: `on=image-and-relaunch keep=3 every=30m hook=cmd-…/30 fb=zone/subnet/type+…`. */
   policy: "pulumi-recovery:policy",
   /** On a replacement launched by the controller: the first instance of its line (kept across recoveries). */
   origin: "pulumi-recovery:origin",
   /** On recovery points (snapshot groups, images): the instance they were taken of. */
   source: "pulumi-recovery:source",
-  /** On recovery points: `kind=final|rolling;event=…`. */
+  /** On recovery points: `kind=final|rolling event=…`. */
   point: "pulumi-recovery:point",
 } as const;
 
@@ -37,47 +41,120 @@ export const LEGACY_TAGS = {
 
 export const ON_INTERRUPTION = ["image-and-relaunch", "image-only", "none"] as const;
 
+/** Where a relaunch may go when the home placement has no stock (zone and its subnet; subnets are zonal). */
+export interface Placement {
+  zoneId: string;
+  subnetId: string;
+  instanceTypeId?: string;
+}
+
+const ID = /^[\w.-]+$/;
+
 export const recoverySchema = z
   .object({
     /** What the controller does at a spot interruption notice. */
     onInterruption: z.enum(ON_INTERRUPTION, { message: `recovery.onInterruption must be one of ${ON_INTERRUPTION.join(", ")}` }).default("image-and-relaunch"),
     /** Recovery points kept per instance (older ones are pruned). */
     keepImages: z.number().int("recovery.keepImages is a whole number").min(1, "recovery.keepImages is at least 1").max(20, "recovery.keepImages is at most 20 (custom images and snapshots count against the region's quota)").default(3),
-    /** Keep a rolling recovery point this fresh, e.g. "30m". */
-    imageEvery: duration("recovery.imageEvery", { min: "5m" }).optional(),
+    /** Keep a rolling recovery point this fresh ("30m"), or "auto": as often as the disk's change rate needs for the final point to fit the notice. */
+    imageEvery: z.union([z.literal("auto"), duration("recovery.imageEvery", { min: "5m" })]).optional(),
+    /** A command run in the instance before the final recovery point (flush, checkpoint, freeze), within a budget taken from the notice. */
+    guestHook: z
+      .object({
+        command: z.string().min(1, "recovery.guestHook.command must not be empty").refine((s) => Buffer.byteLength(s) <= 16 * 1024, "recovery.guestHook.command is at most 16 KB"),
+        timeoutSeconds: z.number().int("recovery.guestHook.timeoutSeconds is a whole number").min(5, "recovery.guestHook.timeoutSeconds is at least 5").max(120, "recovery.guestHook.timeoutSeconds is at most 120 (it is taken from the five-minute notice)").default(30),
+      })
+      .strict()
+      .optional(),
+    /** Placements a relaunch tries, in order, when the instance's own zone (or type) has no stock. */
+    fallbacks: z
+      .array(
+        z
+          .object({
+            zoneId: z.string().regex(/^[a-z]+-[a-z0-9]+-[a-z0-9]+$/, 'recovery.fallbacks[].zoneId must look like "cn-beijing-b"'),
+            subnetId: z.string().regex(ID, "recovery.fallbacks[].subnetId must be a subnet (vSwitch) id of that zone"),
+            instanceTypeId: z.string().regex(ID, "recovery.fallbacks[].instanceTypeId must be an instance type").optional(),
+          })
+          .strict(),
+      )
+      .max(3, "recovery.fallbacks takes at most 3 placements")
+      .optional(),
   })
   .strict();
 
-export type RecoveryPolicy = z.infer<typeof recoverySchema>;
+/** The policy as declared. */
+export type RecoveryPolicyInput = z.infer<typeof recoverySchema>;
 
-const KEYS: Record<string, keyof RecoveryPolicy> = { on: "onInterruption", keep: "keepImages", every: "imageEvery" };
+/** The policy as recorded on the instance (the guest hook as the saved command that runs it). */
+export interface RecoveryPolicy {
+  onInterruption: (typeof ON_INTERRUPTION)[number];
+  keepImages: number;
+  imageEvery?: string;
+  hook?: { commandId: string; timeoutSeconds: number };
+  fallbacks?: Placement[];
+}
 
-/** The policy as one tag value (≤ 128 characters: fits Alibaba's value limit as well as Volcengine's 256). */
+/** The declared policy, with its guest hook's saved command, as the controller will read it. */
+export function recordedPolicy(input: RecoveryPolicyInput, hookCommandId?: string): RecoveryPolicy {
+  return {
+    onInterruption: input.onInterruption,
+    keepImages: input.keepImages,
+    ...(input.imageEvery ? { imageEvery: input.imageEvery } : {}),
+    ...(input.guestHook && hookCommandId ? { hook: { commandId: hookCommandId, timeoutSeconds: input.guestHook.timeoutSeconds } } : {}),
+    ...(input.fallbacks?.length ? { fallbacks: input.fallbacks } : {}),
+  };
+}
+
+/** The policy as one tag value. */
 export function encodePolicy(p: RecoveryPolicy): string {
   const parts = [`on=${p.onInterruption}`, `keep=${p.keepImages}`];
   if (p.imageEvery) parts.push(`every=${p.imageEvery}`);
-  return parts.join(";");
+  if (p.hook) parts.push(`hook=${p.hook.commandId}/${p.hook.timeoutSeconds}`);
+  if (p.fallbacks?.length) parts.push(`fb=${p.fallbacks.map((f) => [f.zoneId, f.subnetId, f.instanceTypeId].filter(Boolean).join("/")).join("+")}`);
+  return parts.join(" ");
+}
+
+/** How long the tag value of a declared policy gets (a saved command id is at most 24 characters). */
+export function encodedLength(input: RecoveryPolicyInput): number {
+  return encodePolicy(recordedPolicy(input, "cmd-".padEnd(24, "x"))).length;
 }
 
 /** Reads a policy back from an instance's tags (what the controller sees); undefined when absent or unreadable. */
 export function policyFromTags(tags: Record<string, string>): RecoveryPolicy | undefined {
-  const raw: Record<string, unknown> = {};
+  let raw: Record<string, unknown>;
   if (tags[TAGS.policy] !== undefined) {
-    for (const part of tags[TAGS.policy].split(";")) {
-      const eq = part.indexOf("=");
-      const key = KEYS[part.slice(0, eq)];
-      if (eq > 0 && key) raw[key] = part.slice(eq + 1);
+    const fields = Object.fromEntries(
+      tags[TAGS.policy]
+        .split(/[ ;]+/) // release 0.2 betas separated with ";" (not a tag character on Volcengine)
+        .filter(Boolean)
+        .map((f) => [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)]),
+    );
+    raw = { onInterruption: fields.on, keepImages: fields.keep, imageEvery: fields.every };
+    if (fields.hook) {
+      const [commandId, timeout] = fields.hook.split("/");
+      raw.hook = { commandId, timeoutSeconds: Number(timeout) };
     }
+    if (fields.fb) raw.fallbacks = fields.fb.split("+").map((f) => {
+      const [zoneId, subnetId, instanceTypeId] = f.split("/");
+      return instanceTypeId ? { zoneId, subnetId, instanceTypeId } : { zoneId, subnetId };
+    });
   } else if (tags[LEGACY_TAGS.policy] !== undefined) {
-    raw.onInterruption = tags[LEGACY_TAGS.policy];
-    raw.keepImages = tags[LEGACY_TAGS.keepImages];
-    raw.imageEvery = tags[LEGACY_TAGS.imageEvery] || undefined;
+    raw = { onInterruption: tags[LEGACY_TAGS.policy], keepImages: tags[LEGACY_TAGS.keepImages], imageEvery: tags[LEGACY_TAGS.imageEvery] || undefined };
   } else {
     return undefined;
   }
-  if (typeof raw.keepImages === "string") raw.keepImages = Number(raw.keepImages);
-  const parsed = recoverySchema.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
+  const keep = Number(raw.keepImages);
+  const on = raw.onInterruption as RecoveryPolicy["onInterruption"];
+  if (!(ON_INTERRUPTION as readonly string[]).includes(on) || !Number.isInteger(keep) || keep < 1) return undefined;
+  const every = raw.imageEvery as string | undefined;
+  const hook = raw.hook as RecoveryPolicy["hook"];
+  return {
+    onInterruption: on,
+    keepImages: keep,
+    ...(every && (every === "auto" || parseDuration(every)) ? { imageEvery: every } : {}),
+    ...(hook?.commandId && hook.timeoutSeconds > 0 ? { hook } : {}),
+    ...(raw.fallbacks ? { fallbacks: raw.fallbacks as Placement[] } : {}),
+  };
 }
 
 /** The tags that record `policy` on an instance (none when there is no policy). */

@@ -114,6 +114,13 @@ export async function removeInstance(client: VolcengineClient, id: string, timeo
   await waitInstanceGone(client, id, timeoutMs);
 }
 
+/** StartInstance and wait RUNNING. */
+export async function startInstance(client: VolcengineClient, id: string, timeoutMs: number, clock?: Clock): Promise<void> {
+  const inst = await findInstance(client, id);
+  if (inst.Status !== "RUNNING") await client.ecs("StartInstance", { InstanceId: id }, { safe: true });
+  await waitInstanceStatus(client, id, "RUNNING", timeoutMs, clock);
+}
+
 /** StopInstance and wait STOPPED (an instance on PTSSD disks must be stopped before CreateImage). */
 export async function stopInstance(client: VolcengineClient, id: string, timeoutMs: number, clock?: Clock): Promise<void> {
   const inst = await findInstance(client, id);

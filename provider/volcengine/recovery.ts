@@ -2,7 +2,10 @@
 // interruptions from DescribeSystemEvents, recovery points as snapshot groups of every volume, relaunch
 // from an image of the point's system snapshot with every data volume restored from its snapshot.
 import { orUndefined } from "../core/errors";
-import type { CallContext, FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo } from "../recovery/cloud";
+import { CloudError } from "../core/errors";
+import type { CallContext, FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo, RelaunchOptions } from "../recovery/cloud";
+import type { Placement } from "../recovery/policy";
+import { invokeCommand, stopInvocation, waitInvocation } from "./assistant";
 import { LEGACY_TAGS, originOf, policyFromTags, TAGS } from "../recovery/policy";
 import type { VolcengineClient } from "./client";
 import { findInterruptions } from "./events";
@@ -14,6 +17,17 @@ import { findSnapshotGroup, listSnapshotGroups, type SnapshotGroup } from "./sna
 import { tagMap } from "./tags";
 
 const STATE: Record<string, RecoveryPointInfo["state"]> = { available: "available", failed: "failed" };
+
+/**
+ * "No spot stock" (or a spot price above the limit). Volcengine documents no code for it: these are the
+ * codes the emulator answers and the ones seen named for capacity elsewhere; PULUMI_RECOVERY_STOCKOUT_CODES
+ * (comma-separated) adds the real ones.
+ */
+export function isStockOut(err: unknown): boolean {
+  if (!(err instanceof CloudError)) return false;
+  const extra = (process.env.PULUMI_RECOVERY_STOCKOUT_CODES ?? "").split(",").map((c) => c.trim()).filter(Boolean);
+  return extra.includes(err.code) || /InsufficientInstanceStock|NoStock|OutOfStock|SoldOut|InsufficientCapacity|SpotPriceTooLow/i.test(err.code);
+}
 
 function pointInfo(g: SnapshotGroup): RecoveryPointInfo {
   return {
@@ -51,6 +65,14 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
     return out;
   }
 
+  async member(instanceId: string): Promise<FleetMember | undefined> {
+    const inst = await orUndefined(findInstance(this.client, instanceId));
+    if (!inst) return undefined;
+    const tags = tagMap(inst.Tags);
+    const policy = policyFromTags(tags);
+    return policy && { instanceId: inst.InstanceId, name: inst.InstanceName ?? inst.InstanceId, status: inst.Status, healthy: inst.Status === "RUNNING", policy, origin: originOf(inst.InstanceId, tags) };
+  }
+
   async interruptions(instanceIds: string[], opts: { statuses?: "scheduled" | "any" } = {}): Promise<Interruption[]> {
     const statuses = opts.statuses === "any" ? ["Scheduled", "Executing", "Succeeded", "Inquiring", "Pending"] : ["Scheduled"];
     return (await findInterruptions(this.client, instanceIds, { statuses })).map(({ eventId, instanceId, noticedAt, releaseAt }) => ({ eventId, instanceId, noticedAt, releaseAt }));
@@ -86,17 +108,56 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
     return config.policyTag ? policyFromTags({ [TAGS.policy]: config.policyTag }) : undefined;
   }
 
-  async relaunch(config: InstanceConfig, pointId: string, o: { token: string; ctx: CallContext; timeoutMs: number }): Promise<{ replacementId: string; imageId: string }> {
+  async runGuestHook(config: InstanceConfig, hook: { commandId: string; timeoutSeconds: number }, o: { token: string; budgetMs: number; ctx: CallContext }): Promise<{ answered: boolean; detail: string }> {
+    try {
+      const invocationId = await invokeCommand(this.client, { commandId: hook.commandId, instanceId: config.instanceId, name: "pulumi-recovery-guest-hook", timeoutSeconds: Math.ceil(o.budgetMs / 1000), token: o.token });
+      const result = await waitInvocation(this.client, invocationId, config.instanceId, { timeoutMs: o.budgetMs, clock: o.ctx.clock, signal: o.ctx.signal });
+      if (!result) {
+        await stopInvocation(this.client, invocationId);
+        return { answered: false, detail: `no answer within ${Math.round(o.budgetMs / 1000)}s (invocation ${invocationId} stopped)` };
+      }
+      const out = result.Output ? Buffer.from(result.Output, "base64").toString("utf8").trim().split("\n").pop() : "";
+      return result.InvocationResultStatus === "Success"
+        ? { answered: true, detail: `command ${hook.commandId} exited 0${out ? `: ${out}` : ""}` }
+        : { answered: false, detail: `command ${hook.commandId} ended ${result.InvocationResultStatus}${result.ExitCode ? ` with exit code ${result.ExitCode}` : ""}${result.ErrorCode ? ` (${result.ErrorCode})` : ""}` };
+    } catch (err) {
+      if (o.ctx.signal?.aborted) throw err;
+      return { answered: false, detail: `could not run it: ${(err as Error).message}` };
+    }
+  }
+
+  async relaunch(config: InstanceConfig, pointId: string, o: RelaunchOptions): Promise<{ replacementId: string; imageId: string; placement?: Placement; note?: string }> {
     const group = await findSnapshotGroup(this.client, pointId);
     const imageId = await imageOfPoint(this.client, group, { name: `recovery-${config.instanceName}`.slice(0, 128), timeoutMs: o.timeoutMs, clock: o.ctx.clock, signal: o.ctx.signal });
     const image = await findImage(this.client, imageId);
     const volumes = launchFromPoint(group, config, imageId, image.Size);
-    const { instanceId } = await launchInstance(
+    const home: Placement = { zoneId: config.zoneId, subnetId: config.subnetId, instanceTypeId: config.instanceTypeId };
+    const candidates = [home, ...o.fallbacks.map((f) => ({ ...f, instanceTypeId: f.instanceTypeId ?? config.instanceTypeId }))];
+    // Placements known to have no stock go last (the knowledge may be stale: still tried before giving up).
+    const order = [...candidates.filter((p) => !o.exhausted(p)), ...candidates.filter((p) => o.exhausted(p))];
+    const notes: string[] = [];
+    for (const placement of order) {
+      try {
+        const { instanceId } = await this.launchAt(config, volumes, placement, o.token);
+        const moved = placement !== home;
+        return { replacementId: instanceId, imageId, ...(moved || notes.length ? { placement, note: [...notes, moved ? `relaunched in ${placement.zoneId} (${placement.instanceTypeId})` : "relaunched in its own zone"].join("; ") } : {}) };
+      } catch (err) {
+        if (!isStockOut(err)) throw err;
+        const why = (err as CloudError).code;
+        notes.push(`${placement.zoneId} (${placement.instanceTypeId}) had no stock: ${why}`);
+        o.markExhausted(placement, why);
+      }
+    }
+    throw new Error(`no placement had stock: ${notes.join("; ")}; declare recovery.fallbacks in other zones or instance types`);
+  }
+
+  private async launchAt(config: InstanceConfig, volumes: ReturnType<typeof launchFromPoint>, placement: Placement, token: string): Promise<{ instanceId: string }> {
+    return launchInstance(
       this.client,
       {
-        zoneId: config.zoneId,
-        instanceTypeId: config.instanceTypeId,
-        subnetId: config.subnetId,
+        zoneId: placement.zoneId,
+        instanceTypeId: placement.instanceTypeId ?? config.instanceTypeId,
+        subnetId: placement.subnetId,
         securityGroupIds: config.securityGroupIds,
         spotStrategy: config.spotStrategy === "SpotWithPriceLimit" ? "SpotWithPriceLimit" : config.spotStrategy === "NoSpot" ? "NoSpot" : "SpotAsPriceGo",
         spotPriceLimit: config.spotPriceLimit,
@@ -112,10 +173,9 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
         ...volumes,
         tags: { ...config.tags, ...(config.policyTag ? { [TAGS.policy]: config.policyTag } : {}), [TAGS.origin]: config.origin },
       },
-      o.token,
+      token,
       `replacement of ${config.instanceId}`,
     );
-    return { replacementId: instanceId, imageId };
   }
 
   async instanceStatus(instanceId: string): Promise<string | undefined> {

@@ -12,7 +12,8 @@ import { parseDuration } from "../core/waiter";
 import { originOf, RESERVED_IMAGE_TAGS, TAGS, userTags } from "../recovery/policy";
 import { VolcengineClient } from "./client";
 import { createImage, deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone, waitImageSettled, type Image } from "./images";
-import { findInstance, listInstances } from "./instances";
+import { findInstance, listInstances, startInstance, stopInstance } from "./instances";
+import { volumesOf } from "./volumes";
 import { description, resourceName } from "./names";
 import { deletePoint, imageOfPoint, instanceConfig, launchFromPoint, takePoint } from "./recoveryPoint";
 import type { RecoveryImageOutputs } from "./resources";
@@ -65,6 +66,11 @@ async function makeRecoveryImage(client: VolcengineClient, inputs: RecoveryImage
   const inst = await findInstance(client, inputs.instanceId);
   const tags = { ...(inputs.tags ?? {}), [TAGS.source]: inst.InstanceId };
   if (inputs.wholeImage) {
+    // An instance on PTSSD disks must be stopped before CreateImage (docs 6396/132240): stop it for the
+    // image and start it again afterwards (the TSDoc of `wholeImage` says so).
+    const volumes = await volumesOf(client, inst.InstanceId);
+    const mustStop = inst.Status === "RUNNING" && volumes.some((v) => v.VolumeType === "PTSSD");
+    if (mustStop) await stopInstance(client, inst.InstanceId, timeoutMs);
     const { value } = await findOrCreate({
       what: `image ${inputs.imageName}`,
       token,
@@ -73,7 +79,11 @@ async function makeRecoveryImage(client: VolcengineClient, inputs: RecoveryImage
       create: () => createImage(client, { source: { InstanceId: inst.InstanceId, CreateWholeImage: true }, imageName: inputs.imageName, description: inputs.description, tags: { ...tags, [TOKEN_TAG]: token } }),
     });
     made.imageId = value;
-    await waitImageAvailable(client, value, { timeoutMs });
+    try {
+      await waitImageAvailable(client, value, { timeoutMs });
+    } finally {
+      if (mustStop) await startInstance(client, inst.InstanceId, timeoutMs);
+    }
     return { imageId: value, dataSnapshots: [], sourceInstanceId: inst.InstanceId, lineOrigin: originOf(inst.InstanceId, tagMap(inst.Tags)) };
   }
   const cfg = await instanceConfig(client, inst);

@@ -80,13 +80,13 @@ export function configFromTags(tags: Record<string, string>): InstanceConfig | u
   }
 }
 
-/** `kind=rolling;event=…` */
+/** `kind=rolling event=…` (spaces: `;` is not a tag character) */
 function pointTag(kind: PointKind, eventId?: string): string {
-  return eventId ? `kind=${kind};event=${eventId}` : `kind=${kind}`;
+  return eventId ? `kind=${kind} event=${eventId}` : `kind=${kind}`;
 }
 
 export function pointKind(group: Pick<SnapshotGroup, "Tags">): PointKind | undefined {
-  const m = /(?:^|;)kind=(final|rolling|manual)(?:;|$)/.exec(tagMap(group.Tags)[TAGS.point] ?? "");
+  const m = /(?:^|[ ;])kind=(final|rolling|manual)(?:[ ;]|$)/.exec(tagMap(group.Tags)[TAGS.point] ?? "");
   return m?.[1] as PointKind | undefined;
 }
 

@@ -28,14 +28,36 @@ export interface DataVolumeArgs extends VolumeArgs {
   snapshotId?: In<string>;
 }
 
+/** A placement a relaunch may use when the instance's own zone or type has no spot stock. */
+export interface PlacementArgs {
+  /** Zone, e.g. `cn-beijing-b`. */
+  zoneId: In<string>;
+  /** A subnet of that zone (subnets are zonal). */
+  subnetId: In<string>;
+  /** Another instance type (default: the instance's own). */
+  instanceTypeId?: In<string>;
+}
+
+/** A command the guest runs before the final recovery point (flush buffers, checkpoint a database, freeze). */
+export interface GuestHookArgs {
+  /** A shell script, at most 16 KB (run as a Cloud Assistant command). */
+  command: In<string>;
+  /** Seconds it may take, 5-120 (default 30); it never takes more than 40% of what is left of the notice. */
+  timeoutSeconds?: In<number>;
+}
+
 /** The recovery policy the controller (`pulumi-recovery watch`/`serve`) applies to the instance. */
 export interface RecoveryPolicyArgs {
   /** At a spot interruption notice: `image-and-relaunch` (default), `image-only` (keep a recovery point) or `none`. In place. */
   onInterruption?: In<"image-and-relaunch" | "image-only" | "none">;
   /** Recovery points kept per instance, 1-20 (default 3); older ones are pruned. In place. */
   keepImages?: In<number>;
-  /** Keep a rolling recovery point this fresh, a duration of at least "5m" (e.g. "30m"), for disks too big to snapshot within the notice. In place. */
+  /** Keep a rolling recovery point this fresh, a duration of at least "5m" (e.g. "30m"), or "auto" (as often as the disk's measured change rate needs for the final point to fit the notice). In place. */
   imageEvery?: In<string>;
+  /** Run this in the guest before the final recovery point; the recovery images anyway when it does not answer in time. In place. */
+  guestHook?: In<GuestHookArgs>;
+  /** Up to 3 placements tried in order when the instance's own has no stock (the whole policy must fit one 256-character tag). In place. */
+  fallbacks?: In<In<PlacementArgs>[]>;
 }
 
 /** The inputs of a SpotInstance. */
@@ -108,9 +130,13 @@ export interface SpotInstanceOutputs {
   launchedFromImageId?: string;
   /** The first instance of this instance's line (itself until a recovery replaces it). */
   origin: string;
+  /** The Cloud Assistant command (`cmd-…`) that runs `recovery.guestHook`; absent without a hook. */
+  hookCommandId?: string;
+  /** Where the instance actually runs: after a recovery to a fallback placement, not the declared zone/subnet/type. */
+  placement: { zoneId: string; subnetId?: string; instanceTypeId?: string };
 }
 
-const SPOT_OUTPUTS: (keyof SpotInstanceOutputs)[] = ["instanceId", "status", "vpcId", "privateIpAddress", "createdAt", "interruptionScheduled", "interruptionEventId", "releaseAt", "recoveredFrom", "launchedFromImageId", "origin"];
+const SPOT_OUTPUTS: (keyof SpotInstanceOutputs)[] = ["instanceId", "status", "vpcId", "privateIpAddress", "createdAt", "interruptionScheduled", "interruptionEventId", "releaseAt", "recoveredFrom", "launchedFromImageId", "origin", "hookCommandId", "placement"];
 
 /** A Volcengine ECS spot instance with its recovery policy. */
 export class SpotInstance extends pulumi.dynamic.Resource {
@@ -129,6 +155,8 @@ export class SpotInstance extends pulumi.dynamic.Resource {
   declare readonly recoveredFrom: pulumi.Output<string | undefined>;
   declare readonly launchedFromImageId: pulumi.Output<string | undefined>;
   declare readonly origin: pulumi.Output<string>;
+  declare readonly hookCommandId: pulumi.Output<string | undefined>;
+  declare readonly placement: pulumi.Output<SpotInstanceOutputs["placement"]>;
 
   constructor(name: string, args: SpotInstanceArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = { ...args, instanceName: args.instanceName ?? name, __identity: `${pulumi.getProject()}/${pulumi.getStack()}/${name}` };
@@ -145,7 +173,7 @@ export interface RecoveryImageArgs {
   imageName?: In<string>;
   /** Starts with a letter or Chinese character; at most 255 characters. Replaces the image. */
   description?: In<string>;
-  /** CreateImage with CreateWholeImage (every disk in one image): only for accounts that have the invitation-only feature. Default false: the system image plus data-volume snapshots. Replaces the image. */
+  /** CreateImage with CreateWholeImage (every disk in one image): only for accounts that have the invitation-only feature; an instance on PTSSD disks is stopped for it and started again. Default false: the system image plus data-volume snapshots (no stop). Replaces the image. */
   wholeImage?: In<boolean>;
   /** Up to 18 tags on the image (pulumi-recovery keeps 2). In place. */
   tags?: In<Record<string, In<string>>>;

@@ -72,6 +72,7 @@ const DOCUMENTED: RequiredOutputs = {
   AttachPolicyToRole: ["RequestId"],
   DetachPolicyFromRole: ["RequestId"],
   ListPoliciesForRole: ["Policies.Policy[].PolicyName", "Policies.Policy[].PolicyType"],
+  ListTagResources: ["TagResources[].ResourceName", "TagResources[].TagKey", "TagResources[].TagValue"],
 };
 
 const called = new Set<string>();
@@ -103,7 +104,9 @@ beforeAll(() => {
 
 describe("Alibaba Cloud responses against the @alicloud SDK models", () => {
   it("RAM: CreateRole, GetRole, CreatePolicy, GetPolicy, AttachPolicyToRole, ListPoliciesForRole", async () => {
-    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "shapes", assumeRolePolicyDocument: TRUST_ECS, description: "conformance" }));
+    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "shapes", assumeRolePolicyDocument: TRUST_ECS, description: "conformance", tag: [new $Ram.CreateRoleRequestTag({ key: "k", value: "v" })] }));
+    const tagged = await ram.listTagResources(new $Ram.ListTagResourcesRequest({ resourceType: "role", resourceNames: ["shapes"] }));
+    expect(tagged.body?.tagResources?.map((t) => [t.resourceName, t.tagKey, t.tagValue])).toEqual([["shapes", "k", "v"]]);
     await ram.getRole(new $Ram.GetRoleRequest({ roleName: "shapes" }));
     await ram.createPolicy(new $Ram.CreatePolicyRequest({ policyName: "shapes-policy", policyDocument: POLICY }));
     await ram.getPolicy(new $Ram.GetPolicyRequest({ policyName: "shapes-policy", policyType: "Custom" }));
@@ -142,6 +145,7 @@ describe("Alibaba Cloud responses against the @alicloud SDK models", () => {
   it("Cleanup: DetachInstanceRamRole, DetachPolicyFromRole, DeletePolicy, DeleteRole", async () => {
     await ecs.detachInstanceRamRole(new $Ecs.DetachInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "shapes", instanceIds: JSON.stringify([DB]) }));
     await ram.detachPolicyFromRole(new $Ram.DetachPolicyFromRoleRequest({ policyType: "Custom", policyName: "shapes-policy", roleName: "shapes" }));
+    advance(5); // RAM's consistency window after a detach
     await ram.deletePolicy(new $Ram.DeletePolicyRequest({ policyName: "shapes-policy" }));
     await ram.deleteRole(new $Ram.DeleteRoleRequest({ roleName: "shapes" }));
   });

@@ -62,7 +62,7 @@ describe.skipIf(!haveClients)("OpenStack conformance: the real openstack CLI and
     throw new Error(`server ${serverId} did not reach ${status}`);
   };
 
-  it("a server's life through the openstack CLI: create --wait, show, rescue, rotated backups, suspend, pause, stop, delete", async () => {
+  it("a server's life through the openstack CLI: create --wait, show, rescue, rotated backups, suspend, pause, stop, metadata set/unset, delete", async () => {
     const created = await cliJson("server", "create", "--image", "cirros", "--flavor", "m1.tiny", "--network", "private", "--key-name", "emulator-key", "--property", "purpose=conformance", "--wait", "cli-vm");
     expect(created).toMatchObject({ name: "cli-vm", status: "ACTIVE", "OS-EXT-STS:vm_state": "active", "OS-EXT-STS:task_state": null, key_name: "emulator-key" });
     expect(created.image).toMatch(/^cirros \([0-9a-f-]{36}\)$/);
@@ -122,6 +122,12 @@ describe.skipIf(!haveClients)("OpenStack conformance: the real openstack CLI and
       await waitStatus(id, "ACTIVE");
     }
     expect(await cliJson("server", "show", "cli-vm")).toMatchObject({ status: "ACTIVE", "OS-EXT-STS:power_state": 1 });
+
+    // Server metadata (what pulumi-recovery's policies are): set merges, unset deletes one key.
+    await cliOk("server", "set", "--property", "pulumi-recovery:backup:daily={\"rotation\":2}", "--property", "team=sre", "cli-vm");
+    expect((await cliJson("server", "show", "cli-vm")).properties).toEqual({ purpose: "conformance", "pulumi-recovery:backup:daily": '{"rotation":2}', team: "sre" });
+    await cliOk("server", "unset", "--property", "team", "cli-vm");
+    expect((await cliJson("server", "show", "cli-vm")).properties).toEqual({ purpose: "conformance", "pulumi-recovery:backup:daily": '{"rotation":2}' });
 
     const networks = await cliJson("network", "list");
     expect(networks).toEqual([expect.objectContaining({ Name: "private", Subnets: [expect.stringMatching(/^[0-9a-f-]{36}$/)] })]);

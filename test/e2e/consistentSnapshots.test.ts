@@ -43,7 +43,7 @@ describe.skipIf("skip" in cli)("consistent-snapshots example with the Pulumi CLI
     expect((await emu.admin.calls()).filter((c) => ["CreateRole", "RunCommand", "AttachInstanceRamRole"].includes(c.action))).toEqual([]);
     await project.run(["up", "--yes", "--skip-preview"]);
     const out = await project.outputs();
-    expect(out).toMatchObject({ consistency: "application" });
+    expect(out).toMatchObject({ consistency: "application", consistencyNote: "" });
     expect(out.snapshotGroupId).toMatch(/^ssg-/);
     expect(out.snapshotIds).toHaveLength(2);
     await project.run(["up", "--yes", "--skip-preview", "--expect-no-changes"]);

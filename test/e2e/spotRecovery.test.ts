@@ -181,7 +181,7 @@ describe.skipIf("skip" in cli)("spot-recovery example with the Pulumi CLI", () =
       expect(await emu.admin.calls({ action: "RunInstances" })).toHaveLength(before);
       const inst = (await live()).find((i) => i.InstanceId === adopted)!;
       expect(inst.InstanceName).toBe("adopted-web");
-      expect(inst.Tags).toEqual(expect.arrayContaining([{ Key: "pulumi-recovery:policy", Value: "on=image-and-relaunch;keep=3" }]));
+      expect(inst.Tags).toEqual(expect.arrayContaining([{ Key: "pulumi-recovery:policy", Value: "on=image-and-relaunch keep=3" }]));
       await project.run(["destroy", "--yes", "--skip-preview"]);
       expect((await live()).map((i) => i.InstanceId)).not.toContain(adopted);
     });

@@ -85,17 +85,19 @@ async function result(invokeId: string, contentEncoding?: string) {
 }
 
 /** Runs the Linux plugin (or any command) to completion and returns its decoded result. */
-async function plugin(params: string, opts: { instanceId?: string; win?: boolean; raw?: string } = {}) {
+async function plugin(params: string, opts: { instanceId?: string; win?: boolean; raw?: string; separator?: string } = {}) {
+  const sep = opts.separator ? ` --separator '${opts.separator}'` : "";
   const content =
     opts.raw ??
     (opts.win
       ? `acs-plugin-manager --exec --plugin app-snapshot-plugin-win --params=${params}`
-      : `acs-plugin-manager --exec --plugin app-snapshot-plugin --params='${params.replace(/'/g, "'\\''")}'`);
+      : `acs-plugin-manager --exec --plugin app-snapshot-plugin${sep} --params='${params.replace(/'/g, "'\\''")}'`);
   const invokeId = await runCommand(opts.instanceId ?? (opts.win ? WIN : DB), content, { type: opts.win ? "RunBatScript" : "RunShellScript" });
   advance(1 + 5); // delivery, then the plugin's run
   const r = await result(invokeId);
   const output = Buffer.from(r.output ?? "", "base64").toString("utf8");
-  return { invokeId, status: r.invocationStatus, exitCode: r.exitCode, errorCode: r.errorCode, errorInfo: r.errorInfo, output, group: /snapshotgroup="(ssg-[0-9a-f]+)"/.exec(output)?.[1] };
+  const argv = (await state()).invocations.find((i: any) => i.InvokeId === invokeId).results[0].pluginArgv;
+  return { invokeId, status: r.invocationStatus, exitCode: r.exitCode, errorCode: r.errorCode, errorInfo: r.errorInfo, output, argv, group: /snapshotgroup="(ssg-[0-9a-f]+)"/.exec(output)?.[1] };
 }
 
 async function groups() {
@@ -237,6 +239,10 @@ describe("RAM roles and policies", () => {
     expect(await rejection(ram.deletePolicy(new $Ram.DeletePolicyRequest({ policyName: "p" })))).toMatchObject({ code: "DeleteConflict.Policy.Role", statusCode: 409 });
     await ram.detachPolicyFromRole(new $Ram.DetachPolicyFromRoleRequest({ policyType: "Custom", policyName: "p", roleName: "snap" }));
     expect(await rejection(ram.detachPolicyFromRole(new $Ram.DetachPolicyFromRoleRequest({ policyType: "Custom", policyName: "p", roleName: "snap" })))).toMatchObject({ code: "EntityNotExist.Role.Policy", statusCode: 404 });
+    // RAM is eventually consistent: right after the detach, both deletes still conflict (ramDetachLagSeconds).
+    expect(await rejection(ram.deletePolicy(new $Ram.DeletePolicyRequest({ policyName: "p" })))).toMatchObject({ code: "DeleteConflict.Policy.Role", statusCode: 409 });
+    expect(await rejection(ram.deleteRole(new $Ram.DeleteRoleRequest({ roleName: "snap" })))).toMatchObject({ code: "DeleteConflict.Role.Policy", statusCode: 409 });
+    advance(3);
     await ram.deletePolicy(new $Ram.DeletePolicyRequest({ policyName: "p" }));
     await ram.deleteRole(new $Ram.DeleteRoleRequest({ roleName: "snap" }));
     expect(await rejection(ram.getRole(new $Ram.GetRoleRequest({ roleName: "snap" })))).toMatchObject({ code: "EntityNotExist.Role", statusCode: 404, data: { HostId: "ram.aliyuncs.com" } });
@@ -299,6 +305,56 @@ describe("ECS instances, disks and instance RAM roles", () => {
   });
 });
 
+describe("what the real API does that the provider relies on", () => {
+  it("DescribeInstanceRamRole answers 10 per page by default, at most 50, and takes at most 50 InstanceIds", async () => {
+    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "fleet", assumeRolePolicyDocument: TRUST_ECS }));
+    const ids = Array.from({ length: 12 }, (_, i) => `i-fleet-${i}`);
+    for (const id of ids) await admin("instances", { instanceId: id });
+    await ecs.attachInstanceRamRole(new $Ecs.AttachInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "fleet", instanceIds: JSON.stringify(ids) }));
+    const first = await ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "fleet" }));
+    expect([first.body?.instanceRamRoleSets?.instanceRamRoleSet?.length, first.body?.totalCount]).toEqual([10, 12]);
+    const second = await ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "fleet", pageNumber: 2 }));
+    expect(second.body?.instanceRamRoleSets?.instanceRamRoleSet?.map((x) => x.instanceId)).toEqual(ids.slice(10));
+    expect(await rejection(ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "fleet", pageSize: 51 })))).toMatchObject({ statusCode: 400 });
+    expect(await rejection(ecs.describeInstanceRamRole(new $Ecs.DescribeInstanceRamRoleRequest({ regionId: REGION, instanceIds: JSON.stringify(Array.from({ length: 51 }, (_, i) => `i-${i}`)) })))).toMatchObject({ code: "InvalidInstanceIds.Malformed" });
+  });
+
+  it("RunCommand takes tags that DescribeInvocations filters by, and a DryRun that runs nothing", async () => {
+    const tagged = await ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: REGION, type: "RunShellScript", commandContent: "echo", instanceId: [DB], tag: [new $Ecs.RunCommandRequestTag({ key: "token", value: "t1" })] }));
+    await runCommand(DB, "echo untagged");
+    const found = await ecs.describeInvocations(new $Ecs.DescribeInvocationsRequest({ regionId: REGION, tag: [new $Ecs.DescribeInvocationsRequestTag({ key: "token", value: "t1" })] }));
+    expect(found.body?.invocations?.invocation?.map((i) => i.invokeId)).toEqual([tagged.body?.invokeId]);
+    const dry = (instanceId: string) => ecs.runCommand(new $Ecs.RunCommandRequest({ regionId: REGION, type: "RunShellScript", commandContent: "echo", instanceId: [instanceId], repeatMode: "DryRun" }));
+    expect(await rejection(dry(DB))).toMatchObject({ code: "DryRunOperation" });
+    await admin("instance", { instanceId: DB, agentInstalled: false });
+    expect(await rejection(dry(DB))).toMatchObject({ code: "ClientNotRunning" });
+    expect((await state()).invocations).toHaveLength(2);
+  });
+
+  it("RAM roles and policies carry tags (CreateRole/CreatePolicy Tag, ListTagResources)", async () => {
+    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "tagged", assumeRolePolicyDocument: TRUST_ECS, tag: [new $Ram.CreateRoleRequestTag({ key: "owner", value: "stack-a" })] }));
+    await ram.createRole(new $Ram.CreateRoleRequest({ roleName: "plain", assumeRolePolicyDocument: TRUST_ECS }));
+    await ram.createPolicy(new $Ram.CreatePolicyRequest({ policyName: "tagged-p", policyDocument: policyOf(SNAPSHOT_ACTIONS), tag: [new $Ram.CreatePolicyRequestTag({ key: "owner", value: "stack-a" })] }));
+    const roles = await ram.listTagResources(new $Ram.ListTagResourcesRequest({ resourceType: "role", resourceNames: ["tagged", "plain"] }));
+    expect(roles.body?.tagResources?.map((t) => [t.resourceName, t.tagKey, t.tagValue])).toEqual([["tagged", "owner", "stack-a"]]);
+    const policies = await ram.listTagResources(new $Ram.ListTagResourcesRequest({ resourceType: "policy", resourceNames: ["tagged-p"] }));
+    expect(policies.body?.tagResources?.map((t) => t.tagValue)).toEqual(["stack-a"]);
+  });
+
+  it("DeleteSnapshotGroup keeps a snapshot an image was made from, and says so per snapshot (HTTP 200)", async () => {
+    const id = (await ecs.createSnapshotGroup(new $Ecs.CreateSnapshotGroupRequest({ regionId: REGION, instanceId: DB }))).body!.snapshotGroupId!;
+    advance(30);
+    const snaps = (await groups())[0].snapshots.map((x: any) => x.SnapshotId);
+    await admin("snapshot", { snapshotId: snaps[0], usedByImage: "m-golden" });
+    const res = await ecs.deleteSnapshotGroup(new $Ecs.DeleteSnapshotGroupRequest({ regionId: REGION, snapshotGroupId: id }));
+    expect(res.body?.operationProgressSet?.operationProgress?.map((p) => [p.relatedItemSet?.relatedItem?.[0].value, p.operationStatus, p.errorCode])).toEqual([
+      [snaps[1], "Success", ""],
+      [snaps[0], "Failed", "SnapshotCreatedImage"],
+    ]);
+    expect((await groups()).map((g) => g.snapshots.map((x: any) => x.SnapshotId))).toEqual([[snaps[0]]]);
+  });
+});
+
 describe("snapshot groups through the API", () => {
   it("progresses to accomplished over emulated time, lists snapshots by JSON ids and tags, and deletes", async () => {
     const create = (clientToken?: string, name = "nightly") =>
@@ -337,18 +393,21 @@ describe("snapshot groups through the API", () => {
 
   it("refuses what CreateSnapshotGroup refuses, and fails groups when told to", async () => {
     await admin("instances", { instanceId: "i-mixed", disks: [{ category: "cloud_essd" }, { category: "cloud_efficiency" }] });
+    // The whole ESSD family qualifies: ESSD, AutoPL, Entry, regional (zone-redundant).
+    await admin("instances", { instanceId: "i-family", disks: ["cloud_essd", "cloud_auto", "cloud_essd_entry", "cloud_regional_disk_auto"].map((category) => ({ category })) });
+    expect((await ecs.createSnapshotGroup(new $Ecs.CreateSnapshotGroupRequest({ regionId: REGION, instanceId: "i-family" }))).body?.snapshotGroupId).toMatch(/^ssg-/);
     const create = (req: Partial<$Ecs.CreateSnapshotGroupRequest>) => ecs.createSnapshotGroup(new $Ecs.CreateSnapshotGroupRequest({ regionId: REGION, instanceId: DB, ...req }));
     expect(await rejection(create({ instanceId: "i-mixed" }))).toMatchObject({ code: "DiskCategory.OperationNotSupported", statusCode: 400 });
     expect(await rejection(create({ instanceId: "i-nope" }))).toMatchObject({ code: "InvalidInstanceId.NotFound", statusCode: 404 });
     expect(await rejection(create({ excludeDiskId: ["d-unknown"] }))).toMatchObject({ code: "InvalidDiskId.NotFound", statusCode: 404 });
     expect(await rejection(create({ name: "x" }))).toMatchObject({ code: "InvalidParameter.Name", statusCode: 400 });
     expect(await rejection(create({ instantAccess: true, instantAccessRetentionDays: 65536 }))).toMatchObject({ code: "InvalidRetentionDays.Malformed", statusCode: 400 });
-    await admin("settings", { snapshotQuota: 1 });
+    await admin("settings", { snapshotQuota: 4 });
     expect(await rejection(create({}))).toMatchObject({ code: "QuotaExceed.Snapshot", statusCode: 403 });
     await admin("settings", { snapshotQuota: 100, failSnapshotGroups: true });
     const id = (await create({})).body!.snapshotGroupId!;
-    // Without instant access, a disk's next snapshot waits for the previous one.
-    expect(await rejection(create({}))).toMatchObject({ code: "IncorrectDiskStatus.CreatingSnapshot", statusCode: 403 });
+    // ESSD-family snapshots are usable at once (instant access by default): the next group need not wait.
+    expect((await create({})).body?.snapshotGroupId).toMatch(/^ssg-/);
     advance(30);
     const g = await ecs.describeSnapshotGroups(new $Ecs.DescribeSnapshotGroupsRequest({ regionId: REGION, snapshotGroupId: [id], status: ["failed"] }));
     expect(g.body?.snapshotGroups?.snapshotGroup?.map((x) => x.status)).toEqual(["failed"]);
@@ -460,11 +519,13 @@ describe("the app-snapshot plugin", () => {
     await snapshotRole("snap", DB);
     await scripts();
     const run = await plugin(`${WITH_SCRIPTS},-Name="db-nightly",-Description="it's \\"quoted\\", with commas",-InstantAccess=true,-InstantAccessRentationDays=3`);
+    // acs-plugin-manager turned the quoted comma into a space (SplitArgs), as the real agent does.
+    expect(run.argv).toContain(`-Description=it's "quoted"  with commas`);
     expect(run).toMatchObject({ status: "Success", exitCode: 0, errorCode: "" });
-    expect(run.output).toMatch(/pre-script \/root\/pre.sh exited 0[\s\S]*post-script \/root\/post.sh exited 0/);
+    expect(run.output).toMatch(/\[level="info"\]\[time="[^"]+"\]\[message="pre-script \/root\/pre.sh exited 0"\][\s\S]*post-script \/root\/post.sh exited 0/);
     expect(await tagsOf(run.group!)).toEqual(["APPConsistent:True"]);
     const g = (await ecs.describeSnapshotGroups(new $Ecs.DescribeSnapshotGroupsRequest({ regionId: REGION, snapshotGroupId: [run.group!] }))).body!.snapshotGroups!.snapshotGroup![0];
-    expect(g).toMatchObject({ name: "db-nightly", description: 'it\'s "quoted", with commas', status: "progressing" });
+    expect(g).toMatchObject({ name: "db-nightly", description: 'it\'s "quoted"  with commas', status: "progressing" });
     expect(g.snapshots?.snapshot?.map((s) => [s.instantAccess, s.instantAccessRetentionDays])).toEqual([
       [true, 3],
       [true, 3],
@@ -487,6 +548,7 @@ describe("the app-snapshot plugin", () => {
     const run = await plugin(WITH_SCRIPTS);
     expect(run).toMatchObject({ status: "Success", exitCode: 0 });
     expect(run.output).toMatch(warning);
+    expect(run.output).toMatch(/\[level="warning"\]/);
     expect(run.output).not.toMatch(/pre-script .* exited/);
     expect(await tagsOf(run.group!)).toEqual(["FsConsistent:True"]);
   });
@@ -502,7 +564,10 @@ describe("the app-snapshot plugin", () => {
     const win = await plugin('-RamRoleName="win",-Description="Bob\'s server",-EnableWriters=true', { win: true });
     expect(win).toMatchObject({ status: "Success", exitCode: 0 });
     expect(await tagsOf(win.group!)).toEqual(["APPConsistent:True"]);
-    expect((await groups()).find((g) => g.SnapshotGroupId === win.group).Description).toBe("Bob's server");
+    // What the real agent does to an unescaped quoted value on Windows: Go keeps the space inside the
+    // quotes, shlex then takes the apostrophe as an open quote, fails, and drops the rest.
+    expect(win.argv).toEqual(["-RamRoleName=win"]);
+    expect((await groups()).find((g) => g.SnapshotGroupId === win.group).Description).toBe("");
   });
 
   type Case = [code: number, why: string, setup: () => Promise<unknown>, params: string, opts?: { instanceId?: string; win?: boolean; raw?: string }];
@@ -510,7 +575,7 @@ describe("the app-snapshot plugin", () => {
     [2, "an unknown parameter", () => snapshotRole("snap", DB), '-RamRoleName="snap",-Bogus=1'],
     [2, "a non-boolean flag", () => snapshotRole("snap", DB), '-RamRoleName="snap",-InstantAccess=maybe'],
     [2, "a Windows-only parameter on Linux", () => snapshotRole("snap", DB), '-RamRoleName="snap",-EnableWriters=true'],
-    [2, "an unterminated quote", () => snapshotRole("snap", DB), '-RamRoleName="snap'],
+    [2, "a stray word (an unquoted list split on its comma)", () => snapshotRole("snap", DB), '-RamRoleName="snap",-ExcludeDiskId=d-1,d-2'],
     [1, "no RAM role on the instance", async () => undefined, '-RamRoleName="snap"'],
     [1, "the Linux plugin on a Windows instance", () => snapshotRole("win", WIN), "", { raw: "acs-plugin-manager --exec --plugin app-snapshot-plugin --params=-RamRoleName=win", win: true }],
     [1, "an invalid group name", () => snapshotRole("snap", DB), '-RamRoleName="snap",-Name="x"'],
@@ -521,6 +586,7 @@ describe("the app-snapshot plugin", () => {
       async () => {
         await snapshotRole("snap", DB);
         await ram.detachPolicyFromRole(new $Ram.DetachPolicyFromRoleRequest({ policyType: "Custom", policyName: "snap-policy", roleName: "snap" }));
+        advance(3); // RAM's eventual consistency after the detach
         await ram.deleteRole(new $Ram.DeleteRoleRequest({ roleName: "snap" }));
       },
       '-RamRoleName="snap"',
@@ -543,15 +609,6 @@ describe("the app-snapshot plugin", () => {
     [9, "a failing pre-script", async () => (await snapshotRole("snap", DB), scripts({ exitCode: 1 })), WITH_SCRIPTS],
     [14, "the snapshot quota spent", async () => (await snapshotRole("snap", DB), admin("settings", { snapshotQuota: 1 })), '-RamRoleName="snap"'],
     [4, "CreateSnapshotGroup refusing the retention days", () => snapshotRole("snap", DB), '-RamRoleName="snap",-InstantAccess=true,-InstantAccessRentationDays=70000'],
-    [
-      16,
-      "the previous snapshot still being created without instant access",
-      async () => {
-        await snapshotRole("snap", DB);
-        await ecs.createSnapshotGroup(new $Ecs.CreateSnapshotGroupRequest({ regionId: REGION, instanceId: DB }));
-      },
-      '-RamRoleName="snap",-InstantAccess=true',
-    ],
   ];
 
   it.each(cases)("exits %i on %s, and takes no snapshot", async (code, _why, setup, params, opts) => {
@@ -559,21 +616,35 @@ describe("the app-snapshot plugin", () => {
     const before = (await groups()).length;
     const run = await plugin(params, opts);
     expect(run).toMatchObject({ status: "Failed", exitCode: code, errorCode: "ExitCodeNonzero" });
-    expect(run.output).toMatch(new RegExp(`\\[ERROR\\] .+ \\[exitcode=${code}\\]`));
+    expect(run.output).toMatch(/\[level="error"\]\[time=[^"\]]+\]\[message=".+"\]/);
     expect(run.group).toBeUndefined();
     expect(await groups()).toHaveLength(before);
   });
 
   it("explains the cause in its output", async () => {
     await snapshotRole("snap", DB);
-    expect((await plugin('-RamRoleName="snap",-ExcludeDiskId=' + (await state()).instances[0].disks.map((d: any) => d.DiskId).join(","))).output).toContain("All attached ESSD Disks were excluded");
+    // With a separator other than the comma, the list reaches the plugin whole.
+    const all = (await state()).instances[0].disks.map((d: any) => d.DiskId).join(",");
+    const excluded = await plugin(`-RamRoleName=snap;-ExcludeDiskId=${all}`, { separator: ";" });
+    expect(excluded.argv).toEqual(["-RamRoleName=snap", `-ExcludeDiskId=${all}`]);
+    expect(excluded.output).toContain("All attached ESSD Disks were excluded");
     expect((await plugin('-RamRoleName="other"')).output).toContain("RAM role other is not authorized on this instance (its role is snap)");
   });
 
-  it("lets a snapshot follow one with instant access at once (no exit 16)", async () => {
+  it("lets a snapshot follow another at once: ESSD-family snapshots are instantly available (no exit 16)", async () => {
     await snapshotRole("snap", DB);
-    await ecs.createSnapshotGroup(new $Ecs.CreateSnapshotGroupRequest({ regionId: REGION, instanceId: DB, instantAccess: true }));
+    await ecs.createSnapshotGroup(new $Ecs.CreateSnapshotGroupRequest({ regionId: REGION, instanceId: DB }));
     expect((await plugin('-RamRoleName="snap"')).exitCode).toBe(0);
+  });
+
+  it.each([234, 240, 247])("answers acs-plugin-manager's own exit code %i with its failure line; the plugin never runs", async (code) => {
+    await snapshotRole("snap", DB);
+    await admin("instance", { instanceId: DB, pluginManagerExitCode: code });
+    const run = await plugin('-RamRoleName="snap"');
+    expect(run).toMatchObject({ status: "Failed", exitCode: code });
+    expect(run.output).toMatch(/^ExecutePlugin [A-Z_]+: .+\n$/);
+    expect(run.argv).toEqual([]);
+    expect(await groups()).toEqual([]);
   });
 
   it("exits 10 when the post-script fails, after the group was taken (the output names it)", async () => {
@@ -581,11 +652,12 @@ describe("the app-snapshot plugin", () => {
     await scripts({}, { exitCode: 2 });
     const run = await plugin(WITH_SCRIPTS);
     expect(run).toMatchObject({ status: "Failed", exitCode: 10 });
-    expect(run.output).toMatch(/the post-script \/root\/post.sh exited 2 \[exitcode=10\]/);
-    expect((await groups()).map((g) => g.SnapshotGroupId)).toEqual([run.group]);
+    expect(run.output).toMatch(/\[level="error"\].*\[message="the post-script \/root\/post.sh exited 2"\]/);
+    const named = /snapshot group (ssg-[0-9a-f]+) created/.exec(run.output)?.[1];
+    expect((await groups()).map((g) => g.SnapshotGroupId)).toEqual([named]);
   });
 
-  it.each([4, 5, 6, 7, 8, 11, 12, 15, 255])("ends with a drill's forced exit code %i", async (code) => {
+  it.each([4, 5, 6, 7, 8, 11, 12, 15, 16, 255])("ends with a drill's forced exit code %i", async (code) => {
     await snapshotRole("snap", DB);
     await admin("instance", { instanceId: DB, forcedExitCode: code });
     const run = await plugin('-RamRoleName="snap"');

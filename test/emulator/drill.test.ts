@@ -11,7 +11,7 @@ import { KNOWN_PROVIDER_MISSPELLINGS } from "../support/knownProviderMisspelling
 const root = path.resolve(__dirname, "../..");
 
 describe("the drill", () => {
-  it("recovers a spot instance before the release with its data, and cleans up", async () => {
+  it("recovers a spot instance before the release with its data, rescues and rotates on OpenStack, and cleans up", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, "dist/cli/main.js"), "drill", "--json"], { cwd: root, timeout: 120_000 });
     const last = stdout.trim().split("\n").pop()!;
     const summary = JSON.parse(last);
@@ -21,6 +21,8 @@ describe("the drill", () => {
     expect(summary.replacementInstanceId).toMatch(/^i-/);
     expect(summary.snapshotGroup).toMatchObject({ consistency: "application", snapshots: 2, cleanedUp: true });
     expect(summary.recoveryImageId).toMatch(/^image-/);
+    // OpenStack: three daily backups of which Nova keeps two, a rescue with the server's own disk second, repaired and unrescued, a night suspended.
+    expect(summary.openstack).toMatchObject({ backupsMade: 3, backupsKept: 2, rescued: true, secondDisk: true, repaired: true, suspendedAndResumed: true, cleanedUp: true });
     expect(Object.keys(summary.steps)).toEqual(["point", "wait-point", "relaunch", "wait-running", "prune"]);
     for (const step of Object.values<any>(summary.steps)) expect(step.marginMs).toBeGreaterThan(0);
     // The drill starts its own emulator (no useEmulator here): its summary lists what the API models did not know.

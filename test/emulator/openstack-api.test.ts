@@ -300,6 +300,42 @@ describe("Nova: server state machines on the emulated clock", () => {
   });
 });
 
+describe("Nova server metadata", () => {
+  it("lists, merges (POST), replaces (PUT), shows, sets one item and deletes it; refuses changes while ERROR or a task runs, and beyond the quota", async () => {
+    const token = await login();
+    const id = await bootServer(token, "meta", { metadata: { app: "web" } });
+    const md = (method: string, path: string, body?: unknown) => nova(method, `/servers/${id}/metadata${path}`, token, body);
+    expect((await md("GET", "")).body).toEqual({ metadata: { app: "web" } });
+    expect((await md("POST", "", { metadata: { "pulumi-recovery:backup:daily": "every=1d;rot=7" } })).body).toEqual({ metadata: { app: "web", "pulumi-recovery:backup:daily": "every=1d;rot=7" } });
+    const one = await md("PUT", "/pulumi-recovery:backup:daily", { meta: { "pulumi-recovery:backup:daily": "every=12h;rot=3" } });
+    expect([one.status, one.body]).toEqual([200, { meta: { "pulumi-recovery:backup:daily": "every=12h;rot=3" } }]);
+    expect((await md("GET", "/pulumi-recovery:backup:daily")).body).toEqual({ meta: { "pulumi-recovery:backup:daily": "every=12h;rot=3" } });
+    expect((await server(token, id)).metadata).toEqual({ app: "web", "pulumi-recovery:backup:daily": "every=12h;rot=3" });
+    const mismatch = await md("PUT", "/a", { meta: { b: "1" } });
+    expect([mismatch.status, mismatch.body.badRequest?.message]).toEqual([400, "Request body and URI mismatch"]);
+    expect((await md("PUT", "/a", { meta: { a: "1", b: "2" } })).status).toBe(400);
+    expect((await md("POST", "", { metadata: { "bad/key": "x" } })).status).toBe(400);
+    expect((await md("POST", "", { metadata: { k: "x".repeat(256) } })).status).toBe(400);
+    expect((await md("DELETE", "/pulumi-recovery:backup:daily")).status).toBe(204);
+    const gone = await md("GET", "/pulumi-recovery:backup:daily");
+    expect([gone.status, gone.body]).toEqual([404, { itemNotFound: { code: 404, message: "Metadata item was not found" } }]);
+    expect((await md("PUT", "", { metadata: { only: "this" } })).body).toEqual({ metadata: { only: "this" } });
+    // A backup in flight (task_state image_backup): 409, as nova's check_instance_state(task_state=None).
+    expect((await act(token, id, { createBackup: { name: "b", backup_type: "daily", rotation: 1 } })).status).toBe(202);
+    const busy = await md("POST", "", { metadata: { x: "1" } });
+    expect([busy.status, busy.body.conflictingRequest?.message]).toEqual([409, `Cannot 'update metadata' instance ${id} while it is in task_state image_backup`]);
+    await advance(60);
+    await admin("fail", "POST", { serverId: id, state: "ERROR" });
+    expect((await md("DELETE", "/only")).body.conflictingRequest.message).toBe(`Cannot 'delete metadata' instance ${id} while it is in vm_state error`);
+    expect((await md("GET", "")).status).toBe(200);
+    const id2 = await bootServer(token, "meta2");
+    await admin("settings", "POST", { metadataItems: 2 });
+    expect((await nova("POST", `/servers/${id2}/metadata`, token, { metadata: { a: "1", b: "2" } })).status).toBe(200);
+    const over = await nova("POST", `/servers/${id2}/metadata`, token, { metadata: { c: "3" } });
+    expect([over.status, over.body]).toEqual([403, { forbidden: { code: 403, message: "Maximum number of metadata items exceeds 2" } }]);
+  });
+});
+
 describe("Nova createBackup and Glance", () => {
   it("answers image_id from 2.45 and a Location header before (not for rotation 0)", async () => {
     const token = await login();

@@ -87,7 +87,7 @@ describe("spot recovery", () => {
       ["system", "ESSD_PL0", 40, true],
       ["data", "ESSD_FlexPL", 20, false],
     ]);
-    expect(tagsOf(rep)).toMatchObject({ team: "sre", "pulumi-recovery:policy": "on=image-and-relaunch;keep=2", "pulumi-recovery:origin": inst.id });
+    expect(tagsOf(rep)).toMatchObject({ team: "sre", "pulumi-recovery:policy": "on=image-and-relaunch keep=2", "pulumi-recovery:origin": inst.id });
     expect(Object.keys(tagsOf(rep)).filter((k) => k.startsWith("volc:"))).toEqual(["volc:ecs:launch-source"]); // the cloud's own, not copied
     expect(await ctx.emu.admin.volcengine.files(rep.InstanceId, 0)).toMatchObject({ [MARKER]: "data of web" });
     expect(await ctx.emu.admin.volcengine.files(rep.InstanceId, 1)).toEqual({ [DATA_MARKER]: "more data of web" });
@@ -283,6 +283,119 @@ describe("spot recovery", () => {
     ctx.emu.clock.advance(600_000);
     expect(await replacementsOf(inst.id)).toHaveLength(1);
     expect(await pointsOf(inst.id, "final")).toHaveLength(1);
+  });
+});
+
+describe("the guest told first", () => {
+  it("a guest hook flushes what the application wrote just before the notice into the final point (RPO 0); without it that data is lost", async () => {
+    const hooked = await protectedInstance("hooked", { recovery: { onInterruption: "image-and-relaunch", keepImages: 2, guestHook: { command: "#!/bin/sh\nsync\n", timeoutSeconds: 20 } } });
+    const plain = await protectedInstance("plain");
+    for (const inst of [hooked, plain]) {
+      // Written by the application, still in the guest's page cache when the notice comes.
+      await ctx.emu.admin.volcengine.writeFile({ instanceId: inst.id, path: "/data/last-second", content: "committed", volume: 1, buffered: true });
+      await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    }
+    const { c, events } = controller(journalPath());
+    const pass = await c.runOnce();
+    const rec = (id: string) => pass.recoveries.find((r) => r.instanceId === id)!;
+    expect(rec(hooked.id)).toMatchObject({ state: "done", guest: { answered: true }, deadlineMet: true });
+    expect(rec(plain.id).guest).toBeUndefined();
+    expect(events.filter((e) => e.step === "guest-hook").map((e) => e.instanceId)).toEqual([hooked.id]);
+    const [hookedRep] = await replacementsOf(hooked.id);
+    const [plainRep] = await replacementsOf(plain.id);
+    expect(await ctx.emu.admin.volcengine.files(hookedRep.InstanceId, 1)).toMatchObject({ "/data/last-second": "committed" });
+    expect(await ctx.emu.admin.volcengine.files(plainRep.InstanceId, 1)).not.toHaveProperty("/data/last-second");
+  });
+
+  it("a guest that does not answer costs at most its budget; the recovery images anyway and says so", async () => {
+    const inst = await protectedInstance("silent", { recovery: { onInterruption: "image-and-relaunch", keepImages: 2, guestHook: { command: "sync", timeoutSeconds: 30 } } });
+    await ctx.emu.admin.volcengine.guest({ instanceId: inst.id, hang: true });
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const rec = (await controller(journalPath()).c.runOnce()).recoveries[0];
+    expect(rec).toMatchObject({ state: "done", deadlineMet: true, guest: { answered: false, detail: expect.stringMatching(/no answer within 30s|ended Timeout/) } });
+    expect(rec.steps["guest-hook"]!.ms!).toBeLessThanOrEqual(40_000); // the budget, plus the requests' steps
+  });
+});
+
+describe("relaunch elsewhere when there is no stock", () => {
+  it("recovers in the first fallback zone that has stock, inside the notice; other recoveries skip the exhausted zone; the stack still converges", async () => {
+    const fallbacks = [{ zoneId: "cn-beijing-c", subnetId: "subnet-emu-cn-beijing-c" }];
+    const a = await protectedInstance("stock-a", { recovery: { onInterruption: "image-and-relaunch", keepImages: 2, fallbacks } });
+    const b = await protectedInstance("stock-b", { recovery: { onInterruption: "image-and-relaunch", keepImages: 2, fallbacks } });
+    await ctx.emu.admin.volcengine.settings({ stockOut: [{ zoneId: "cn-beijing-b" }] });
+    const { c } = controller(journalPath(), { concurrency: 1, exhaustedTtlMs: 30 * 60_000 });
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: a.id, noticeSeconds: 300 });
+    const first = (await c.runOnce()).recoveries[0];
+    expect(first).toMatchObject({ state: "done", deadlineMet: true, placement: { zoneId: "cn-beijing-c", subnetId: "subnet-emu-cn-beijing-c" } });
+    expect(first.placementNote).toMatch(/cn-beijing-b .*had no stock: InsufficientInstanceStock; relaunched in cn-beijing-c/);
+    const [repA] = await replacementsOf(a.id);
+    expect(repA.ZoneId).toBe("cn-beijing-c");
+    // The next recovery (while the cache remembers) does not even try the exhausted zone.
+    const before = (await ctx.emu.admin.calls({ action: "RunInstances" })).length;
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: b.id, noticeSeconds: 300 });
+    const second = (await c.runOnce()).recoveries.find((r) => r.instanceId === b.id)!;
+    expect(second).toMatchObject({ state: "done", placement: { zoneId: "cn-beijing-c" } });
+    const tried = (await ctx.emu.admin.calls({ action: "RunInstances" })).slice(before);
+    expect(tried.map((t) => t.params.ZoneId)).toEqual(["cn-beijing-c"]);
+    // Refresh follows the replacement wherever it landed; the declared zone stays, `placement` says where it runs.
+    ctx.emu.clock.advance(301_000);
+    const refreshed = await spotInstanceProvider.read!(a.id, a.outs);
+    expect(refreshed).toMatchObject({ id: repA.InstanceId, props: { zoneId: "cn-beijing-b", placement: { zoneId: "cn-beijing-c" }, recoveredFrom: a.id } });
+    expect((await spotInstanceProvider.diff!(refreshed.id, refreshed.props, (await spotInstanceProvider.check!(refreshed.props, { ...a.outs })).inputs!)).changes).toBe(false);
+  });
+
+  it("with no placement in stock, keeps the recovery retryable and says which placements were tried", async () => {
+    const inst = await protectedInstance("nowhere", { recovery: { onInterruption: "image-and-relaunch", keepImages: 2, fallbacks: [{ zoneId: "cn-beijing-c", subnetId: "subnet-emu-cn-beijing-c" }] } });
+    await ctx.emu.admin.volcengine.settings({ stockOut: [{ zoneId: "cn-beijing-b" }, { zoneId: "cn-beijing-c" }] });
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const { c, events } = controller(journalPath(), { waitForRetries: false });
+    const rec = (await c.runOnce()).recoveries[0];
+    expect(rec).toMatchObject({ state: "in-progress", attempts: 1 });
+    expect(events.find((e) => e.kind === "retry" && e.step === "relaunch" && /no placement had stock/.test(e.message))!.message).toMatch(/cn-beijing-b .*cn-beijing-c/);
+  });
+});
+
+describe("rolling points that make the final point fast (a 1,000 GiB disk)", () => {
+  const big = { dataVolumes: [{ size: 1000, volumeType: "ESSD_FlexPL", deleteWithInstance: true }] };
+  const hours = (h: number) => h * 3_600_000;
+
+  it("with imageEvery auto and a guest hook: the final point and the relaunch fit the notice, and the data written up to the notice is on the replacement (RPO 0)", async () => {
+    const inst = await protectedInstance("bigdisk", { ...big, recovery: { onInterruption: "image-and-relaunch", keepImages: 3, imageEvery: "auto", guestHook: { command: "sync" } } });
+    await ctx.emu.admin.volcengine.changeRate({ instanceId: inst.id, changeGiBPerHour: 60 });
+    const file = journalPath();
+    const { c, events } = controller(file);
+    // Four hours of a service's passes, one every two minutes.
+    for (let t = 0; t < hours(4); t += 120_000) {
+      await c.runOnce();
+      ctx.emu.clock.advance(120_000);
+    }
+    const rolling = events.filter((e) => e.kind === "rolling-point" && /started/.test(e.message));
+    expect(rolling.length).toBeGreaterThanOrEqual(3);
+    expect(rolling.at(-1)!.message).toMatch(/auto: every \d+m/);
+    await ctx.emu.admin.volcengine.writeFile({ instanceId: inst.id, path: "/data/up-to-the-notice", content: "the last write", volume: 1, buffered: true });
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const rec = (await c.runOnce()).recoveries.find((r) => r.instanceId === inst.id)!;
+    expect(rec).toMatchObject({ state: "done", pointSource: "final", deadlineMet: true, guest: { answered: true } });
+    expect(Date.parse(rec.steps["wait-running"]!.endedAt!)).toBeLessThan(Date.parse(rec.releaseAt));
+    const [rep] = await replacementsOf(inst.id);
+    expect(await ctx.emu.admin.volcengine.files(rep.InstanceId, 1)).toMatchObject({ "/data/up-to-the-notice": "the last write", [DATA_MARKER]: "more data of bigdisk" });
+  });
+
+  it("without rolling points the same disk cannot be copied within the notice: it falls back to the stack's baseline and says how old the data is", async () => {
+    const { recoveryImageProvider } = await import("../../provider");
+    const inst = await protectedInstance("bigdisk-plain", big);
+    await ctx.emu.admin.volcengine.changeRate({ instanceId: inst.id, changeGiBPerHour: 60 });
+    // The baseline's full copy is made fast here (the test is not about it), then snapshots copy at the default 2 s/GiB.
+    await ctx.emu.admin.volcengine.settings({ snapshotSecondsPerGiB: 0.01 });
+    const baseline = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "bigdisk-baseline", __identity: "test/dev/bigdisk-baseline" })).inputs!);
+    await ctx.emu.admin.volcengine.settings({ snapshotSecondsPerGiB: 2 });
+    ctx.emu.clock.advance(hours(3)); // three hours of changes since the baseline: 180 GiB to copy, 370 s
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const { c, events } = controller(journalPath());
+    const rec = (await c.runOnce()).recoveries[0];
+    expect(rec).toMatchObject({ state: "done", pointSource: "rolling", pointId: baseline.outs.snapshotGroupId, deadlineMet: false });
+    expect(rec.dataAgeMs!).toBeGreaterThan(hours(3));
+    expect(events.find((e) => e.kind === "done")!.message).toMatch(/deadline MISSED .*recovered data is 3h\d\dm\d\ds old/);
   });
 });
 

@@ -53,7 +53,7 @@ describe("SpotInstance lifecycle", () => {
     const inst = (await ctx.emu.admin.volcengine.state()).instances.find((i: any) => i.InstanceId === created.id);
     expect(inst.InstanceName).toBe("web-2");
     const tags = Object.fromEntries(inst.Tags.map((t: any) => [t.Key, t.Value]));
-    expect(tags).toMatchObject({ team: "sre", "pulumi-recovery:policy": "on=image-and-relaunch;keep=2" });
+    expect(tags).toMatchObject({ team: "sre", "pulumi-recovery:policy": "on=image-and-relaunch keep=2" });
     expect(Object.keys(tags).filter((k) => k.startsWith("pulumi-recovery:")).length).toBeLessThanOrEqual(3);
 
     const replaced = await checked({ ...inputs, instanceTypeId: "ecs.g3il.xlarge" }, news);
@@ -175,18 +175,29 @@ describe("RecoveryImage lifecycle", () => {
     expect((await ctx.emu.admin.volcengine.state()).images.map((i: any) => i.ImageId)).toEqual([img.id]);
   });
 
-  it("fails clearly, and leaves nothing, when the image ends in error", async () => {
+  it("fails clearly, and leaves nothing, when the recovery point ends in failed (its instance released mid-copy)", async () => {
     const inst = await spotInstanceProvider.create(await checked(inputs));
-    await ctx.emu.admin.volcengine.settings({ imageFromSnapshotBaseSeconds: 3600 });
+    await ctx.emu.admin.volcengine.settings({ snapshotSecondsPerGiB: 100 });
     const news = (await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "doomed" })).inputs!;
     const pending = recoveryImageProvider.create(news);
-    // Release the instance once the image is being made (the call log says when), not after a sleep.
+    // Release the instance once its snapshots are being taken (the call log says when), not after a sleep.
+    await expect.poll(async () => (await calls("CreateSnapshotGroup")).length, { interval: 10, timeout: 30_000 }).toBe(1);
+    await ctx.emu.admin.volcengine.release({ instanceId: inst.id });
+    const err = await pending.catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/RecoveryImage doomed: .*status failed.*nothing is left behind/s);
+    const state = await ctx.emu.admin.volcengine.state();
+    expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
+  });
+
+  it("fails clearly, and leaves nothing, when a whole image of the instance ends in error (released mid-copy)", async () => {
+    const inst = await spotInstanceProvider.create(await checked(inputs));
+    await ctx.emu.admin.volcengine.settings({ wholeImageEnabled: true, imageSecondsPerGiB: 100 });
+    const pending = recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "doomed", wholeImage: true })).inputs!);
     await expect.poll(async () => (await calls("CreateImage")).length, { interval: 10, timeout: 30_000 }).toBe(1);
     await ctx.emu.admin.volcengine.release({ instanceId: inst.id });
     const err = await pending.catch((e: Error) => e);
     expect((err as Error).message).toMatch(/RecoveryImage doomed: .*status error.*nothing is left behind/s);
-    const state = await ctx.emu.admin.volcengine.state();
-    expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
+    expect((await ctx.emu.admin.volcengine.state()).images).toEqual([]);
   });
 
   it("a create that gives up while its image is still being made waits for it to finish, then deletes it: nothing left behind", async () => {
@@ -201,6 +212,18 @@ describe("RecoveryImage lifecycle", () => {
     expect(err.message).toMatch(/RecoveryImage unlucky: volcengine DescribeImages failed with InternalServiceError.*nothing is left behind/);
     const state = await ctx.emu.admin.volcengine.state();
     expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
+  });
+
+  it("a whole image of an instance on PTSSD disks stops it first (the CreateImage rule) and starts it again; the default recovery point needs no stop", async () => {
+    const inst = await spotInstanceProvider.create(await checked({ ...inputs, systemVolume: { volumeType: "PTSSD", size: 40 } }));
+    await ctx.emu.admin.volcengine.settings({ wholeImageEnabled: true });
+    const whole = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "whole", wholeImage: true, __identity: "test/dev/whole" })).inputs!);
+    expect(whole.outs.status).toBe("available");
+    expect((await calls()).filter((c) => ["StopInstance", "CreateImage", "StartInstance"].includes(c.action)).map((c) => c.action)).toEqual(["StopInstance", "CreateImage", "StartInstance"]);
+    expect((await live())[0].Status).toBe("RUNNING");
+    const point = await recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "point", __identity: "test/dev/point" })).inputs!);
+    expect(point.outs.snapshotGroupId).toMatch(/^ssg-/);
+    expect(await calls("StopInstance")).toHaveLength(1);
   });
 
   it("follows its instance through a recovery: the replacement's id is not a replacement of the image", async () => {

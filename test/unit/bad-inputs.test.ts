@@ -3,7 +3,15 @@
 // 100 KB of user data). Each case runs the provider's own check (the serializable shim, loading the
 // installed package, as the engine does) against a live emulator whose call log must stay empty.
 import { describe, expect, it } from "vitest";
-import { consistentSnapshotGroupProvider, recoveryImageProvider, snapshotRoleProvider, spotInstanceProvider } from "../../provider";
+import {
+  consistentSnapshotGroupProvider,
+  recoveryImageProvider,
+  serverBackupPolicyProvider,
+  serverRecoveryPolicyProvider,
+  serverSuspendScheduleProvider,
+  snapshotRoleProvider,
+  spotInstanceProvider,
+} from "../../provider";
 import { useEmulator } from "../support/emulator";
 
 const ctx = useEmulator();
@@ -20,6 +28,10 @@ const image = { instanceId: "i-abc123", imageName: "web-point", __identity: "tes
 const role = { roleName: "snap", instanceIds: ["i-abc123"] };
 const group = { instanceId: "i-abc123", ramRoleName: "snap", name: "db-backup", __identity: "test/dev/db" };
 const win = { ...group, osType: "windows" };
+const SERVER = "6f1f1e52-6d2a-4c55-9a0e-2b3c4d5e6f70";
+const backup = { serverId: SERVER, schedule: "1d", __identity: "test/dev/backup" };
+const heal = { serverId: SERVER, action: "rebuild-from-backup", __identity: "test/dev/heal" };
+const nightly = { serverId: SERVER, suspendAt: "0 20 * * 1-5", resumeAt: "0 7 * * 1-5", __identity: "test/dev/nightly" };
 
 const SECRET = "Sup3r-Secret-Pw!";
 const BIG = "y".repeat(100 * 1024);
@@ -30,6 +42,9 @@ const PROVIDERS = {
   RecoveryImage: recoveryImageProvider,
   SnapshotRole: snapshotRoleProvider,
   ConsistentSnapshotGroup: consistentSnapshotGroupProvider,
+  ServerBackupPolicy: serverBackupPolicyProvider,
+  ServerRecoveryPolicy: serverRecoveryPolicyProvider,
+  ServerSuspendSchedule: serverSuspendScheduleProvider,
 };
 
 /** [resource, what is wrong, the inputs, the property named, a fragment of the reason (the fix)]. */
@@ -98,6 +113,10 @@ const CASES: Case[] = [
   ["SpotInstance", "keeping 2.5 images", { ...spot, recovery: { keepImages: 2.5 } }, "recovery.keepImages", /recovery\.keepImages must be a whole number/],
   ["SpotInstance", "a rolling point every minute", { ...spot, recovery: { imageEvery: "1m" } }, "recovery.imageEvery", /recovery\.imageEvery must be a duration .* at least "5m"/],
   ["SpotInstance", "a rolling interval in words", { ...spot, recovery: { imageEvery: "half an hour" } }, "recovery.imageEvery", /recovery\.imageEvery must be a duration such as "10m", "90s" or "1h30m"/],
+  ["SpotInstance", "an empty guest hook", { ...spot, recovery: { guestHook: { command: "" } } }, "recovery.guestHook.command", /recovery\.guestHook\.command must not be empty/],
+  ["SpotInstance", "a guest hook longer than the notice allows", { ...spot, recovery: { guestHook: { command: "sync", timeoutSeconds: 300 } } }, "recovery.guestHook.timeoutSeconds", /at most 120 \(it is taken from the five-minute notice\)/],
+  ["SpotInstance", "four fallback placements", { ...spot, recovery: { fallbacks: Array.from({ length: 4 }, () => ({ zoneId: "cn-beijing-b", subnetId: "subnet-b" })) } }, "recovery.fallbacks", /recovery\.fallbacks takes at most 3 placements/],
+  ["SpotInstance", "a fallback zone without its letter", { ...spot, recovery: { fallbacks: [{ zoneId: "cn-beijing", subnetId: "subnet-b" }] } }, "recovery.fallbacks[0].zoneId", /must look like "cn-beijing-b"/],
   ["SpotInstance", "a create timeout in words", { ...spot, timeouts: { create: "soon" } }, "timeouts.create", /timeouts\.create must be a duration such as "10m"/],
   ["SpotInstance", "a timeout with a space", { ...spot, timeouts: { delete: "10 m" } }, "timeouts.delete", /timeouts\.delete must be a duration/],
   ["SpotInstance", "a read timeout (there is none)", { ...spot, timeouts: { read: "5m" } }, "timeouts.read", /timeouts\.read is not a known input; valid inputs here are create, update, delete/],
@@ -133,7 +152,10 @@ const CASES: Case[] = [
   ["ConsistentSnapshotGroup", "a one-letter group name", { ...group, name: "a" }, "name", /name is 2-128 characters, starts with a letter/],
   ["ConsistentSnapshotGroup", "a group name with a space", { ...group, name: "db backup" }, "name", /takes only letters, digits, '\.', '_', '-' and ':'/],
   ["ConsistentSnapshotGroup", "a description with a newline", { ...group, description: "nightly\nbackup" }, "description", /description must not contain control characters/],
-  ["ConsistentSnapshotGroup", "a description over 256 characters", { ...group, description: "d".repeat(257) }, "description", /description is at most 256 characters/],
+  ["ConsistentSnapshotGroup", "a description over 256 characters", { ...group, description: "d".repeat(257) }, "description", /description takes 2-256 characters/],
+  ["ConsistentSnapshotGroup", "a one-character description", { ...group, description: "d" }, "description", /description takes 2-256 characters/],
+  ["ConsistentSnapshotGroup", "a description that is a link", { ...group, description: "https://wiki/backups" }, "description", /description must not start with http:\/\/ or https:\/\//],
+  ["ConsistentSnapshotGroup", "129 excluded disks", { ...group, excludeDiskIds: Array.from({ length: 129 }, (_, i) => `d-${i}`) }, "excludeDiskIds", /excludeDiskIds takes at most 128 disks/],
   ["ConsistentSnapshotGroup", "a disk name for excludeDiskIds", { ...group, excludeDiskIds: ["data-disk"] }, "excludeDiskIds[0]", /excludeDiskIds must be disk ids such as "d-abc123"/],
   ["ConsistentSnapshotGroup", "instantAccess as text", { ...group, instantAccess: "true" }, "instantAccess", /instantAccess must be true or false, not a string/],
   ["ConsistentSnapshotGroup", "a misspelt key", { ...group, preScript: "/root/pre.sh" }, "preScript", /did you mean preScriptPath\?/],
@@ -145,11 +167,10 @@ const CASES: Case[] = [
   ["ConsistentSnapshotGroup", "scripts on Windows", { ...win, preScriptPath: "/root/pre.sh", postScriptPath: "/root/post.sh" }, "preScriptPath", /applies to Linux only \(on Windows, VSS writers freeze the applications: use enableWriters\)/],
   ["ConsistentSnapshotGroup", "fs freeze on Windows", { ...win, enableFsFreeze: true }, "enableFsFreeze", /enableFsFreeze applies to Linux only/],
   ["ConsistentSnapshotGroup", "an ampersand in a Windows name", { ...win, name: "db&backup" }, "name", /name is 2-128 characters|must not contain any of " % \^ & \| < > ! ,/],
-  ["ConsistentSnapshotGroup", "a percent sign in a Windows description", { ...win, description: "100% consistent" }, "description", /description must not contain any of " % \^ & \| < > ! , on Windows/],
-  ["ConsistentSnapshotGroup", "a comma in a Windows description", { ...win, description: "nightly, full" }, "description", /on Windows \(cmd\.exe or the plugin would interpret them\)/],
+  ["ConsistentSnapshotGroup", "a non-ASCII Windows description", { ...win, description: "nächtlich" }, "description", /description takes only printable ASCII characters on Windows \(cmd\.exe reads the command in a code page/],
+  ["ConsistentSnapshotGroup", "a Windows script path with a tab", { ...group, preScriptPath: "/root/pre\t.sh", postScriptPath: "/root/post.sh" }, "preScriptPath", /preScriptPath must not contain control characters/],
   ["ConsistentSnapshotGroup", "VSS writers on Linux", { ...group, enableWriters: true }, "enableWriters", /enableWriters applies to Windows only/],
   // ConsistentSnapshotGroup: retention and durations
-  ["ConsistentSnapshotGroup", "retention without instant access", { ...group, instantAccessRetentionDays: 7 }, "instantAccessRetentionDays", /instantAccessRetentionDays needs instantAccess: true/],
   ["ConsistentSnapshotGroup", "no days of retention", { ...group, instantAccess: true, instantAccessRetentionDays: 0 }, "instantAccessRetentionDays", /instantAccessRetentionDays is at least 1/],
   ["ConsistentSnapshotGroup", "too many days of retention", { ...group, instantAccess: true, instantAccessRetentionDays: 65536 }, "instantAccessRetentionDays", /instantAccessRetentionDays is at most 65535/],
   ["ConsistentSnapshotGroup", "half a day of retention", { ...group, instantAccess: true, instantAccessRetentionDays: 1.5 }, "instantAccessRetentionDays", /instantAccessRetentionDays must be a whole number/],
@@ -158,6 +179,39 @@ const CASES: Case[] = [
   ["ConsistentSnapshotGroup", "a script timeout over a day", { ...group, scriptTimeoutSeconds: 86401 }, "scriptTimeoutSeconds", /scriptTimeoutSeconds is at most 86400/],
   ["ConsistentSnapshotGroup", "a script timeout as text", { ...group, scriptTimeoutSeconds: "60" }, "scriptTimeoutSeconds", /scriptTimeoutSeconds must be a number, not a string/],
   ["ConsistentSnapshotGroup", "a create timeout in words", { ...group, timeouts: { create: "forever" } }, "timeouts.create", /timeouts\.create must be a duration/],
+  // ServerBackupPolicy (OpenStack)
+  ["ServerBackupPolicy", "serverId missing", { ...backup, serverId: undefined }, "serverId", /serverId is required: the id of the Nova server/],
+  ["ServerBackupPolicy", "a server name for serverId", { ...backup, serverId: "web-1" }, "serverId", /serverId must be a Nova server id \(a UUID\)/],
+  ["ServerBackupPolicy", "a schedule in words", { ...backup, schedule: "every night" }, "schedule", /^schedule /],
+  ["ServerBackupPolicy", "a backup every 10 minutes", { ...backup, schedule: "10m" }, "schedule", /fires more often than once an hour/],
+  ["ServerBackupPolicy", "a schedule that never fires", { ...backup, schedule: "0 0 31 2 *" }, "schedule", /schedule never fires/],
+  ["ServerBackupPolicy", "a time zone that does not exist", { ...backup, timezone: "Mars/Olympus" }, "timezone", /timezone must be an IANA time zone such as "UTC"/],
+  ["ServerBackupPolicy", "keeping no backup", { ...backup, rotation: 0 }, "rotation", /rotation must be at least 1 \(Nova deletes every backup of the type/],
+  ["ServerBackupPolicy", "keeping 101 backups", { ...backup, rotation: 101 }, "rotation", /rotation must be at most 100/],
+  ["ServerBackupPolicy", "keeping 2.5 backups", { ...backup, rotation: 2.5 }, "rotation", /rotation must be a whole number/],
+  ["ServerBackupPolicy", "a backup type with spaces", { ...backup, backupType: "daily backups" }, "backupType", /backupType must be 1-64 letters, digits, '_' or '-'/],
+  ["ServerBackupPolicy", "a name prefix starting with a dash", { ...backup, namePrefix: "-nightly" }, "namePrefix", /namePrefix must start with a letter or digit/],
+  ["ServerBackupPolicy", "deleteBackupsOnDestroy as text", { ...backup, deleteBackupsOnDestroy: "yes" }, "deleteBackupsOnDestroy", /deleteBackupsOnDestroy must be true or false, not a string/],
+  ["ServerBackupPolicy", "a misspelt key", { ...backup, rotaton: 3 }, "rotaton", /did you mean rotation\?/],
+  ["ServerBackupPolicy", "a cron schedule in a time zone that does not exist", { ...backup, schedule: "0 2 * * *", timezone: "Europe/Atlantis" }, "timezone", /timezone must be an IANA time zone/],
+  // ServerRecoveryPolicy (OpenStack)
+  ["ServerRecoveryPolicy", "an action Nova has no policy for", { ...heal, action: "reboot" }, "action", /action must be one of rescue, rebuild-from-backup/],
+  ["ServerRecoveryPolicy", "a rescue without its image", { ...heal, action: "rescue" }, "rescueImageId", /rescueImageId is required with action rescue/],
+  ["ServerRecoveryPolicy", "an image name for rescueImageId", { ...heal, action: "rescue", rescueImageId: "cirros" }, "rescueImageId", /rescueImageId must be a Glance image id \(a UUID\)/],
+  ["ServerRecoveryPolicy", "a backup type with a rescue", { ...heal, action: "rescue", rescueImageId: SERVER, backupType: "daily" }, "backupType", /backupType applies only with action rebuild-from-backup/],
+  ["ServerRecoveryPolicy", "a probe both HTTP and TCP", { ...heal, healthProbe: { http: "http://{ip}/healthz", tcp: "{ip}:22" } }, "healthProbe", /healthProbe takes exactly one of http or tcp/],
+  ["ServerRecoveryPolicy", "an FTP health probe", { ...heal, healthProbe: { http: "ftp://{ip}/" } }, "healthProbe.http", /healthProbe\.http must be an http\(s\) URL/],
+  ["ServerRecoveryPolicy", "a TCP probe without a port", { ...heal, healthProbe: { tcp: "{ip}" } }, "healthProbe.tcp", /healthProbe\.tcp must be host:port/],
+  ["ServerRecoveryPolicy", "a probe that never tolerates a failure", { ...heal, healthProbe: { tcp: "{ip}:22", failuresBeforeAction: 0 } }, "healthProbe.failuresBeforeAction", /healthProbe\.failuresBeforeAction must be at least 1/],
+  ["ServerRecoveryPolicy", "a probe timeout of two minutes", { ...heal, healthProbe: { tcp: "{ip}:22", timeout: "2m" } }, "healthProbe.timeout", /healthProbe\.timeout must be from 1s to 60s/],
+  ["ServerRecoveryPolicy", "a cooldown of 30 s", { ...heal, cooldown: "30s" }, "cooldown", /cooldown must be a duration .* at least "1m"/],
+  ["ServerRecoveryPolicy", "a policy that would never act", { ...heal, onError: false }, "onError", /the policy would never act: keep onError, set expectRunning, or declare a healthProbe/],
+  // ServerSuspendSchedule (OpenStack)
+  ["ServerSuspendSchedule", "an unknown mode", { ...nightly, mode: "hibernate" }, "mode", /mode must be one of suspend, pause/],
+  ["ServerSuspendSchedule", "suspendAt missing", { ...nightly, suspendAt: undefined }, "suspendAt", /suspendAt is required: a cron expression such as "0 20 \* \* 1-5"/],
+  ["ServerSuspendSchedule", "a duration for suspendAt", { ...nightly, suspendAt: "8h" }, "suspendAt", /suspendAt must be a cron expression \(a time of day/],
+  ["ServerSuspendSchedule", "resuming when it suspends", { ...nightly, resumeAt: "0 20 * * 1-5" }, "resumeAt", /resumeAt must differ from suspendAt/],
+  ["ServerSuspendSchedule", "a time zone that does not exist", { ...nightly, timezone: "Europe/Atlantis" }, "timezone", /timezone must be an IANA time zone/],
 ];
 
 async function check(resource: keyof typeof PROVIDERS, news: Record<string, unknown>) {
@@ -172,7 +226,7 @@ describe("bad inputs are refused at check, naming the field and the fix, with no
     expect(new Set(CASES.map((c) => c[0]))).toEqual(new Set(Object.keys(PROVIDERS)));
   });
 
-  it.each(Object.entries({ SpotInstance: spot, RecoveryImage: image, SnapshotRole: role, ConsistentSnapshotGroup: group }))("the catalogue's good %s inputs pass (so each case fails for its own reason)", async (resource, news) => {
+  it.each(Object.entries({ SpotInstance: spot, RecoveryImage: image, SnapshotRole: role, ConsistentSnapshotGroup: group, ServerBackupPolicy: backup, ServerRecoveryPolicy: heal, ServerSuspendSchedule: nightly }))("the catalogue's good %s inputs pass (so each case fails for its own reason)", async (resource, news) => {
     expect(await check(resource as keyof typeof PROVIDERS, news)).toEqual([]);
     expect(await ctx.emu.admin.calls()).toEqual([]);
   });

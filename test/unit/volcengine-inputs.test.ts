@@ -113,7 +113,7 @@ describe("RunInstances mapping", () => {
       { VolumeType: "ESSD_PL0", Size: 100, DeleteWithInstance: "false", SnapshotId: undefined },
       { VolumeType: "ESSD_FlexPL", Size: 50, DeleteWithInstance: "true", SnapshotId: undefined },
     ]);
-    expect(Object.fromEntries(p.Tags.map((t) => [t.Key, t.Value]))).toEqual({ team: "a", "pulumi-recovery:policy": "on=image-and-relaunch;keep=2", "pulumi-recovery:token": "tok" });
+    expect(Object.fromEntries(p.Tags.map((t) => [t.Key, t.Value]))).toEqual({ team: "a", "pulumi-recovery:policy": "on=image-and-relaunch keep=2", "pulumi-recovery:token": "tok" });
     expect(p.Tags.length).toBeLessThanOrEqual(20);
   });
 });
@@ -130,7 +130,7 @@ describe("the recovery policy: one schema, one compact tag", () => {
     expect(policyFromTags({ "pulumi-recovery:on-interruption": "image-and-relaunch", "pulumi-recovery:keep-images": "2" })).toEqual({ onInterruption: "image-and-relaunch", keepImages: 2 });
   });
   it("never reports the cloud's own or our own tags as user tags", () => {
-    expect(userTags({ team: "a", "volc:ecs:launch-source": "x", "sys:y": "1", "pulumi-recovery:policy": "on=none;keep=1" })).toEqual({ team: "a" });
+    expect(userTags({ team: "a", "volc:ecs:launch-source": "x", "sys:y": "1", "pulumi-recovery:policy": "on=none keep=1" })).toEqual({ team: "a" });
   });
 });
 

@@ -23,6 +23,8 @@ export interface GuestRun {
   abort?: { errorCode: string; errorInfo: string };
   /** The command never returns (a freeze that hangs): it ends in Timeout. */
   hang?: boolean;
+  /** When the command ran a plugin through acs-plugin-manager: the argument list the plugin received. */
+  pluginArgv?: string[];
 }
 
 export type GuestRunner = (instanceId: string, inv: Invocation, at: number) => GuestRun;

@@ -60,10 +60,12 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
     if (ids.length > 100) throw new AcsError("InstanceIds.ExceedLimit", 403, "The number of instance IDs exceeds the upper limit.");
     const timeout = int(q, "Timeout", { min: 10, max: 86400, dflt: 60 })!;
     const repeat = q.RepeatMode || (bool(q, "Timed", false) ? "Period" : "Once");
-    if (!["Once", "Period", "NextRebootOnly", "EveryReboot"].includes(repeat)) throw new AcsError("InvalidParam.RepeatMode", 403, "The specified RepeatMode is invalid.");
+    // DryRun: "checks request parameters, instance execution environment, and Cloud Assistant Agent
+    // status" and runs nothing (RunCommandRequest.repeatMode).
+    if (!["Once", "Period", "NextRebootOnly", "EveryReboot", "DryRun"].includes(repeat)) throw new AcsError("InvalidParam.RepeatMode", 403, "The specified RepeatMode is invalid.");
     if (repeat === "Period" && !q.Frequency) throw new AcsError("MissingParam.Frequency", 403, "The frequency must be specified when you create a timed task.");
     // Scheduled and on-reboot runs would need a scheduler the emulator does not have.
-    if (repeat !== "Once") throw new AcsError("InvalidParam.RepeatMode", 403, `The emulator runs commands with RepeatMode Once only, not ${repeat}.`);
+    if (repeat !== "Once" && repeat !== "DryRun") throw new AcsError("InvalidParam.RepeatMode", 403, `The emulator runs commands with RepeatMode Once or DryRun only, not ${repeat}.`);
     const username = q.Username ?? "";
     if (username.length > 255) throw new AcsError("Username.ExceedLimit", 403, "The length of the username exceeds the upper limit.");
     const invTags = tags(q);
@@ -78,6 +80,13 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
         if (!fits || inst.Status !== "Running") throw new AcsError("InvalidInstance.NotMatch", 403, "The specified instance type does not match the command.");
         return inst;
       });
+      if (repeat === "DryRun") {
+        // The answer to a passed dry run is ECS's DryRunOperation convention (RunInstances DryRun); the
+        // codes for a failed agent check are guessed after DescribeInvocationResults' ErrorCode values.
+        const idle = insts.find((i) => !i.agentInstalled);
+        if (idle) throw new AcsError("ClientNotRunning", 403, `The Cloud Assistant agent is not running on ${idle.InstanceId}.`);
+        throw new AcsError("DryRunOperation", 400, "Request validation has been passed with DryRun flag set.");
+      }
       const inv = m.assistant.create({
         RegionId: region,
         Name: q.Name ?? "",
@@ -110,8 +119,7 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
     const region = q.RegionId; // required by the model (spec.json)
     const encode = encoder(q);
     const withOutput = bool(q, "IncludeOutput", false);
-    // Tag.N filters the invocations by their tags (DescribeInvocations reference: "Tag.N.Key: the key of tag
-    // N of the command task"); an empty value matches any value of the key, as the ECS list actions do.
+    // Tag.N filters: an invocation must carry every tag asked for (DescribeInvocationsRequest Tag).
     const want = tags(q);
     const items = [...m.assistant.invocations.values()]
       .filter(
@@ -123,7 +131,7 @@ export const ASSISTANT_ACTIONS: Record<string, Handler> = {
           (!q.CommandType || inv.Type === q.CommandType) &&
           (!q.InstanceId || inv.results.some((r) => r.InstanceId === q.InstanceId)) &&
           (!q.InvokeStatus || invokeStatus(m.assistant.overall(inv)) === q.InvokeStatus || m.assistant.overall(inv) === q.InvokeStatus) &&
-          want.every((w) => inv.tags.some((t) => t.Key === w.Key && (w.Value === "" || t.Value === w.Value))),
+          want.every((t) => inv.tags.some((x) => x.Key === t.Key && x.Value === t.Value)),
       )
       .sort((a, b) => b.createdAt - a.createdAt);
     const page = paginate(q, items, { maxPageSize: 50, errors: pageErrors });

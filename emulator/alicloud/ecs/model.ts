@@ -17,7 +17,14 @@ export interface EcsSettings {
   failSnapshotGroups: boolean;
 }
 
-export const DISK_CATEGORIES = ["cloud_essd", "cloud_essd_entry", "cloud_auto", "cloud_ssd", "cloud_efficiency", "cloud"];
+export const DISK_CATEGORIES = ["cloud_essd", "cloud_essd_entry", "cloud_auto", "cloud_regional_disk_auto", "cloud_ssd", "cloud_efficiency", "cloud"];
+/**
+ * The ESSD family, which snapshot groups and the app-snapshot plugin take: ESSD, ESSD AutoPL, ESSD Entry
+ * and regional (zone-redundant) ESSD — category names from the DescribeDisks model (@alicloud/ecs20140526
+ * DescribeDisksRequest.category), the family from the API notes' Corrections (a field log of a group on a
+ * cloud_auto disk).
+ */
+export const ESSD_FAMILY = ["cloud_essd", "cloud_auto", "cloud_essd_entry", "cloud_regional_disk_auto"];
 export const FILE_SYSTEMS = ["ext3", "ext4", "xfs", "ntfs", "btrfs", "nfs", "cifs", "smb", "nas", "cpfs"];
 export const INSTANCE_STATUSES = ["Pending", "Running", "Starting", "Stopping", "Stopped"];
 
@@ -57,6 +64,8 @@ export interface Instance {
   ramRolePolicy?: string;
   /** Drills: the app-snapshot plugin ends with this exit code. */
   forcedExitCode?: number;
+  /** Drills: acs-plugin-manager itself fails with this code (232-247): the plugin never runs. */
+  pluginManagerExitCode?: number;
   /** Drills: commands hang until their Timeout (a freeze that never returns). */
   hangInvocations?: boolean;
 }
@@ -74,6 +83,8 @@ export interface Snapshot {
   InstantAccess: boolean;
   InstantAccessRetentionDays?: number;
   tags: Tag[];
+  /** A custom image was made from it (drills): deleting its group keeps it. */
+  usedByImage?: string;
 }
 
 export interface SnapshotGroup {
@@ -103,7 +114,8 @@ export interface InstanceSpec {
   disks?: { DiskId?: string; Category?: string; FileSystem?: string; Size?: number }[];
 }
 
-const MAX_GROUP_DISKS = 16;
+/** DiskId.N / ExcludeDiskId.N take 1-128: a group holds at most 128 disks (CreateSnapshotGroupRequest). */
+const MAX_GROUP_DISKS = 128;
 const NAME = /^[A-Za-z\u4e00-\u9fa5][\w\u4e00-\u9fa5.:-]{1,127}$/;
 const badText = (s: string) => /^https?:\/\//i.test(s);
 
@@ -198,10 +210,13 @@ export class EcsModel {
     return `${Math.min(99, Math.floor((100 * (at - g.createdAt)) / span))}%`;
   }
 
-  /** A snapshot can be used (and a new one of its disk begun) once done, or at once with instant access. */
-  available(g: SnapshotGroup, s: Snapshot, at = this.clock.now()): boolean {
-    const status = this.groupStatus(g, at);
-    return status === "accomplished" || (status === "progressing" && s.InstantAccess);
+  /**
+   * Snapshots of the ESSD family are usable at once ("instant access by default": the
+   * CreateSnapshotGroupRequest model marks InstantAccess deprecated for that reason); a group's snapshots
+   * are all of that family.
+   */
+  available(g: SnapshotGroup, _s: Snapshot, at = this.clock.now()): boolean {
+    return this.groupStatus(g, at) !== "failed";
   }
 
   liveSnapshots(region: string): number {
@@ -239,9 +254,7 @@ export class EcsModel {
     const disks = req.DiskIds?.length ? inst.disks.filter((d) => req.DiskIds!.includes(d.DiskId)) : inst.disks.filter((d) => !req.ExcludeDiskIds?.includes(d.DiskId));
     if (disks.length === 0) throw new AcsError("InvalidParameter.DiskId", 400, "No disk is left to snapshot: every disk of the instance is excluded.");
     if (disks.length > MAX_GROUP_DISKS) throw new AcsError("InvalidParameter.DiskId", 400, `A snapshot group takes at most ${MAX_GROUP_DISKS} disks.`);
-    if (disks.some((d) => d.Category !== "cloud_essd")) throw new AcsError("DiskCategory.OperationNotSupported", 400, "The operation is not supported to the specified disk due to its disk category");
-    const busy = disks.some((d) => this.creatingSnapshotOf(d.DiskId, at));
-    if (busy) throw new AcsError("IncorrectDiskStatus.CreatingSnapshot", 403, "A previous snapshot creation is in process.");
+    if (disks.some((d) => !ESSD_FAMILY.includes(d.Category))) throw new AcsError("DiskCategory.OperationNotSupported", 400, "The operation is not supported to the specified disk due to its disk category");
     if (this.liveSnapshots(inst.RegionId) + disks.length > this.settings.snapshotQuota) throw new AcsError("QuotaExceed.Snapshot", 403, "The snapshot quota exceeds.");
 
     const g: SnapshotGroup = {
@@ -268,14 +281,6 @@ export class EcsModel {
     return g;
   }
 
-  /** A disk whose latest snapshot is still being created and cannot be used yet (no instant access). */
-  private creatingSnapshotOf(diskId: string, at: number): boolean {
-    for (const g of this.groups.values()) {
-      for (const s of g.snapshots) if (s.SourceDiskId === diskId && this.groupStatus(g, at) === "progressing" && !this.available(g, s, at)) return true;
-    }
-    return false;
-  }
-
   group(id: string, region: string): SnapshotGroup {
     const g = this.groups.get(id);
     // DeleteSnapshotGroup's published table lists no not-found code; named by ECS's InvalidXId.NotFound pattern.
@@ -283,10 +288,18 @@ export class EcsModel {
     return g;
   }
 
-  deleteSnapshotGroup(id: string, region: string): SnapshotGroup {
+  /**
+   * DeleteSnapshotGroup: every snapshot goes except those a custom image was made from, which are kept and
+   * reported per snapshot (API notes, Corrections: the answer is HTTP 200 with an OperationProgressSet);
+   * the group goes once it holds no snapshot.
+   */
+  deleteSnapshotGroup(id: string, region: string): { deleted: Snapshot[]; kept: Snapshot[] } {
     const g = this.group(id, region);
-    this.groups.delete(id);
-    return g;
+    const kept = g.snapshots.filter((s) => s.usedByImage);
+    const deleted = g.snapshots.filter((s) => !s.usedByImage);
+    g.snapshots = kept;
+    if (kept.length === 0) this.groups.delete(id);
+    return { deleted, kept };
   }
 
   /** Adds or replaces tags on snapshots (TagResources, as the plugin does with APPConsistent/FsConsistent). */

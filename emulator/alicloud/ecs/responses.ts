@@ -170,11 +170,12 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   DescribeInstanceRamRole(q, m) {
     const region = q.RegionId; // required by the model (spec.json)
     const ids = jsonList(q, "InstanceIds", malformedIds("InstanceIds"));
-    if (ids.length > 100) throw malformedIds("InstanceIds");
+    if (ids.length > 50) throw malformedIds("InstanceIds"); // InstanceIds takes at most 50 (API notes, Corrections)
     const items = [...m.ecs.instances.values()]
       .filter((i) => i.RegionId === region && i.ramRoleName && (ids.length === 0 || ids.includes(i.InstanceId)) && (!q.RamRoleName || i.ramRoleName === q.RamRoleName))
       .map((i) => ({ InstanceId: i.InstanceId, RamRoleName: i.ramRoleName! }));
-    const page = paginate(q, items, { maxPageSize: 100 });
+    // PageSize 1-50, default 10 (API notes, Corrections); the response model carries TotalCount only.
+    const page = paginate(q, items, { maxPageSize: 50, defaultPageSize: 10 });
     return { RegionId: region, TotalCount: page.TotalCount, InstanceRamRoleSets: { InstanceRamRoleSet: page.items } };
   },
 
@@ -232,10 +233,16 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   DeleteSnapshotGroup(q, m) {
-    const g = m.ecs.deleteSnapshotGroup(q.SnapshotGroupId, q.RegionId); // both required by the model (spec.json)
+    const { deleted, kept } = m.ecs.deleteSnapshotGroup(q.SnapshotGroupId, q.RegionId); // both required by the model (spec.json)
+    const item = (id: string) => ({ RelatedItem: [{ Name: "SnapshotId", Value: id }] });
     return {
       OperationProgressSet: {
-        OperationProgress: g.snapshots.map((s) => ({ OperationStatus: "Success", ErrorCode: "", ErrorMsg: "", RelatedItemSet: { RelatedItem: [{ Name: "SnapshotId", Value: s.SnapshotId }] } })),
+        OperationProgress: [
+          ...deleted.map((s) => ({ OperationStatus: "Success", ErrorCode: "", ErrorMsg: "", RelatedItemSet: item(s.SnapshotId) })),
+          // DeleteSnapshot's documented refusal for a snapshot an image was made from; whether a group delete
+          // reports the same code per snapshot is not documented.
+          ...kept.map((s) => ({ OperationStatus: "Failed", ErrorCode: "SnapshotCreatedImage", ErrorMsg: "The snapshot has been used to create user defined image(s).", RelatedItemSet: item(s.SnapshotId) })),
+        ],
       },
     };
   },

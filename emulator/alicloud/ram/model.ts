@@ -92,15 +92,67 @@ export function policiesAllow(statements: Statement[], action: string): boolean 
 const ROLE_NAME = /^[A-Za-z0-9.-]+$/;
 const POLICY_NAME = /^[A-Za-z0-9-]+$/;
 
+export interface RamSettings {
+  /**
+   * Emulated seconds after a DetachPolicyFromRole during which DeleteRole of that role and DeletePolicy of
+   * that policy still fail with DeleteConflict.* (RAM is eventually consistent: API notes, Corrections;
+   * terraform-provider-alicloud retries these codes for the whole delete timeout). How long the real
+   * window lasts is not documented.
+   */
+  ramDetachLagSeconds: number;
+}
+
+export type RamResourceType = "role" | "policy";
+
+export interface RamTag {
+  Key: string;
+  Value: string;
+}
+
 export class RamModel {
   readonly roles = new Map<string, Role>();
   readonly policies = new Map<string, Policy>();
+  /** Tags of roles and policies, keyed `role:name` / `policy:name` (CreateRole/CreatePolicy Tag, TagResources). */
+  readonly tags = new Map<string, RamTag[]>();
+  /** When a policy was last detached from a role: `role:name` / `policy:name` → epoch ms. */
+  private readonly detachedAt = new Map<string, number>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly settings: RamSettings = { ramDetachLagSeconds: 0 },
+  ) {}
 
   reset(): void {
     this.roles.clear();
     this.policies.clear();
+    this.tags.clear();
+    this.detachedAt.clear();
+  }
+
+  /** Whether a detach of `key` is still propagating (DeleteConflict until it has). */
+  private settling(key: string): boolean {
+    const at = this.detachedAt.get(key);
+    return at !== undefined && this.clock.now() < at + this.settings.ramDetachLagSeconds * 1000;
+  }
+
+  /** Tags as CreateRole/CreatePolicy take them: a JSON array of {Key, Value}, at most 20. */
+  setTags(type: RamResourceType, name: string, tags: RamTag[]): void {
+    if (tags.length > 20) throw new AcsError("InvalidParameter.Tag", 400, "The parameter - \"Tag\" takes at most 20 tags.");
+    for (const t of tags) {
+      if (!t.Key || t.Key.length > 128 || /^(aliyun|acs:)/i.test(t.Key)) throw new AcsError("InvalidParameter.Tag.Key", 400, "The parameter - \"Tag.Key\" is invalid.");
+      if ((t.Value ?? "").length > 128) throw new AcsError("InvalidParameter.Tag.Value", 400, "The parameter - \"Tag.Value\" is invalid.");
+    }
+    const current = this.tags.get(`${type}:${name}`) ?? [];
+    for (const t of tags) {
+      const existing = current.find((x) => x.Key === t.Key);
+      if (existing) existing.Value = t.Value ?? "";
+      else current.push({ Key: t.Key, Value: t.Value ?? "" });
+    }
+    this.tags.set(`${type}:${name}`, current);
+  }
+
+  tagsOf(type: RamResourceType, name: string): RamTag[] {
+    return this.tags.get(`${type}:${name}`) ?? [];
   }
 
   private now(): string {
@@ -138,8 +190,9 @@ export class RamModel {
 
   deleteRole(name: string): void {
     const role = this.role(name);
-    if (role.attached.size) throw new AcsError("DeleteConflict.Role.Policy", 409, "The role CAN NOT has any attached policy while deleting the role.");
+    if (role.attached.size || this.settling(`role:${name}`)) throw new AcsError("DeleteConflict.Role.Policy", 409, "The role CAN NOT has any attached policy while deleting the role.");
     this.roles.delete(name);
+    this.tags.delete(`role:${name}`);
   }
 
   createPolicy(req: { PolicyName: string; PolicyDocument: string; Description?: string }): Policy {
@@ -177,9 +230,13 @@ export class RamModel {
     const holders = [...this.roles.values()].filter((r) => r.attached.has(`Custom:${name}`));
     // RAM's published table lists DeleteConflict.Policy.User/.Group for users and groups; the
     // role counterpart's exact code is unconfirmed, named by the same pattern.
-    if (holders.length && !cascading) throw new AcsError("DeleteConflict.Policy.Role", 409, "The policy CAN NOT been attached to any role while deleting the policy.");
-    for (const r of holders) r.attached.delete(`Custom:${name}`);
+    if ((holders.length && !cascading) || this.settling(`policy:${name}`)) throw new AcsError("DeleteConflict.Policy.Role", 409, "The policy CAN NOT been attached to any role while deleting the policy.");
+    for (const r of holders) {
+      r.attached.delete(`Custom:${name}`);
+      this.detachedAt.set(`role:${r.RoleName}`, this.clock.now());
+    }
     this.policies.delete(name);
+    this.tags.delete(`policy:${name}`);
   }
 
   attachPolicyToRole(type: string, policyName: string, roleName: string): void {
@@ -194,6 +251,9 @@ export class RamModel {
     if (type !== "Custom" && type !== "System") throw new AcsError("InvalidParameter.PolicyType", 400, 'The parameter - "PolicyType" is incorrect.');
     const role = this.role(roleName);
     if (!role.attached.delete(`${type}:${policyName}`)) throw new AcsError("EntityNotExist.Role.Policy", 404, "The policy is not attached to the role.");
+    const now = this.clock.now();
+    this.detachedAt.set(`role:${roleName}`, now);
+    if (type === "Custom") this.detachedAt.set(`policy:${policyName}`, now);
   }
 
   /** Whether `service` (e.g. ecs.aliyuncs.com) may assume the role. */

@@ -5,7 +5,7 @@
 // clock; `settle` applies the operations due by now (no timers).
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Clock } from "../../clock";
-import { AdminError, FlavorNotFound, InstanceInvalidState, NovaBadRequest, NovaFault, ServerNotFound } from "../errors";
+import { AdminError, FlavorNotFound, InstanceInvalidState, NovaBadRequest, NovaFault, NovaItemNotFound, ServerNotFound } from "../errors";
 import type { Files, ImageModel } from "../image/model";
 import type { OpenStackOptions } from "../models";
 import type { NetworkModel } from "../network/model";
@@ -444,6 +444,32 @@ export class ComputeModel {
       backup: { imageId: img.id, backupType: req.backupType, rotation: req.rotation, captureAt: atCall ? now : savingAt, captured: atCall },
     });
     return img.id;
+  }
+
+  // ---- server metadata ----
+
+  /**
+   * nova compute/api.py update_instance_metadata / delete_instance_metadata: vm_state active, paused,
+   * suspended or stopped with no task (so not while ERROR, RESCUE or a backup runs: 409); the merged
+   * (or, with `replace`, the given) items count against the metadata_items quota (MetadataLimitExceeded, 403).
+   */
+  updateMetadata(s: Server, items: Record<string, string>, o: { replace?: boolean; action?: string } = {}): Record<string, string> {
+    this.check(s, o.action ?? "update metadata", ["active", "paused", "suspended", "stopped"]);
+    const merged = o.replace ? { ...items } : { ...s.metadata, ...items };
+    const limit = this.opts.metadataItems;
+    if (limit >= 0 && Object.keys(merged).length > limit) throw new NovaFault(403, `Maximum number of metadata items exceeds ${limit}`);
+    s.metadata = merged;
+    s.updatedAt = this.clock.now();
+    return { ...merged };
+  }
+
+  deleteMetadata(s: Server, key: string): void {
+    // nova server_metadata.py delete: an absent key is 404 before the state check.
+    if (!Object.hasOwn(s.metadata, key)) throw new NovaItemNotFound("Metadata item was not found");
+    this.check(s, "delete metadata", ["active", "paused", "suspended", "stopped"]);
+    const { [key]: _gone, ...rest } = s.metadata;
+    s.metadata = rest;
+    s.updatedAt = this.clock.now();
   }
 
   // ---- admin (drills, tests) ----

@@ -396,6 +396,54 @@ function action(c: Ctx, s: Server): EmulatorResponse {
   }
 }
 
+// ---- server metadata (api-ref metadata.inc; nova api/openstack/compute/server_metadata.py) ----
+
+/** nova api/validation/parameter_types.py metadata: keys ^[a-zA-Z0-9-_:. ]{1,255}$, string values of at most 255. */
+function metadataItems(body: Record<string, unknown>, name: string, opts: { exactlyOne?: boolean } = {}): Record<string, string> {
+  const v = object(body, name, bad, { required: true })!;
+  const keys = Object.keys(v);
+  for (const k of keys) {
+    if (!/^[a-zA-Z0-9-_:. ]{1,255}$/.test(k)) throw bad(`Invalid input for field/attribute ${name}. Value: ${JSON.stringify(v)}. Additional properties are not allowed ('${k}' was unexpected)`);
+    const val = v[k];
+    if (typeof val !== "string") throw bad(`Invalid input for field/attribute ${k}. Value: ${JSON.stringify(val)}. ${JSON.stringify(val)} is not of type 'string'`);
+    if (val.length > 255) throw bad(`Invalid input for field/attribute ${k}. Value: ${val}. '${val}' is too long`);
+  }
+  // schemas/server_metadata.py update: meta has exactly one property.
+  if (opts.exactlyOne && keys.length !== 1) throw bad(`Invalid input for field/attribute ${name}. Value: ${JSON.stringify(v)}. ${JSON.stringify(v)} ${keys.length ? "has too many properties" : "does not have enough properties"}`);
+  return Object.fromEntries(keys.map((k) => [k, v[k] as string]));
+}
+
+function metadata(c: Ctx, s: Server, key: string | undefined, m: string): EmulatorResponse {
+  const compute = c.model.compute;
+  if (key === undefined) {
+    if (m === "GET") return reply(200, { metadata: { ...s.metadata } });
+    // POST merges (create or update items), PUT replaces them all; both answer the server's whole metadata.
+    if (m === "POST" || m === "PUT") {
+      const body = jsonBody(c.req, bad);
+      for (const k of Object.keys(body)) if (k !== "metadata") throw bad(`Additional properties are not allowed ('${k}' was unexpected)`);
+      return reply(200, { metadata: compute.updateMetadata(s, metadataItems(body, "metadata"), { replace: m === "PUT" }) });
+    }
+  } else {
+    if (m === "GET") {
+      if (!Object.hasOwn(s.metadata, key)) throw new NovaItemNotFound("Metadata item was not found");
+      return reply(200, { meta: { [key]: s.metadata[key] } });
+    }
+    if (m === "PUT") {
+      const body = jsonBody(c.req, bad);
+      for (const k of Object.keys(body)) if (k !== "meta") throw bad(`Additional properties are not allowed ('${k}' was unexpected)`);
+      const item = metadataItems(body, "meta", { exactlyOne: true });
+      if (!Object.hasOwn(item, key)) throw bad("Request body and URI mismatch");
+      compute.updateMetadata(s, item);
+      return reply(200, { meta: item });
+    }
+    if (m === "DELETE") {
+      compute.deleteMetadata(s, key);
+      return reply(204, undefined);
+    }
+  }
+  throw new NovaFault(405, "The method specified is not allowed for this resource.");
+}
+
 // ---- routing ----
 
 export function compute(c: Call): EmulatorResponse {
@@ -447,6 +495,8 @@ function route(c: Ctx, p: string[], m: string): EmulatorResponse {
       }
     } else if (sub === "action" && !more.length && m === "POST") {
       return action(c, compute.getServer(id, c.projectId));
+    } else if (sub === "metadata" && more.length <= 1) {
+      return metadata(c, compute.getServer(id, c.projectId), more[0], m);
     }
   }
   if (coll === "flavors") {

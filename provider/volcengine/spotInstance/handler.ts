@@ -14,6 +14,7 @@ import type { SpotInstanceOutputs } from "../resources";
 import { VolcengineClient } from "../client";
 import { findInterruptions } from "../events";
 import { findInstance, removeInstance, waitInstanceStatus, type Instance } from "../instances";
+import { deleteCommand, ensureCommand, updateCommand } from "../assistant";
 import { launchInstance } from "../launch";
 import { syncTags, tagMap } from "../tags";
 import { adoptInstance, findReplacement, laterInLine } from "./lineage";
@@ -35,6 +36,14 @@ export function spotInstanceToken(inputs: SpotInstanceInputs): string {
   return createToken("volcengine:SpotInstance", inputs.__identity, inputs.__tokenSalt, inputs, SPOT_SECRET_KEYS);
 }
 
+/** The recovery policy's guest hook as a saved Cloud Assistant command (its id rides in the policy tag). */
+async function ensureHook(client: VolcengineClient, inputs: SpotInstanceInputs, instanceName: string): Promise<string | undefined> {
+  const hook = inputs.recovery?.guestHook;
+  if (!hook) return undefined;
+  const token = createToken("volcengine:GuestHook", inputs.__identity, inputs.__tokenSalt, { script: hook.command });
+  return ensureCommand(client, { name: `pulumi-recovery-hook-${instanceName}`.slice(0, 64), script: hook.command, timeoutSeconds: hook.timeoutSeconds, token });
+}
+
 /** Outputs: the inputs (read only sees outputs) plus what the cloud reports. */
 async function outputsFor(client: VolcengineClient, inputs: Record<string, any>, inst: Instance): Promise<Props> {
   const [interruption] = await findInterruptions(client, [inst.InstanceId]);
@@ -43,7 +52,10 @@ async function outputsFor(client: VolcengineClient, inputs: Record<string, any>,
     ...inputs,
     instanceId: inst.InstanceId,
     status: inst.Status,
-    zoneId: inst.ZoneId,
+    // The declared placement stays the input (a recovery may have gone elsewhere: `placement` says where,
+    // and the next `up` changes nothing for it).
+    zoneId: inputs.zoneId ?? inst.ZoneId,
+    placement: { zoneId: inst.ZoneId, subnetId: nic?.SubnetId, instanceTypeId: inst.InstanceTypeId },
     vpcId: inst.VpcId,
     privateIpAddress: nic?.PrimaryIpAddress,
     // Inputs stay as declared (the cloud reports 0 for "no limit"): overwriting them would show up as a
@@ -86,18 +98,24 @@ export const spotInstanceHandler: ResourceHandler<SpotInstanceInputs, SpotInstan
     const outs = { ...props, ...inputs, instanceName };
     if (inputs.adoptInstanceId) {
       try {
-        const inst = await adoptInstance(client, inputs, inputs.adoptInstanceId, instanceName);
-        return { id: inst.InstanceId, outs: await outputsFor(client, outs, inst) };
+        const hookCommandId = await ensureHook(client, inputs, instanceName);
+        const inst = await adoptInstance(client, inputs, inputs.adoptInstanceId, instanceName, hookCommandId);
+        return { id: inst.InstanceId, outs: await outputsFor(client, { ...outs, hookCommandId }, inst) };
       } catch (err) {
         throw describeFailure(name, err);
       }
     }
     let instanceId: string;
+    let hookCommandId: string | undefined;
     try {
-      ({ instanceId } = await launchInstance(client, launchSpec(inputs, instanceName), spotInstanceToken(inputs), `instance ${instanceName}`));
+      hookCommandId = await ensureHook(client, inputs, instanceName);
+      ({ instanceId } = await launchInstance(client, launchSpec(inputs, instanceName, hookCommandId), spotInstanceToken(inputs), `instance ${instanceName}`));
     } catch (err) {
+      // Nothing left behind: the hook's command goes again when the instance could not be launched.
+      if (hookCommandId) await deleteCommand(client, hookCommandId).catch(() => undefined);
       throw describeFailure(name, err);
     }
+    Object.assign(outs, { hookCommandId });
     const timeout = parseDuration(inputs.timeouts?.create ?? "") ?? DEFAULT_CREATE_MS;
     try {
       const inst = await waitInstanceStatus(client, instanceId, "RUNNING", timeout);
@@ -108,6 +126,7 @@ export const spotInstanceHandler: ResourceHandler<SpotInstanceInputs, SpotInstan
       const why = describeFailure(name, waitErr).message;
       try {
         await removeInstance(client, instanceId, DEFAULT_DELETE_MS);
+        if (hookCommandId) await deleteCommand(client, hookCommandId);
       } catch (cleanupErr) {
         throw partialResource(instanceId, plain({ ...outs, instanceId, status: "UNKNOWN" }), [why, `cleanup of ${instanceId} failed too: ${describeFailure(name, cleanupErr).message}`]);
       }
@@ -143,12 +162,22 @@ export const spotInstanceHandler: ResourceHandler<SpotInstanceInputs, SpotInstan
       if (olds.description !== inputs.description) modify.Description = inputs.description ?? "";
       if (olds.password !== inputs.password && inputs.password !== undefined) modify.Password = inputs.password;
       if (Object.keys(modify).length > 0) await client.ecs("ModifyInstanceAttribute", { InstanceId: id, ...modify }, { safe: true });
+      // The guest hook's saved command: made, changed in place, or deleted with the policy.
+      const oldHook = olds.recovery?.guestHook;
+      const newHook = inputs.recovery?.guestHook;
+      let hookCommandId = olds.hookCommandId;
+      if (newHook && hookCommandId && (oldHook?.command !== newHook.command || oldHook?.timeoutSeconds !== newHook.timeoutSeconds)) await updateCommand(client, hookCommandId, newHook.command, newHook.timeoutSeconds);
+      if (newHook && !hookCommandId) hookCommandId = await ensureHook(client, inputs, instanceName);
       // Tags as the cloud has them (an out-of-band edit is put back), and release 0.1.0's policy tags go.
       const current = tagMap((await findInstance(client, id)).Tags);
-      const mine = Object.fromEntries(Object.entries(current).filter(([k]) => k in userTags(current) || k === TAGS.policy || (Object.values(LEGACY_TAGS) as string[]).includes(k) && k !== TAGS.origin));
-      await syncTags(client, "instance", id, mine, instanceTags(inputs));
+      const mine = Object.fromEntries(Object.entries(current).filter(([k]) => k in userTags(current) || k === TAGS.policy || ((Object.values(LEGACY_TAGS) as string[]).includes(k) && k !== TAGS.origin)));
+      await syncTags(client, "instance", id, mine, instanceTags(inputs, hookCommandId));
+      if (!newHook && hookCommandId) {
+        await deleteCommand(client, hookCommandId);
+        hookCommandId = undefined;
+      }
       const inst = await findInstance(client, id);
-      return { outs: await outputsFor(client, { ...news, ...inputs, instanceName, origin: olds.origin }, inst) };
+      return { outs: await outputsFor(client, { ...news, ...inputs, instanceName, origin: olds.origin, hookCommandId }, inst) };
     } catch (err) {
       throw describeFailure(name, err);
     }
@@ -161,6 +190,7 @@ export const spotInstanceHandler: ResourceHandler<SpotInstanceInputs, SpotInstan
       // Replacements launched during the notice, which no refresh has adopted yet, go with the line.
       for (const later of await laterInLine(client, id, props)) await removeInstance(client, later.InstanceId, timeoutMs);
       await removeInstance(client, id, timeoutMs);
+      if (props.hookCommandId) await deleteCommand(client, props.hookCommandId);
     } catch (err) {
       throw describeFailure(label(props, id), err);
     }

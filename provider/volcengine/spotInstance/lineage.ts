@@ -13,7 +13,7 @@ import { instanceTags } from "./spec";
  * mismatch is an error, not a silent replacement); name, description, tags and the recovery policy are
  * then set as declared, exactly as an update would.
  */
-export async function adoptInstance(client: VolcengineClient, inputs: SpotInstanceInputs, id: string, instanceName: string): Promise<Instance> {
+export async function adoptInstance(client: VolcengineClient, inputs: SpotInstanceInputs, id: string, instanceName: string, hookCommandId?: string): Promise<Instance> {
   const inst = await orUndefined(findInstance(client, id));
   if (!inst) throw new Error(`adoptInstanceId ${id}: no such instance in region ${client.region}`);
   const nic = inst.NetworkInterfaces?.[0];
@@ -35,7 +35,7 @@ export async function adoptInstance(client: VolcengineClient, inputs: SpotInstan
   if (Object.keys(modify).length) await client.ecs("ModifyInstanceAttribute", { InstanceId: id, ...modify }, { safe: true });
   const current = tagMap(inst.Tags);
   const ours = Object.fromEntries(Object.entries(current).filter(([k]) => k in userTags(current) || k === TAGS.policy));
-  await syncTags(client, "instance", id, ours, instanceTags(inputs));
+  await syncTags(client, "instance", id, ours, instanceTags(inputs, hookCommandId));
   return findInstance(client, id);
 }
 

@@ -1,7 +1,7 @@
 // SpotInstance inputs: every rule the API would enforce, checked at preview (check), before any call.
 import { z } from "zod";
 import { timeoutsSchema } from "../../core/check";
-import { OUR_PREFIX, RESERVED_INSTANCE_TAGS, recoverySchema } from "../../recovery/policy";
+import { encodedLength, OUR_PREFIX, RESERVED_INSTANCE_TAGS, recoverySchema } from "../../recovery/policy";
 import { description, hostnameProblem, resourceName, TAG_KEY, TAG_VALUE, USER_DATA_MAX_BYTES } from "../names";
 import { TAG_LIMIT } from "../tags";
 import { VOLUME_TYPES } from "../volumes";
@@ -92,6 +92,9 @@ export const spotInstanceSchema = z
     if (v.spotStrategy === "SpotWithPriceLimit" && v.spotPriceLimit === undefined) issue("spotPriceLimit", 'spotPriceLimit is required when spotStrategy is "SpotWithPriceLimit"');
     if (v.spotStrategy === "SpotAsPriceGo" && v.spotPriceLimit !== undefined) issue("spotPriceLimit", 'spotPriceLimit applies only with spotStrategy "SpotWithPriceLimit": remove it or change spotStrategy');
     if (v.keyPairName && v.password) issue("password", "set either keyPairName or password, not both");
+    // The policy is one tag, and a Volcengine tag value holds at most 256 characters (Tags.N.Value).
+    if (v.recovery && encodedLength(v.recovery) > 256) issue("recovery", `the recovery policy takes ${encodedLength(v.recovery)} characters as a tag, over the 256 a tag value holds: use fewer or shorter fallbacks`);
+    for (const [i, f] of (v.recovery?.fallbacks ?? []).entries()) if (f.zoneId === v.zoneId && f.subnetId === v.subnetId && (f.instanceTypeId ?? v.instanceTypeId) === v.instanceTypeId) issue("recovery", `recovery.fallbacks[${i}] is the instance's own placement: list other zones or types`);
   });
 
 export type SpotInstanceInputs = z.infer<typeof spotInstanceSchema>;

@@ -1,14 +1,14 @@
 // SpotInstance inputs → what RunInstances needs (launch.ts), and the tags the instance carries.
-import { policyTags } from "../../recovery/policy";
+import { policyTags, recordedPolicy } from "../../recovery/policy";
 import type { LaunchSpec } from "../launch";
 import type { SpotInstanceInputs } from "./schema";
 
 /** User tags plus the recorded recovery policy (the create token is added by launchInstance). */
-export function instanceTags(inputs: Pick<SpotInstanceInputs, "tags" | "recovery">): Record<string, string> {
-  return { ...(inputs.tags ?? {}), ...policyTags(inputs.recovery) };
+export function instanceTags(inputs: Pick<SpotInstanceInputs, "tags" | "recovery">, hookCommandId?: string): Record<string, string> {
+  return { ...(inputs.tags ?? {}), ...policyTags(inputs.recovery && recordedPolicy(inputs.recovery, hookCommandId)) };
 }
 
-export function launchSpec(inputs: SpotInstanceInputs, instanceName: string): LaunchSpec {
+export function launchSpec(inputs: SpotInstanceInputs, instanceName: string, hookCommandId?: string): LaunchSpec {
   return {
     zoneId: inputs.zoneId,
     imageId: inputs.imageId,
@@ -26,6 +26,6 @@ export function launchSpec(inputs: SpotInstanceInputs, instanceName: string): La
     userDataBase64: inputs.userData === undefined ? undefined : Buffer.from(inputs.userData).toString("base64"),
     systemVolume: inputs.systemVolume,
     dataVolumes: inputs.dataVolumes ?? [],
-    tags: instanceTags(inputs),
+    tags: instanceTags(inputs, hookCommandId),
   };
 }
