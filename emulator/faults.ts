@@ -1,6 +1,8 @@
 // Fault injection: rules that make a share of matching calls fail the way the clouds fail —
 // throttling, 5xx, latency, a dropped connection, or a lost response. Count-based rules give tests
-// exact control; rate-based rules use a seeded PRNG so a drill is reproducible.
+// exact control; rate-based rules use a seeded PRNG so a drill is reproducible — one stream per cloud
+// and action, so which call fails is the n-th call of that action whatever else runs at the same time
+// (two calls of different actions racing to the server cannot swap their faults).
 //   drop           the connection is cut before the cloud handles the request: nothing happened.
 //   lose-response  the cloud handles the request (state changes, the call log records its answer),
 //                  then the answer never arrives — what idempotency (ClientToken) exists for:
@@ -62,13 +64,25 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** FNV-1a: a stream's seed from the run's seed and the cloud and action it draws for. */
+function streamSeed(seed: number, key: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 export class Faults {
   private rules: FaultRule[] = [];
   private nextId = 1;
-  private random: () => number;
+  private readonly streams = new Map<string, () => number>();
 
-  constructor(seed = 42) {
-    this.random = prng(seed);
+  constructor(private seed = 42) {}
+
+  private random(cloud: string, action: string): number {
+    const key = `${cloud}\0${action}`;
+    let next = this.streams.get(key);
+    if (!next) this.streams.set(key, (next = prng(streamSeed(this.seed, key))));
+    return next();
   }
 
   /** Adds a rule (checked: BadInput names what is wrong). */
@@ -86,7 +100,11 @@ export class Faults {
 
   clear(seed?: number): void {
     this.rules = [];
-    if (seed !== undefined) this.random = prng(seed);
+    // A new seed starts every stream again; clearing the rules alone leaves them where they are.
+    if (seed !== undefined) {
+      this.seed = seed;
+      this.streams.clear();
+    }
   }
 
   /** The fault to apply to this call, if any (consumes one use of a count-based rule). */
@@ -94,7 +112,7 @@ export class Faults {
     for (const rule of this.rules) {
       if (rule.cloud && rule.cloud !== cloud) continue;
       if (rule.action && rule.action !== action) continue;
-      if (rule.rate !== undefined && this.random() >= rule.rate) continue;
+      if (rule.rate !== undefined && this.random(cloud, action) >= rule.rate) continue;
       if (rule.count !== undefined) {
         rule.count -= 1;
         if (rule.count <= 0) this.rules = this.rules.filter((r) => r !== rule);

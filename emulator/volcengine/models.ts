@@ -36,7 +36,7 @@ export interface VolcengineOptions {
   snapshotSecondsPerGiB: number;
   /** GiB written per hour on each volume (drives how much an incremental snapshot copies); per instance via admin. */
   changeGiBPerHour: number;
-  /** What happens to an image or snapshot still being made when its instance is released (not documented). */
+  /** What happens to an image (made of the instance itself) or snapshot still being made when its instance is released (not documented); an image copied from a finished snapshot always completes. */
   imageWhenInstanceReleased: "completes" | "fails";
   /** Volume types CreateSnapshot/CreateSnapshotGroup accept (which types support snapshots is not documented). */
   snapshotVolumeTypes: string[];
@@ -285,6 +285,8 @@ export interface Image {
   /** CopyImage of this image runs until then: DeleteImages answers OperationDenied.ImageIsCopying (API-NOTES "Corrections"). */
   copyingUntil?: number;
   sourceInstanceId?: string;
+  /** Copied from a snapshot that was already complete: the instance going away cannot spoil it. */
+  fromSnapshot?: boolean;
   credential: Credential;
   /** The snapshots the image consists of (system first). */
   snapshots: { SnapshotId: string; VolumeKind: "system" | "data"; Size: number }[];
@@ -605,7 +607,8 @@ export class VolcengineModel {
   release(instanceId: string, at = this.clock.now()): void {
     const inst = this.getInstance(instanceId);
     if (this.opts.imageWhenInstanceReleased === "fails") {
-      for (const img of this.images.values()) if (img.sourceInstanceId === instanceId && at < img.readyAt) img.failed = true;
+      // An image copied from a finished snapshot reads the snapshot, not the instance's disk: it completes.
+      for (const img of this.images.values()) if (img.sourceInstanceId === instanceId && !img.fromSnapshot && at < img.readyAt) img.failed = true;
       for (const snap of this.snapshots.values()) if (snap.instanceId === instanceId && at < snap.readyAt) snap.failed = true;
     }
     this.dropInstance(inst);
@@ -689,6 +692,7 @@ export class VolcengineModel {
         Size: snap.VolumeSize,
         readyAt: now + (this.opts.imageFromSnapshotBaseSeconds + size * this.opts.imageFromSnapshotSecondsPerGiB) * 1000,
         sourceInstanceId: snap.instanceId,
+        fromSnapshot: true,
         credential: this.snapshotCredential.get(snap.SnapshotId) ?? { kind: "none" },
         snapshots: [snap, ...data].map((s) => ({ SnapshotId: s.SnapshotId, VolumeKind: s.VolumeKind, Size: s.VolumeSize })),
         files: { ...snap.files },

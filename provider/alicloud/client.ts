@@ -4,7 +4,7 @@
 // one retry policy. SDK errors (ThrottlingError, ClientError, ServerError) become CloudError.
 import { createHash } from "node:crypto";
 import type { AlicloudConnection } from "../config";
-import { CloudError } from "../core/errors";
+import { CloudError, isNetworkError } from "../core/errors";
 import { RetryStrategy, type RetryOptions } from "../core/retry";
 
 const VERSIONS = { ecs: "2014-05-26", ram: "2015-05-01" } as const;
@@ -128,6 +128,12 @@ function toCloudError(action: string, err: any): Error {
       httpStatus: err.statusCode,
       retryAfterMs: retryAfter > 0 ? retryAfter : undefined,
     });
+  }
+  if (err?.code && isNetworkError(err)) {
+    // The Tea client appends the whole request URL ("socket hang upPOST http://…?<every parameter> failed."):
+    // a RunCommand's script, a policy document. The connection's failure is all that is worth saying.
+    const what = String(err.message ?? "").split(/(?:GET|POST) https?:\/\//)[0] || String(err.code);
+    return new CloudError({ cloud: "alicloud", action, code: String(err.code), message: `${what}: the connection failed before an answer arrived` });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -45,7 +45,9 @@ function scheduleField(field: string) {
 
 /** Adds the schedule checks (they need the time zone, a sibling field). */
 function checkSchedule(ctx: z.RefinementCtx, field: string, text: string | undefined, tz: string, o: { minGapMs?: number } = {}): Schedule | undefined {
-  if (text === undefined) return undefined;
+  // A time zone that does not exist is the timezone field's failure; the schedule cannot be judged in it
+  // (croner throws evaluating a cron expression there).
+  if (text === undefined || !validTimezone(tz)) return undefined;
   const s = parseSchedule(text, tz);
   if ("error" in s) {
     ctx.addIssue({ code: "custom", path: [field], message: `${field} ${s.error}` });

@@ -104,22 +104,39 @@ export class RecoveryController {
 
   /** One pass; every recovery found (or left unfinished by a previous controller) is carried as far as it can go. */
   async runOnce(): Promise<PassResult> {
-    const { cloud, journal } = this.o;
-    const fleet = (await cloud.fleet()).filter((m) => m.policy.onInterruption !== "none");
-    const interruptions = fleet.length ? await cloud.interruptions(fleet.map((m) => m.instanceId)) : [];
-    await Promise.all(interruptions.map((intr) => this.limit(() => this.notice(intr, fleet.find((m) => m.instanceId === intr.instanceId)))));
-    const points = await cloud.points();
-    await this.findLost(fleet, points);
-    const doomed = new Set(interruptions.map((i) => i.instanceId));
-    const rolling = await this.keepRolling(
-      fleet.filter((m) => m.policy.imageEvery && m.healthy && !doomed.has(m.instanceId)),
-      points,
-    );
-    // Region copies and scheduled RecoveryImages (copies.ts, schedules.ts): a step each per pass, never waiting.
-    const keeper = { cloud: this.o.cloud, clock: this.clock, limit: this.limit, emit: (e: Omit<RecoveryEvent, "at">) => this.emit(e) };
-    await keepCopies(keeper, fleet, points);
-    await keepSchedules(keeper);
-    return this.carryAll({ protectedInstances: fleet.length, interruptions: interruptions.length, ...rolling });
+    const { cloud } = this.o;
+    const base = { protectedInstances: 0, interruptions: 0, rollingStarted: 0, rollingDeferred: 0 };
+    const problems: unknown[] = [];
+    try {
+      const fleet = (await cloud.fleet()).filter((m) => m.policy.onInterruption !== "none");
+      const interruptions = fleet.length ? await cloud.interruptions(fleet.map((m) => m.instanceId)) : [];
+      Object.assign(base, { protectedInstances: fleet.length, interruptions: interruptions.length });
+      // One interruption that cannot be recorded yet (the cloud failing its reads) holds up no other.
+      await Promise.all(
+        interruptions.map((intr) =>
+          this.limit(() =>
+            this.notice(intr, fleet.find((m) => m.instanceId === intr.instanceId)).catch((e) => {
+              problems.push(e);
+              this.emit({ kind: "retry", instanceId: intr.instanceId, eventId: intr.eventId, message: `spot interruption ${intr.eventId} could not be recorded yet: ${(e as Error).message}; the next pass tries again` });
+            }),
+          ),
+        ),
+      );
+      const points = await cloud.points();
+      await this.findLost(fleet, points);
+      const doomed = new Set(interruptions.map((i) => i.instanceId));
+      Object.assign(base, await this.keepRolling(fleet.filter((m) => m.policy.imageEvery && m.healthy && !doomed.has(m.instanceId)), points));
+      // Region copies and scheduled RecoveryImages (copies.ts, schedules.ts): a step each per pass, never waiting.
+      const keeper = { cloud: this.o.cloud, clock: this.clock, limit: this.limit, emit: (e: Omit<RecoveryEvent, "at">) => this.emit(e) };
+      await keepCopies(keeper, fleet, points);
+      await keepSchedules(keeper);
+    } catch (e) {
+      problems.unshift(e);
+    }
+    // Recoveries already journaled go on whatever failed above: finding new ones must not stall them.
+    const result = await this.carryAll(base);
+    if (problems.length) throw problems[0];
+    return result;
   }
 
   /** Carries every unfinished recovery (those claimed elsewhere are left to their owner). */
@@ -210,11 +227,14 @@ export class RecoveryController {
     const renew = setInterval(() => void journal.claim(eventId, this.owner, leaseMs).catch(() => undefined), Math.max(1_000, leaseMs / 3));
     try {
       let r = await journal.get(eventId);
+      let waits = 0;
       for (let step = r && nextStep(r); r && step; step = nextStep(r)) {
         this.o.signal?.throwIfAborted();
         const wait = r.retryAt ? Date.parse(r.retryAt) - this.clock.now() : 0;
         if (wait > 0) {
-          if (!(this.o.waitForRetries ?? true)) return;
+          // A service leaves the retry to a later pass; `--once` waits, but not forever within one pass
+          // (transient failures never give a recovery up): the next run picks it up from the journal.
+          if (!(this.o.waitForRetries ?? true) || ++waits > (this.o.maxAttempts ?? MAX_ATTEMPTS)) return;
           await this.clock.sleep(wait, this.o.signal);
         }
         r = await this.attempt(step, r);
@@ -237,6 +257,10 @@ export class RecoveryController {
       if (this.o.signal?.aborted) throw e;
       const why = `${step}: ${(e as Error).message}`;
       const attempts = (r.attempts ?? 0) + 1;
+      // A transient failure (throttling, a 5xx, a lost connection, the retry quota spent) says nothing about
+      // whether the recovery can succeed: it is retried with backoff for as long as it takes. Only the other
+      // failures count toward giving up.
+      const hardFailures = (r.hardFailures ?? 0) + (isTransient(e) || e instanceof MayExistError ? 0 : 1);
       if (e instanceof ReplacementLost && attempts < (this.o.maxAttempts ?? MAX_ATTEMPTS)) {
         const { relaunch: _r, "wait-running": _w, ...steps } = record.steps;
         const again: RecoveryRecord = { ...record, steps, attempts, replacementId: undefined, relaunchAttempt: (record.relaunchAttempt ?? 0) + 1, lastError: why };
@@ -244,16 +268,16 @@ export class RecoveryController {
         this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: why });
         return again;
       }
-      if (e instanceof Unrecoverable || attempts >= (this.o.maxAttempts ?? MAX_ATTEMPTS)) {
-        const failed: RecoveryRecord = { ...r, state: "failed", attempts, error: e instanceof Unrecoverable ? why : `${why} (gave up after ${attempts} tries)`, retryAt: undefined };
+      if (e instanceof Unrecoverable || hardFailures >= (this.o.maxAttempts ?? MAX_ATTEMPTS)) {
+        const failed: RecoveryRecord = { ...r, state: "failed", attempts, hardFailures, error: e instanceof Unrecoverable ? why : `${why} (gave up after ${attempts} tries)`, retryAt: undefined };
         await this.o.journal.put(failed);
         this.emit({ kind: "failed", instanceId: r.instanceId, eventId: r.eventId, step, message: failed.error! });
         return failed;
       }
       const retryAt = iso(this.clock.now() + retryDelayMs(attempts));
-      const again: RecoveryRecord = { ...record, attempts, retryAt, lastError: why };
+      const again: RecoveryRecord = { ...record, attempts, hardFailures, retryAt, lastError: why };
       await this.o.journal.put(again);
-      this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: `${why}; retrying at ${retryAt} (try ${attempts + 1} of ${this.o.maxAttempts ?? MAX_ATTEMPTS})` });
+      this.emit({ kind: "retry", instanceId: r.instanceId, eventId: r.eventId, step, message: `${why}; retrying at ${retryAt} (try ${attempts + 1}; ${hardFailures} of ${this.o.maxAttempts ?? MAX_ATTEMPTS} failures that are not transient allowed)` });
       return again;
     }
     const end = this.clock.now();

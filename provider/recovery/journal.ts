@@ -52,6 +52,8 @@ export interface RecoveryRecord {
   deadlineMet?: boolean;
   /** Failed steps so far; the next try waits until retryAt (the cloud's clock). */
   attempts?: number;
+  /** Of those, the failures that were not transient (throttling, 5xx, lost connections are not counted): enough of them give the recovery up. */
+  hardFailures?: number;
   retryAt?: string;
   lastError?: string;
   /** Why the recovery failed for good. */

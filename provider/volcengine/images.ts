@@ -123,6 +123,17 @@ export async function deleteImage(client: VolcengineClient, imageId: string, opt
   }
 }
 
+/** Until the image is no longer `creating` (DeleteImages refuses one that is: InvalidImageStatus). */
+export async function waitImageSettled(client: VolcengineClient, imageId: string, timeoutMs: number): Promise<void> {
+  await waitUntil({
+    what: `image ${imageId} to finish being made`,
+    poll: () => orUndefined(findImage(client, imageId)),
+    done: (i) => i === undefined || i.Status !== "creating",
+    state: (i) => i?.Status,
+    timeoutMs,
+  });
+}
+
 export async function waitImageGone(client: VolcengineClient, imageId: string, timeoutMs: number): Promise<void> {
   await waitUntil({
     what: `image ${imageId} to be deleted`,

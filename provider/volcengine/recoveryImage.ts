@@ -16,7 +16,7 @@ import { createToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
 import { parseDuration } from "../core/waiter";
 import { originOf, RESERVED_IMAGE_TAGS, TAGS, userTags } from "../recovery/policy";
 import { VolcengineClient } from "./client";
-import { createImage, deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone, type Image } from "./images";
+import { createImage, deleteImage, findImage, listImagesByTag, waitImageAvailable, waitImageGone, waitImageSettled, type Image } from "./images";
 import { findInstance, listInstances, startInstance, stopInstance } from "./instances";
 import { volumesOf } from "./volumes";
 import { description, resourceName } from "./names";
@@ -156,6 +156,7 @@ async function removeRecoveryImage(client: VolcengineClient, imageId: string | u
   // with the point; an adopted or whole image on its own.
   if (groupId) return deletePoint(client, groupId, timeoutMs);
   if (imageId) {
+    await waitImageSettled(client, imageId, timeoutMs);
     await deleteImage(client, imageId);
     await waitImageGone(client, imageId, timeoutMs);
   }

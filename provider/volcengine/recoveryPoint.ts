@@ -15,10 +15,10 @@ import type { Clock } from "../core/clock";
 import { createToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
 import { encodePolicy, originOf, policyFromTags, TAGS, userTags } from "../recovery/policy";
 import type { VolcengineClient } from "./client";
-import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, ImageQuotaError, listImagesByTag, waitImageAvailable, waitImageGone } from "./images";
+import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, ImageQuotaError, listImagesByTag, waitImageAvailable, waitImageGone, waitImageSettled } from "./images";
 import { findUserData, type Instance } from "./instances";
 import type { LaunchSpec } from "./launch";
-import { createSnapshotGroup, deleteSnapshotGroup, listSnapshotGroups, type SnapshotGroup } from "./snapshots";
+import { createSnapshotGroup, deleteSnapshotGroup, listSnapshotGroups, waitSnapshotGroupSettled, type SnapshotGroup } from "./snapshots";
 import { TAG_LIMIT, tagMap } from "./tags";
 import { sizeOf, volumesOf, type Volume } from "./volumes";
 
@@ -167,9 +167,12 @@ export const copySourceToken = (pointId: string) => createToken("volcengine:copy
 export async function deletePoint(client: VolcengineClient, groupId: string, timeoutMs = 10 * 60_000): Promise<void> {
   const images = await listImagesByTag(client, TOKEN_TAG, [pointImageToken(groupId), copySourceToken(groupId)]);
   for (const img of images) {
+    // One still being made (a create that gave up waiting) cannot be deleted yet: let it finish first.
+    if (img.Status === "creating") await waitImageSettled(client, img.ImageId, timeoutMs);
     await deleteImage(client, img.ImageId, { keepSnapshots: true });
     await waitImageGone(client, img.ImageId, timeoutMs);
   }
+  await waitSnapshotGroupSettled(client, groupId, timeoutMs);
   await deleteSnapshotGroup(client, groupId);
 }
 

@@ -86,6 +86,17 @@ export function waitSnapshotGroup(client: VolcengineClient, id: string, o: { tim
   }) as Promise<SnapshotGroup>;
 }
 
+/** Until the group is no longer being made (DeleteSnapshotGroup refuses one that is: InvalidSnapshotGroupStatus). */
+export async function waitSnapshotGroupSettled(client: VolcengineClient, id: string, timeoutMs: number): Promise<void> {
+  await waitUntil({
+    what: `snapshot group ${id} to finish being made`,
+    poll: () => orUndefined(findSnapshotGroup(client, id)),
+    done: (g) => g === undefined || g.Status === GROUP_DONE || g.Status === GROUP_FAILED,
+    state: (g) => g?.Status,
+    timeoutMs,
+  });
+}
+
 /** DeleteSnapshotGroup; a group that is already gone is deleted. */
 export async function deleteSnapshotGroup(client: VolcengineClient, id: string): Promise<void> {
   try {

@@ -127,6 +127,15 @@ describe("SnapshotRole", () => {
     expect((await state()).policies).toEqual([]);
   });
 
+  it.each(["CreateRole", "CreatePolicy", "AttachPolicyToRole"])("a lost answer to %s, then a failure of the same call, ends in one role fully set up", async (action) => {
+    await emu.admin.addFault({ cloud: "alicloud", action, kind: "lose-response", count: 1 });
+    await emu.admin.addFault({ cloud: "alicloud", action, kind: "5xx", count: 1 });
+    const r = await role("snap", [DB]);
+    expect(r.outs).toMatchObject({ attachedPolicies: ["snap-snapshot"], attachedInstanceIds: [DB] });
+    const s = await state();
+    expect([s.roles.map((x: any) => x.RoleName), s.policies.map((p: any) => p.PolicyName)]).toEqual([["snap"], ["snap-snapshot"]]);
+  });
+
   it("adopts what an earlier attempt made when CreateRole's answer was lost", async () => {
     await emu.admin.addFault({ cloud: "alicloud", action: "CreateRole", kind: "lose-response", count: 1 });
     const r = await role("snap", [DB]);
@@ -207,6 +216,15 @@ describe("ConsistentSnapshotGroup", () => {
     await consistentSnapshotGroupProvider.delete!(old.id, old.outs);
     expect((await state()).snapshotGroups.map((g: any) => g.SnapshotGroupId)).toEqual([replacement.id]);
     expect((await consistentSnapshotGroupProvider.read!(replacement.id, replacement.outs)).id).toBe(replacement.id);
+  });
+
+  it("a create whose every RunCommand was cut off says the run may exist, without quoting the request", async () => {
+    await role();
+    await emu.admin.addFault({ cloud: "alicloud", action: "RunCommand", kind: "drop" });
+    const err = (await group(withScripts).catch((e) => e)) as Error;
+    expect(err.message).toMatch(/ConsistentSnapshotGroup db-backup: .*socket hang up: the connection failed before an answer arrived.* may exist/);
+    expect(err.message).not.toMatch(/http:|CommandContent|acs-plugin-manager/);
+    expect((await state()).invocations).toEqual([]);
   });
 
   it("re-creates after an out-of-band delete: a run whose group is gone is not adopted", async () => {

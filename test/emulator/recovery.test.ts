@@ -201,6 +201,51 @@ describe("spot recovery", () => {
     expect(await replacementsOf(inst.id)).toHaveLength(1);
   });
 
+  it("transient failures never give a recovery up, however many (--once leaves the rest to the next run); other failures do, after maxAttempts", async () => {
+    const inst = await protectedInstance("patient");
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    // Three relaunch tries in a row fail through every retry of CreateImage (5 attempts each): more than maxAttempts.
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "CreateImage", kind: "5xx", count: 15 });
+    const file = journalPath();
+    const { c, events } = controller(file, { maxAttempts: 2 });
+    // One --once pass waits out maxAttempts retries, then leaves the recovery in progress for the next run.
+    expect((await c.runOnce()).recoveries[0]).toMatchObject({ state: "in-progress", attempts: 3, hardFailures: 0, retryAt: expect.any(String) });
+    expect(events.filter((e) => e.kind === "retry").map((e) => e.step)).toEqual(["relaunch", "relaunch", "relaunch"]);
+    expect((await controller(file, { maxAttempts: 2 }).c.runOnce()).recoveries[0]).toMatchObject({ state: "done", attempts: 3, hardFailures: 0 });
+    expect(await replacementsOf(inst.id)).toHaveLength(1);
+
+    const other = await protectedInstance("refused");
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: other.id, noticeSeconds: 300 });
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "RunInstances", kind: "5xx", code: "InvalidParameter", status: 400, count: 2 });
+    const refused = (await controller(journalPath(), { maxAttempts: 2 }).c.runOnce()).recoveries[0];
+    expect(refused).toMatchObject({ state: "failed", hardFailures: 2 });
+    expect(refused.error).toMatch(/relaunch: .*InvalidParameter.*gave up after 2 tries/);
+  });
+
+  it("journaled recoveries are carried even when finding new interruptions fails; the pass still reports the failure", async () => {
+    const inst = await protectedInstance("carried");
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const file = journalPath();
+    const abort = new AbortController();
+    const first = controller(file, {
+      signal: abort.signal,
+      afterStep: (_r, step) => {
+        if (step === "point") {
+          abort.abort(new Error("killed"));
+          throw abort.signal.reason;
+        }
+      },
+    });
+    await expect(first.c.runOnce()).rejects.toThrow("killed");
+    // The next pass cannot list the fleet (every DescribeInstances attempt of it fails)…
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "DescribeInstances", kind: "5xx", count: 10 }); // both of its lists, 5 attempts each
+    const second = controller(file);
+    await expect(second.c.runOnce()).rejects.toThrow(/DescribeInstances failed: InternalServiceError/);
+    // …and still carries the recovery it has on record to its end.
+    expect(await second.journal.all()).toMatchObject([{ instanceId: inst.id, state: "done" }]);
+    expect(await replacementsOf(inst.id)).toHaveLength(1);
+  });
+
   it("with the journal lost after the release, still finds the interruption from its recovery point and recovers", async () => {
     const inst = await protectedInstance("amnesia", { recovery: { onInterruption: "image-and-relaunch", keepImages: 2, imageEvery: "5m" } });
     await controller(journalPath()).c.runOnce(); // a healthy pass: a rolling point, with the configuration in its tags
@@ -215,6 +260,17 @@ describe("spot recovery", () => {
     const [rep] = await replacementsOf(inst.id);
     expect(rep).toMatchObject({ Hostname: "amnesia-host", userData: Buffer.from(USER_DATA).toString("base64") });
     expect(await ctx.emu.admin.volcengine.files(rep.InstanceId, 1)).toEqual({ [DATA_MARKER]: "more data of amnesia" });
+  });
+
+  it("a stack destroyed during the notice, after the recovery but before any refresh, deletes the replacement too", async () => {
+    const inst = await protectedInstance("hasty");
+    await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const rec = (await controller(journalPath()).c.runOnce()).recoveries[0];
+    expect(rec.state).toBe("done");
+    // The stack still holds the interrupted instance (no refresh since): its destroy takes the line with it.
+    await spotInstanceProvider.delete!(inst.id, inst.outs);
+    const left = (await ctx.emu.admin.volcengine.state()).instances.filter((i) => i.Status !== "DELETING");
+    expect(left.map((i) => i.InstanceId)).toEqual([]);
   });
 
   it("two controllers with separate journals: one point and one replacement in the end (duplicates found and deleted)", async () => {
@@ -407,6 +463,20 @@ describe("deadlines (on the frozen clock)", () => {
     const pass = await controller(journalPath()).c.runOnce();
     expect(pass.failed).toBe(1);
     expect(pass.recoveries[0].error).toMatch(/no earlier recovery point.*data on i-\w+ is lost/);
+  });
+
+  it("a disk too big for the notice recovers from its final point, whose image, copied from the finished snapshot after the release, completes", async () => {
+    const inst = await protectedInstance("huge", { systemVolume: { size: 1000 }, recovery: { onInterruption: "image-and-relaunch", keepImages: 2, imageEvery: "30m" } });
+    const file = journalPath();
+    await controller(file).c.runOnce(); // the rolling point: a full copy of 1000 GiB (2010 s)
+    ctx.emu.clock.advance(3_600_000);
+    const { releaseAt } = await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
+    const rec = (await controller(file).c.runOnce()).recoveries[0];
+    // The final point only copies the last hour's changes, in time; its image (520 s) outlives the instance.
+    expect(rec).toMatchObject({ state: "done", pointSource: "final", deadlineMet: true });
+    expect(rec.attempts).toBeUndefined();
+    expect(Date.parse(rec.steps["wait-running"]!.endedAt!)).toBeGreaterThan(Date.parse(releaseAt));
+    expect((await ctx.emu.admin.volcengine.state()).images.map((i: any) => i.Status)).toEqual(["available"]);
   });
 
   it("with a point that completes after the release, recovers late and says the deadline was missed", async () => {

@@ -175,16 +175,41 @@ describe("RecoveryImage lifecycle", () => {
     expect((await ctx.emu.admin.volcengine.state()).images.map((i: any) => i.ImageId)).toEqual([img.id]);
   });
 
-  it("fails clearly, and leaves nothing, when the image ends in error", async () => {
+  it("fails clearly, and leaves nothing, when the recovery point ends in failed (its instance released mid-copy)", async () => {
     const inst = await spotInstanceProvider.create(await checked(inputs));
-    await ctx.emu.admin.volcengine.settings({ imageFromSnapshotBaseSeconds: 3600 });
+    await ctx.emu.admin.volcengine.settings({ snapshotSecondsPerGiB: 100 });
     const news = (await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "doomed" })).inputs!;
     const pending = recoveryImageProvider.create(news);
-    // Release the instance once the image is being made (the call log says when), not after a sleep.
+    // Release the instance once its snapshots are being taken (the call log says when), not after a sleep.
+    await expect.poll(async () => (await calls("CreateSnapshotGroup")).length, { interval: 10, timeout: 30_000 }).toBe(1);
+    await ctx.emu.admin.volcengine.release({ instanceId: inst.id });
+    const err = await pending.catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/RecoveryImage doomed: .*status failed.*nothing is left behind/s);
+    const state = await ctx.emu.admin.volcengine.state();
+    expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
+  });
+
+  it("fails clearly, and leaves nothing, when a whole image of the instance ends in error (released mid-copy)", async () => {
+    const inst = await spotInstanceProvider.create(await checked(inputs));
+    await ctx.emu.admin.volcengine.settings({ wholeImageEnabled: true, imageSecondsPerGiB: 100 });
+    const pending = recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "doomed", wholeImage: true })).inputs!);
     await expect.poll(async () => (await calls("CreateImage")).length, { interval: 10, timeout: 30_000 }).toBe(1);
     await ctx.emu.admin.volcengine.release({ instanceId: inst.id });
     const err = await pending.catch((e: Error) => e);
     expect((err as Error).message).toMatch(/RecoveryImage doomed: .*status error.*nothing is left behind/s);
+    expect((await ctx.emu.admin.volcengine.state()).images).toEqual([]);
+  });
+
+  it("a create that gives up while its image is still being made waits for it to finish, then deletes it: nothing left behind", async () => {
+    const inst = await spotInstanceProvider.create(await checked(inputs));
+    await ctx.emu.admin.volcengine.settings({ imageFromSnapshotBaseSeconds: 200 });
+    const pending = recoveryImageProvider.create((await recoveryImageProvider.check!({}, { instanceId: inst.id, imageName: "unlucky", __identity: "test/dev/unlucky" })).inputs!);
+    // Once the image is being made, one wait's poll fails through every retry.
+    await expect.poll(async () => (await calls("CreateImage")).length, { interval: 5, timeout: 30_000 }).toBe(1);
+    await ctx.emu.admin.addFault({ cloud: "volcengine", action: "DescribeImages", kind: "5xx", count: 5 });
+    const err = (await pending.catch((e) => e)) as Error & { id?: string };
+    expect(err.id).toBeUndefined(); // not a partial resource: the cleanup finished
+    expect(err.message).toMatch(/RecoveryImage unlucky: volcengine DescribeImages failed with InternalServiceError.*nothing is left behind/);
     const state = await ctx.emu.admin.volcengine.state();
     expect([state.images.length, state.snapshotGroups.length]).toEqual([0, 0]);
   });

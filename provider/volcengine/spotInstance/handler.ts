@@ -17,7 +17,7 @@ import { findInstance, removeInstance, waitInstanceStatus, type Instance } from 
 import { deleteCommand, ensureCommand, updateCommand } from "../assistant";
 import { launchInstance } from "../launch";
 import { syncTags, tagMap } from "../tags";
-import { adoptInstance, findReplacement } from "./lineage";
+import { adoptInstance, findReplacement, laterInLine } from "./lineage";
 import { SPOT_INPUT_KEYS, SPOT_REPLACE_KEYS, SPOT_SECRET_KEYS, spotInstanceSchema, type SpotInstanceInputs } from "./schema";
 import { instanceTags, launchSpec } from "./spec";
 
@@ -185,8 +185,11 @@ export const spotInstanceHandler: ResourceHandler<SpotInstanceInputs, SpotInstan
 
   async delete(id, props, ctx) {
     const client = clientFor(props, ctx);
+    const timeoutMs = parseDuration(props.timeouts?.delete ?? "") ?? DEFAULT_DELETE_MS;
     try {
-      await removeInstance(client, id, parseDuration(props.timeouts?.delete ?? "") ?? DEFAULT_DELETE_MS);
+      // Replacements launched during the notice, which no refresh has adopted yet, go with the line.
+      for (const later of await laterInLine(client, id, props)) await removeInstance(client, later.InstanceId, timeoutMs);
+      await removeInstance(client, id, timeoutMs);
       if (props.hookCommandId) await deleteCommand(client, props.hookCommandId);
     } catch (err) {
       throw describeFailure(label(props, id), err);

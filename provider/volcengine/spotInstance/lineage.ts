@@ -49,3 +49,13 @@ export async function findReplacement(client: VolcengineClient, id: string, orig
 }
 
 export { originOf };
+
+/**
+ * Members of `id`'s line launched after it: replacements the stack has not refreshed into yet (the
+ * controller relaunched the instance during its notice). The stack owns the line — `read` follows it — so
+ * a delete removes them too; otherwise they would run on, owned by no stack.
+ */
+export async function laterInLine(client: VolcengineClient, id: string, props: { origin?: string; createdAt?: string }): Promise<Instance[]> {
+  const line = await listInstances(client, { tagKey: TAGS.origin, tagValues: [props.origin ?? id] });
+  return line.filter((i) => i.InstanceId !== id && (i.CreatedAt ?? "") > (props.createdAt ?? ""));
+}
