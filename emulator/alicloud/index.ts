@@ -8,7 +8,9 @@ import { internalErrorMessage, reportInternalError } from "../http";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
 import { adminRoute } from "./admin";
 import { ASSISTANT_ACTIONS } from "./assistant/responses";
+import { LAUNCH_ACTIONS } from "./ecs/launchResponses";
 import { ECS_ACTIONS } from "./ecs/responses";
+import { isMetadataRequest } from "./metadata";
 import { AcsError } from "./errors";
 import { AlicloudModel, type AlicloudOptions } from "./models";
 import type { Handler, Query } from "./params";
@@ -19,7 +21,7 @@ import { refuseInvalid, verdictFor } from "./validation";
 export type { AlicloudOptions } from "./models";
 
 const APIS: Record<string, { service: "ecs" | "ram"; product: string; host: string; actions: Record<string, Handler> }> = {
-  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...ASSISTANT_ACTIONS } },
+  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...LAUNCH_ACTIONS, ...ASSISTANT_ACTIONS } },
   "2015-05-01": { service: "ram", product: "Ram", host: "ram.aliyuncs.com", actions: RAM_ACTIONS },
 };
 
@@ -73,9 +75,12 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
     model,
     matches(req) {
       if (String(req.headers.authorization ?? "").startsWith("ACS3-")) return true;
+      // The instance metadata service (metadata.ts): no signature, its own paths.
+      if (isMetadataRequest(req)) return true;
       return apiFor(versionOf(req)) !== undefined;
     },
     describe(req) {
+      if (isMetadataRequest(req)) return { service: "metadata", action: `${req.method} ${req.path}`, params: {} };
       try {
         const t = target(req, requestParams(req));
         if (!t.action) return undefined;
@@ -89,6 +94,10 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
       }
     },
     handle(req) {
+      if (isMetadataRequest(req)) {
+        model.settle();
+        return model.metadata.answer(req);
+      }
       let version = "";
       try {
         const params = requestParams(req);

@@ -4,7 +4,11 @@
 import type { Clock } from "../clock";
 import { ClientTokens } from "../idempotency";
 import { AssistantModel } from "./assistant/model";
+import { ImageModel } from "./ecs/images";
+import { defaultInstanceOptions, INSTANCE_SETTINGS, InstanceLifecycle, type InstanceOptions } from "./ecs/instances";
 import { EcsModel } from "./ecs/model";
+import { CloudMonitor } from "./cloudMonitor";
+import { MetadataService } from "./metadata";
 import { AcsError } from "./errors";
 import { runOnInstance } from "./guest";
 import { RamModel } from "./ram/model";
@@ -12,7 +16,7 @@ import { is, TEN_YEARS_SECONDS, validateSettings, type Schema } from "../setting
 
 export { AcsError } from "./errors";
 
-export interface AlicloudOptions {
+export interface AlicloudOptions extends InstanceOptions {
   /** The region the seed instances live in (requests for other regions find nothing). */
   region: string;
   /** Emulated seconds from RunCommand until the command starts on the instance. */
@@ -30,7 +34,7 @@ export interface AlicloudOptions {
 }
 
 export function defaultAlicloudOptions(): AlicloudOptions {
-  return { region: "cn-hangzhou", invocationDeliverySeconds: 1, invocationSeconds: 5, snapshotGroupSeconds: 30, snapshotQuota: 1000, failSnapshotGroups: false, ramDetachLagSeconds: 3 };
+  return { region: "cn-hangzhou", invocationDeliverySeconds: 1, invocationSeconds: 5, snapshotGroupSeconds: 30, snapshotQuota: 1000, failSnapshotGroups: false, ramDetachLagSeconds: 3, ...defaultInstanceOptions() };
 }
 
 const SETTINGS: Schema<AlicloudOptions> = {
@@ -41,6 +45,7 @@ const SETTINGS: Schema<AlicloudOptions> = {
   snapshotQuota: is.number({ integer: true }),
   failSnapshotGroups: is.boolean,
   ramDetachLagSeconds: is.number({ max: TEN_YEARS_SECONDS }),
+  ...INSTANCE_SETTINGS,
 };
 
 /** Checks a settings patch (admin, or startEmulator's options): known keys, right types, sane ranges. */
@@ -54,6 +59,11 @@ export class AlicloudModel {
   readonly ecs: EcsModel;
   readonly ram: RamModel;
   readonly assistant: AssistantModel;
+  // Spot recovery (issue 15): images, launches and releases, CloudMonitor webhooks, instance metadata.
+  readonly images: ImageModel;
+  readonly lifecycle: InstanceLifecycle;
+  readonly monitor = new CloudMonitor();
+  readonly metadata: MetadataService;
   readonly tokens = new ClientTokens((kind) =>
     kind === "malformed"
       ? new AcsError("InvalidClientToken.Malformed", 400, "The specified parameter ClientToken is not valid.")
@@ -68,12 +78,16 @@ export class AlicloudModel {
     this.ecs = new EcsModel(clock, this.opts);
     this.ram = new RamModel(clock, this.opts);
     this.assistant = new AssistantModel(clock, this.opts, (instanceId, inv, at) => runOnInstance(this, instanceId, inv, at));
+    this.images = new ImageModel(clock, this.ecs, this.opts);
+    this.lifecycle = new InstanceLifecycle(clock, this.ecs, this.images, this.opts, (inst, at) => this.images.instanceReleased(inst, at));
+    this.metadata = new MetadataService(clock, this.ecs);
     this.seed();
   }
 
   /** Brings time-driven state up to now: runs whose start time has passed take effect. */
   settle(): void {
     this.assistant.settle(this.clock.now());
+    this.lifecycle.settle(this.clock.now());
   }
 
   reset(): void {
@@ -81,6 +95,10 @@ export class AlicloudModel {
     this.ecs.reset();
     this.ram.reset();
     this.assistant.reset();
+    this.images.reset();
+    this.lifecycle.reset();
+    this.monitor.reset();
+    this.metadata.reset();
     this.tokens.clear();
     this.seed();
   }
