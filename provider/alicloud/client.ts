@@ -19,6 +19,7 @@ export class AlicloudClient {
   readonly retry: RetryStrategy;
   private readonly ecs: any;
   private readonly ram: any;
+  private readonly callListeners = new Set<(c: { service: string; action: string; ok: boolean; code?: string }) => void>();
 
   /** The process's client for this connection (one retry budget per connection). */
   static for(conn: AlicloudConnection): AlicloudClient {
@@ -56,11 +57,17 @@ export class AlicloudClient {
     this.ram = new Ram(config(conn.ramEndpoint, "ram.aliyuncs.com"));
   }
 
+  /** Told of every HTTP call (the service's metrics). Returns an unsubscribe function. */
+  onCall(listener: (c: { service: string; action: string; ok: boolean; code?: string }) => void): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
+  }
+
   /**
    * Calls `action` on ECS or RAM. Lists flatten to `Name.N`. Reads are retried; writes only when they
    * carry a ClientToken or the caller says a repeat is harmless (`safe`).
    */
-  async call<T = any>(service: "ecs" | "ram", action: string, params: Record<string, AlicloudParam> = {}, opts: { safe?: boolean } = {}): Promise<T> {
+  async call<T = any>(service: "ecs" | "ram", action: string, params: Record<string, AlicloudParam> = {}, opts: { safe?: boolean; noRegion?: boolean } = {}): Promise<T> {
     const safe = opts.safe ?? (/^(Describe|List|Get)/.test(action) || Boolean(params.ClientToken));
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(params)) {
@@ -68,10 +75,10 @@ export class AlicloudClient {
       if (Array.isArray(v)) v.forEach((item, i) => (query[`${k}.${i + 1}`] = item));
       else query[k] = String(v);
     }
-    return this.retry.run(() => this.once<T>(service, action, query), { label: action, safe });
+    return this.retry.run(() => this.once<T>(service, action, query, opts.noRegion), { label: action, safe });
   }
 
-  private async once<T>(service: "ecs" | "ram", action: string, query: Record<string, string>): Promise<T> {
+  private async once<T>(service: "ecs" | "ram", action: string, query: Record<string, string>, noRegion?: boolean): Promise<T> {
     const core = require("@alicloud/openapi-core");
     const { RuntimeOptions } = require("@darabonba/typescript");
     const params = new core.$OpenApiUtil.Params({
@@ -85,13 +92,17 @@ export class AlicloudClient {
       reqBodyType: "formData",
       bodyType: "json",
     });
-    // RAM is global: its request models have no RegionId (@alicloud/ram20150501), so none is sent.
-    const request = new core.$OpenApiUtil.OpenApiRequest({ query: service === "ecs" ? { RegionId: this.region, ...query } : query });
+    // RAM is global: its request models have no RegionId (@alicloud/ram20150501), so none is sent; nor for
+    // the few ECS actions whose models have none (`noRegion`: DeleteSnapshot).
+    const request = new core.$OpenApiUtil.OpenApiRequest({ query: service === "ecs" && !noRegion ? { RegionId: this.region, ...query } : query });
     try {
       const res = await (service === "ecs" ? this.ecs : this.ram).callApi(params, request, new RuntimeOptions({ readTimeout: TIMEOUT_MS, connectTimeout: TIMEOUT_MS }));
+      for (const l of this.callListeners) l({ service, action, ok: true });
       return res.body as T;
     } catch (err) {
-      throw toCloudError(action, err);
+      const e = toCloudError(action, err);
+      for (const l of this.callListeners) l({ service, action, ok: false, code: (e as CloudError).code ?? "NetworkError" });
+      throw e;
     }
   }
 }
