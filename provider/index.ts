@@ -10,5 +10,8 @@ export { FileJournal } from "./recovery/journal";
 export type { JournalStore, RecoveryRecord } from "./recovery/journal";
 export type { RecoveryCloud } from "./recovery/cloud";
 export { VolcengineRecovery } from "./volcengine/recovery";
+export { AlicloudRecovery } from "./alicloud/recovery";
+export { SpotRecoveryPolicy, spotRecoveryPolicyProvider } from "./recovery/resources";
+export type { SpotRecoveryPolicyArgs, SpotRecoveryPolicyOutputs } from "./recovery/resources";
 export { SnapshotRole, snapshotRoleProvider, ConsistentSnapshotGroup, consistentSnapshotGroupProvider } from "./alicloud/resources";
 export type { SnapshotRoleArgs, SnapshotRoleOutputs, ConsistentSnapshotGroupArgs, ConsistentSnapshotGroupOutputs, Consistency } from "./alicloud/resources";

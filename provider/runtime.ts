@@ -14,6 +14,7 @@ const HANDLERS: Record<string, () => ResourceHandler> = {
   "volcengine:RecoveryImage": () => require("./volcengine/recoveryImage").recoveryImageHandler,
   "alicloud:SnapshotRole": () => require("./alicloud/snapshotRole").snapshotRoleHandler,
   "alicloud:ConsistentSnapshotGroup": () => require("./alicloud/consistentSnapshotGroup/handler").consistentSnapshotGroupHandler,
+  "recovery:SpotRecoveryPolicy": () => require("./recovery/spotRecoveryPolicy/handler").spotRecoveryPolicyHandler,
 };
 
 export function configure(provider: object, req: pulumi.dynamic.ConfigureRequest): void {

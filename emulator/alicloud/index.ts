@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { internalErrorMessage, reportInternalError } from "../http";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
 import { adminRoute } from "./admin";
+import { COMMAND_ACTIONS } from "./assistant/commands";
 import { ASSISTANT_ACTIONS } from "./assistant/responses";
 import { LAUNCH_ACTIONS } from "./ecs/launchResponses";
 import { ECS_ACTIONS } from "./ecs/responses";
@@ -21,7 +22,7 @@ import { refuseInvalid, verdictFor } from "./validation";
 export type { AlicloudOptions } from "./models";
 
 const APIS: Record<string, { service: "ecs" | "ram"; product: string; host: string; actions: Record<string, Handler> }> = {
-  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...LAUNCH_ACTIONS, ...ASSISTANT_ACTIONS } },
+  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...LAUNCH_ACTIONS, ...ASSISTANT_ACTIONS, ...COMMAND_ACTIONS } },
   "2015-05-01": { service: "ram", product: "Ram", host: "ram.aliyuncs.com", actions: RAM_ACTIONS },
 };
 

@@ -3,6 +3,7 @@
 // ClientToken idempotency; the seed instances.
 import type { Clock } from "../clock";
 import { ClientTokens } from "../idempotency";
+import type { SavedCommand } from "./assistant/commands";
 import { AssistantModel } from "./assistant/model";
 import { ImageModel } from "./ecs/images";
 import { defaultInstanceOptions, INSTANCE_SETTINGS, InstanceLifecycle, type InstanceOptions } from "./ecs/instances";
@@ -64,6 +65,8 @@ export class AlicloudModel {
   readonly lifecycle: InstanceLifecycle;
   readonly monitor = new CloudMonitor();
   readonly metadata: MetadataService;
+  /** Saved Cloud Assistant commands (assistant/commands.ts): the recovery policy's guest hook. */
+  readonly commands = new Map<string, SavedCommand>();
   readonly tokens = new ClientTokens((kind) =>
     kind === "malformed"
       ? new AcsError("InvalidClientToken.Malformed", 400, "The specified parameter ClientToken is not valid.")
@@ -99,6 +102,7 @@ export class AlicloudModel {
     this.lifecycle.reset();
     this.monitor.reset();
     this.metadata.reset();
+    this.commands.clear();
     this.tokens.clear();
     this.seed();
   }

@@ -13,7 +13,7 @@
 // - the guest hook: the policy's saved Cloud Assistant command (InvokeCommand), within its budget.
 import type { Clock } from "../core/clock";
 import { CloudError, orUndefined } from "../core/errors";
-import { createToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
+import { findOrCreate, TOKEN_TAG } from "../core/tokens";
 import type { CallContext, FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo, RelaunchOptions } from "../recovery/cloud";
 import { decodeConfigTags, encodeConfigTags } from "../recovery/configTags";
 import { tryPlacements } from "../recovery/placements";
@@ -360,6 +360,3 @@ export class AlicloudRecovery implements RecoveryCloud<AlicloudInstanceConfig> {
     await deleteImageAndSnapshots(this.client, id);
   }
 }
-
-/** The create token of the guest hook's saved command (SpotRecoveryPolicy). */
-export const hookToken = (identity: string | undefined, salt: string | undefined, script: string) => createToken("alicloud:GuestHook", identity, salt, { script });
