@@ -37,17 +37,20 @@ program
     process.once("SIGTERM", stop);
   });
 
+const CLOUD_HELP = "clouds to protect, comma-separated, each optionally cloud:region: volcengine, alicloud (default: every cloud whose region and keys are configured)";
+
 program
   .command("watch")
-  .description("run the spot recovery controller for the protected instances of a region")
-  .option("--region <r>", "region (default: stack config volcengine:region, or VOLCENGINE_REGION)")
-  .option("--endpoint <url>", "API endpoint (default: volcengine:endpoint / VOLCENGINE_ENDPOINT, or the public one)")
+  .description("run the spot recovery controller for the protected instances of a region, on each cloud given")
+  .option("--cloud <clouds>", CLOUD_HELP)
+  .option("--region <r>", "region of the one cloud (--cloud; without it Volcengine) (default: stack config <cloud>:region, or the environment)")
+  .option("--endpoint <url>", "API endpoint of the one cloud (default: stack config / environment, or the public one)")
   .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
   .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
   .option("--once", "one pass that carries every recovery it finds to its end, then exit (for scheduled jobs)")
   .option("--json", "one JSON object per line")
   .option("--interval <seconds>", "seconds between passes", "30")
-  .option("--journal <path>", "the durable journal (default .pulumi-recovery/journal-<region>.json)")
+  .option("--journal <path>", "the durable journal (default .pulumi-recovery/journal-<cloud>-<region>.json; with several clouds, one file each named after it)")
   .addHelpText("after", CREDENTIALS_HELP)
   .action(async (o) => {
     const { watch } = await import("./watch");
@@ -56,11 +59,12 @@ program
 
 program
   .command("serve")
-  .description("run the recovery controller as a service: Cloud Monitor webhooks, a safety-net poll, /healthz /readyz /metrics, JSON logs")
+  .description("run the recovery controller as a service: Cloud Monitor webhooks (/webhooks/volcengine/…, /webhooks/alicloud/…), a safety-net poll, /healthz /readyz /metrics, JSON logs")
   .option("--config <file>", "YAML or JSON configuration (see the README: listen, webhookSecret(File), pollInterval, store, targets, stack, log)")
   .option("--listen <host:port>", "the HTTP endpoint (default 127.0.0.1:9464)")
-  .option("--region <r>", "protect this Volcengine region (instead of targets in the file)")
-  .option("--endpoint <url>", "API endpoint for --region (default: the public one)")
+  .option("--cloud <clouds>", "clouds to protect instead of the targets in the file, comma-separated, each optionally cloud:region: volcengine, alicloud")
+  .option("--region <r>", "region of the one cloud (--cloud; without it Volcengine), instead of targets in the file")
+  .option("--endpoint <url>", "API endpoint of the one cloud (default: the public one)")
   .option("--poll-interval <duration>", 'the safety-net poll (default "60s")')
   .option("--store <path|postgres://…>", "the journal (default .pulumi-recovery/journal-<cloud>-<region>.json)")
   .option("--owner <name>", "this replica's name in a shared store (default hostname-pid)")
@@ -76,7 +80,7 @@ program
 
 program
   .command("drill")
-  .description("a whole spot recovery on the local emulator: interruption, image, relaunch, data check, cleanup")
+  .description("a whole spot recovery on the local emulator, on each cloud: interruption, recovery point, relaunch, data check, cleanup")
   .option("--json", "print one JSON summary as the last line")
   .option("--time-scale <x>", "emulated seconds per real second", "60")
   .action(async (o: { json?: boolean; timeScale: string }) => {

@@ -1,9 +1,10 @@
 // `pulumi-recovery serve`: the recovery controller as a long-running service.
-//  - Events pushed by the cloud: Cloud Monitor event-rule webhooks at POST /webhooks/volcengine/<secret>
-//    (or the secret as a Bearer token), answered at once; the recovery starts in the background. A
-//    request without the secret is refused.
-//  - The safety net: a poll of DescribeSystemEvents every `pollInterval` (a lost webhook is found there;
-//    push and poll journal one interruption under the cloud's event id, so it is recovered once).
+//  - Events pushed by the cloud: Cloud Monitor event-rule webhooks at POST /webhooks/volcengine/<secret>,
+//    Alibaba CloudMonitor's at POST /webhooks/alicloud/<secret> (or the secret as a Bearer token), answered
+//    at once; the recovery starts in the background. A request without the secret is refused.
+//  - The safety net: a poll every `pollInterval` (Volcengine DescribeSystemEvents, Alibaba the instances'
+//    Recycling locks; a lost webhook is found there; push and poll journal one interruption under one
+//    key, so it is recovered once).
 //  - /healthz (the process answers), /readyz (the last pass succeeded recently and the journal works),
 //    /metrics (Prometheus).
 //  - Logs as JSON lines, or for people; graceful shutdown on SIGTERM/SIGINT: stop taking webhooks, let
@@ -13,11 +14,11 @@ import type { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
 import os from "node:os";
 import type { Logger } from "pino";
-import { volcengineConnection, type ConfigSource } from "../provider/config";
+import type { ConfigSource } from "../provider/config";
+import type { CloudName } from "../provider/recovery/cloud";
 import { RecoveryController } from "../provider/recovery/controller";
 import type { JournalStore } from "../provider/recovery/journal";
-import { VolcengineClient } from "../provider/volcengine/client";
-import { VolcengineRecovery } from "../provider/volcengine/recovery";
+import { cloudTarget } from "./clouds";
 import { cloudClock, stackConfig } from "./context";
 import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
@@ -26,10 +27,33 @@ import { openStore } from "./store";
 
 /** The Cloud Monitor event types that mean "spot instance interruption scheduled" (API-NOTES). */
 const SPOT_EVENT_TYPES = new Set(["ecs:Instance:SpotInstanceInterruption.Delete.Scheduled"]);
+/** Alibaba CloudMonitor's preemptible interruption (API notes; the notification body of doc 143663). */
+const PREEMPTION_EVENT = "Instance:PreemptibleInstanceInterruption";
+
+/** `20190409T121826.922+0800` (an ECS event notification's eventTime) → ISO 8601; undefined when it is not that. */
+export function notificationTime(text: unknown): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\.\d+)?([+-]\d{2})(\d{2})$/.exec(String(text ?? ""));
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ""}${m[8]}:${m[9]}`);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+/** What a pushed body says: the interrupted instance, its region, and when (undefined fields when it says nothing). */
+function pushedEvent(cloud: CloudName, body: any): { spot: boolean; instanceId?: string; region?: string; at?: string; type?: string } {
+  if (cloud === "alicloud") {
+    // The notification itself (doc 143663), or an EventBridge event carrying it in `data`.
+    const n = body?.content ? body : body?.data?.content ? body.data : body;
+    const type = n?.name ?? body?.type;
+    const fromArn = typeof n?.resourceId === "string" ? /instance\/(i-[\w-]+)$/.exec(n.resourceId)?.[1] : undefined;
+    return { spot: typeof type === "string" && type.endsWith(PREEMPTION_EVENT), type, instanceId: n?.content?.instanceId ?? fromArn, region: n?.regionId ?? body?.regionId, at: notificationTime(n?.eventTime) };
+  }
+  const type = body?.EventType ?? body?.Details?.type;
+  return { spot: SPOT_EVENT_TYPES.has(type), type, instanceId: body?.Details?.data?.InstanceId ?? body?.Details?.subject ?? body?.Details?.volcresourcename, region: body?.Region };
+}
 const MAX_BODY = 256 * 1024;
 
 interface Target {
-  cloud: "volcengine";
+  cloud: CloudName;
   region: string;
   controller: RecoveryController;
   journal: JournalStore;
@@ -62,14 +86,12 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
 
   const targets: Target[] = [];
   for (const t of cfg.targets) {
-    const conn = volcengineConnection(config, t.region);
-    if (t.endpoint) conn.endpoint = t.endpoint;
-    const client = VolcengineClient.for(conn);
-    client.onCall((c) => metrics.apiCalls.inc({ cloud: t.cloud, service: c.service, action: c.action, outcome: c.ok ? "ok" : c.code ?? "error" }));
-    client.retry.onRetry((r) => metrics.apiRetries.inc({ cloud: t.cloud, action: r.label, class: r.cls }));
+    const side = cloudTarget(t, config, clock);
+    side.onCall((c) => metrics.apiCalls.inc({ cloud: t.cloud, service: c.service, action: c.action, outcome: c.ok ? "ok" : c.code ?? "error" }));
+    side.retry.onRetry((r) => metrics.apiRetries.inc({ cloud: t.cloud, action: r.label, class: r.cls }));
     const journal = await openStore(cfg.store, `journal-${t.cloud}-${t.region}`);
     const controller = new RecoveryController({
-      cloud: new VolcengineRecovery(client),
+      cloud: side.recovery,
       journal,
       clock,
       owner,
@@ -121,12 +143,12 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
       res.writeHead(200, { "content-type": metrics.registry.contentType });
       return void res.end(await metrics.registry.metrics());
     }
-    const m = /^\/webhooks\/(volcengine)(?:\/([^/]+))?$/.exec(url.pathname);
-    if (req.method === "POST" && m) return webhook(m[1] as "volcengine", m[2], req, res);
+    const m = /^\/webhooks\/(volcengine|alicloud)(?:\/([^/]+))?$/.exec(url.pathname);
+    if (req.method === "POST" && m) return webhook(m[1] as CloudName, m[2], req, res);
     return answer(res, 404, { error: "not found" });
   }
 
-  async function webhook(cloud: "volcengine", pathSecret: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function webhook(cloud: CloudName, pathSecret: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!cfg.secret) {
       metrics.webhooks.inc({ cloud, result: "disabled" });
       return answer(res, 404, { error: "webhooks are off: set webhookSecret (or PULUMI_RECOVERY_WEBHOOK_SECRET)" });
@@ -144,19 +166,18 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
       metrics.webhooks.inc({ cloud, result: "bad-request" });
       return answer(res, 400, { error: "the body must be JSON" });
     }
-    const type = body?.EventType ?? body?.Details?.type;
-    const instanceId = body?.Details?.data?.InstanceId ?? body?.Details?.subject ?? body?.Details?.volcresourcename;
-    const target = targets.find((t) => t.cloud === cloud && (!body?.Region || t.region === body.Region));
-    if (!SPOT_EVENT_TYPES.has(type) || typeof instanceId !== "string" || !target) {
+    const { spot, type, instanceId, region, at } = pushedEvent(cloud, body);
+    const target = targets.find((t) => t.cloud === cloud && (!region || t.region === region));
+    if (!spot || typeof instanceId !== "string" || !target) {
       metrics.webhooks.inc({ cloud, result: "ignored" });
-      return answer(res, 202, { ignored: true, why: !target ? `region ${body?.Region} is not protected here` : `not a spot interruption with an instance id (${type})` });
+      return answer(res, 202, { ignored: true, why: !target ? `${cloud} region ${region} is not protected here` : `not a spot interruption with an instance id (${type})` });
     }
     metrics.webhooks.inc({ cloud, result: "accepted" });
     log.info({ cloud, region: target.region, instanceId, eventType: type }, `webhook: spot interruption of ${instanceId}`);
     // Answer now (Cloud Monitor should not wait); the recovery runs in the background.
     answer(res, 202, { accepted: true, instanceId });
     void track(
-      target.controller.handlePush(instanceId).then(
+      target.controller.handlePush(instanceId, at ? { at } : {}).then(
         (outcome) => log.info({ cloud, instanceId, outcome }, `webhook for ${instanceId}: ${outcome}`),
         (e) => !abort.signal.aborted && log.error({ cloud, instanceId, err: (e as Error).message }, `webhook for ${instanceId} failed: ${(e as Error).message}; the next poll retries it`),
       ),

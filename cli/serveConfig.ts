@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { assertValid, checkInputs, duration } from "../provider/core/check";
 import { parseDuration } from "../provider/core/waiter";
+import { parseClouds } from "./clouds";
 
 const HOST_PORT = /^(\[[0-9a-f:]+\]|[\w.-]+):(\d{1,5})$/i;
 
@@ -16,7 +17,7 @@ export const serveConfigSchema = z
     webhookSecret: z.string().min(16, "webhookSecret must be at least 16 characters (generate one: openssl rand -hex 24)").optional(),
     /** A file holding the webhook secret (read once at start). */
     webhookSecretFile: z.string().min(1).optional(),
-    /** The safety-net poll of DescribeSystemEvents (webhooks are the fast path). */
+    /** The safety-net poll (DescribeSystemEvents on Volcengine, the instances' locks on Alibaba Cloud; webhooks are the fast path). */
     pollInterval: duration("pollInterval", { min: "5s" }).default("60s"),
     /** The journal: a path (file) or postgres://… (replicas). */
     store: z.string().min(1).optional(),
@@ -27,7 +28,7 @@ export const serveConfigSchema = z
       .array(
         z
           .object({
-            cloud: z.literal("volcengine", { message: 'targets[].cloud must be "volcengine"' }),
+            cloud: z.enum(["volcengine", "alicloud"], { message: 'targets[].cloud must be "volcengine" or "alicloud"' }),
             region: z.string().regex(/^[a-z]+-[a-z0-9-]+$/, 'targets[].region must look like "cn-beijing"'),
             endpoint: z.string().url("targets[].endpoint must be a URL").optional(),
           })
@@ -49,6 +50,8 @@ export type ServeConfig = z.infer<typeof serveConfigSchema> & { pollIntervalMs: 
 
 export interface ServeFlags {
   config?: string;
+  /** `volcengine,alicloud` (each optionally `cloud:region`): the targets, instead of those in the file. */
+  cloud?: string;
   listen?: string;
   region?: string;
   endpoint?: string;
@@ -87,8 +90,21 @@ export function loadServeConfig(flags: ServeFlags, env = process.env): ServeConf
   if (flags.webhookSecretFile) merged.webhookSecretFile = flags.webhookSecretFile;
   if (flags.stack) merged.stack = { name: flags.stack, cwd: flags.cwd ?? "." };
   if (flags.logFormat) merged.log = { ...(merged.log ?? {}), format: flags.logFormat };
-  if (flags.region) merged.targets = [{ cloud: "volcengine", region: flags.region, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }];
-  if (!merged.targets && (env.VOLCENGINE_REGION || flags.region)) merged.targets = [{ cloud: "volcengine", region: env.VOLCENGINE_REGION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }];
+  // Flags name the targets as `watch` does (cli/clouds.ts): --cloud, and --region/--endpoint for one cloud
+  // (Volcengine without --cloud); without any, each cloud whose region is in the environment.
+  if (flags.cloud || flags.region) {
+    const specs = flags.cloud ? parseClouds(flags.cloud) : [{ cloud: "volcengine" as const }];
+    if ((flags.region || flags.endpoint) && specs.length !== 1) throw new Error("serve: --region and --endpoint apply to one cloud: with several, write cloud:region in --cloud");
+    const regionOf = (c: string, r?: string) => r ?? flags.region ?? (c === "alicloud" ? (env.ALIBABA_CLOUD_REGION ?? env.ALICLOUD_REGION) : env.VOLCENGINE_REGION);
+    merged.targets = specs.map((t) => ({ cloud: t.cloud, region: regionOf(t.cloud, t.region), ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }));
+  }
+  if (!merged.targets) {
+    const fromEnv = [
+      ...(env.VOLCENGINE_REGION ? [{ cloud: "volcengine", region: env.VOLCENGINE_REGION }] : []),
+      ...(env.ALIBABA_CLOUD_REGION || env.ALICLOUD_REGION ? [{ cloud: "alicloud", region: env.ALIBABA_CLOUD_REGION ?? env.ALICLOUD_REGION }] : []),
+    ];
+    if (fromEnv.length) merged.targets = fromEnv;
+  }
   const { inputs, failures } = checkInputs(serveConfigSchema, merged);
   assertValid(`serve${flags.config ? ` (${flags.config})` : ""}`, failures);
   const cfg = serveConfigSchema.parse(inputs);

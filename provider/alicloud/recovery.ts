@@ -91,6 +91,8 @@ export class AlicloudRecovery implements RecoveryCloud<AlicloudInstanceConfig> {
   /** When each instance was last seen without a lock, and first seen with one (this process's memory). */
   private readonly lastUnlocked = new Map<string, number>();
   private readonly firstLocked = new Map<string, number>();
+  /** The time a pushed event gave for an instance's interruption. */
+  private readonly pushed = new Map<string, number>();
 
   constructor(
     readonly client: AlicloudClient,
@@ -129,15 +131,17 @@ export class AlicloudRecovery implements RecoveryCloud<AlicloudInstanceConfig> {
   }
 
   /**
-   * When the lock began, as well as this process can tell: the pushed event's time; else — when a pass saw
-   * the instance unlocked less than a notice before it first saw the lock — that pass (the lock came after
-   * it: the conservative bound); else when the lock was first seen.
+   * When the lock began, as well as this process can tell: the pushed event's time (the cloud's own); else —
+   * when a pass saw the instance unlocked less than a notice before it first saw the lock — that pass (the
+   * lock came after it: the conservative bound); else when the lock was first seen.
    */
   private lockStart(instanceId: string, pushedAt?: number): number {
+    if (pushedAt !== undefined && Number.isFinite(pushedAt)) this.pushed.set(instanceId, pushedAt);
+    const pushed = this.pushed.get(instanceId);
+    if (pushed !== undefined) return pushed;
     const first = this.firstLocked.get(instanceId) ?? this.clock.now();
     const before = this.lastUnlocked.get(instanceId);
-    const bound = before !== undefined && first - before < NOTICE_MS ? before : first;
-    return pushedAt !== undefined && Number.isFinite(pushedAt) ? Math.min(pushedAt, bound) : bound;
+    return before !== undefined && first - before < NOTICE_MS ? before : first;
   }
 
   async interruptions(instanceIds: string[], opts: { statuses?: "scheduled" | "any"; pushedAt?: string } = {}): Promise<Interruption[]> {
