@@ -3,7 +3,7 @@
 // Every input and output is documented here (the README's reference is generated from these comments).
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicProvider } from "../dynamic";
-import type { RecoveryPolicyArgs } from "../volcengine/resources";
+import type { PlacementArgs, RecoveryPolicyArgs } from "../volcengine/resources";
 
 export const spotRecoveryPolicyProvider = dynamicProvider("recovery:SpotRecoveryPolicy");
 
@@ -21,6 +21,12 @@ export interface SpotRecoveryPolicyArgs extends RecoveryPolicyArgs {
   instanceId: In<string>;
   /** Region (default: stack config `alicloud:region` / `volcengine:region`, or the environment). Replaces the policy. */
   region?: In<string>;
+  /**
+   * Up to 3 placements tried in order when the instance's own has no stock: a zone, a subnet of it (on Alibaba Cloud a
+   * vSwitch) and optionally another instance type. The whole policy must fit one tag value: 128 characters on Alibaba
+   * Cloud, 256 on Volcengine (checked at preview). In place.
+   */
+  fallbacks?: In<In<PlacementArgs>[]>;
 }
 
 /** The outputs of a SpotRecoveryPolicy (besides its inputs). */
