@@ -89,6 +89,7 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
         const unknownParams = verdictFor(service, t.action, t.query)?.unknown ?? [];
         // The call log is for tests and drills: long scripts are cut, and no signing parameter is kept.
         if (t.query.CommandContent && t.query.CommandContent.length > 2000) t.query.CommandContent = `${t.query.CommandContent.slice(0, 2000)}…`;
+        for (const k of ["Password", "UserData"]) if (t.query[k] !== undefined) t.query[k] = "***"; // never a secret in the log
         return { service, action: t.action, params: t.query, unknownParams };
       } catch {
         return undefined;
