@@ -99,6 +99,11 @@ describe("SpotRecoveryPolicy on Alibaba Cloud", () => {
     // Unknown during preview (another resource's output): checked at `up`.
     expect((await spotRecoveryPolicyProvider.check!({}, { cloud: "alicloud", instanceId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })).failures ?? []).toEqual([]);
     expect((await spotRecoveryPolicyProvider.check!({}, { cloud: "aws", instanceId: id })).failures).toEqual([{ property: "cloud", reason: 'cloud is required: "alicloud" or "volcengine" (where the instance runs)' }]);
+    // The policy's rules, named as this resource's inputs.
+    expect((await spotRecoveryPolicyProvider.check!({}, { cloud: "alicloud", instanceId: id, keepImages: 50, imageEvery: "1m" })).failures).toEqual([
+      { property: "keepImages", reason: "keepImages is at most 20 (custom images and snapshots count against the region's quota)" },
+      { property: "imageEvery", reason: 'imageEvery must be a duration such as "10m", "90s" or "1h30m", at least "5m"' },
+    ]);
   });
 
   it("follows its instance to the controller's replacement on refresh: the next diff is clean, with the old id or the replacement's, and delete leaves the replacement unprotected", async () => {

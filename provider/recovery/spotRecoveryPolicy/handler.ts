@@ -65,7 +65,9 @@ function outputsFor(inputs: Record<string, any>, inst: PolicyInstance, extra: Pa
 
 export const spotRecoveryPolicyHandler: ResourceHandler<SpotRecoveryPolicyInputs, SpotRecoveryPolicyOutputs> = {
   async check(olds, news) {
-    return checkResource(spotRecoveryPolicySchema, olds, news, { salted: true });
+    const res = checkResource(spotRecoveryPolicySchema, olds, news, { salted: true });
+    // The policy's messages name SpotInstance's `recovery.` inputs; here they are top-level inputs.
+    return { ...res, failures: res.failures?.map((f) => ({ ...f, reason: f.reason.replace(/\brecovery\./g, "") })) };
   },
 
   async diff(id, olds, news, ctx) {
