@@ -13,12 +13,12 @@
 // - the guest hook: the policy's saved Cloud Assistant command (InvokeCommand), within its budget.
 import type { Clock } from "../core/clock";
 import { CloudError, orUndefined } from "../core/errors";
-import { findOrCreate, TOKEN_TAG } from "../core/tokens";
+import { attemptToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
 import type { CallContext, FleetMember, Interruption, RecoveryCloud, RecoveryPointInfo, RelaunchOptions } from "../recovery/cloud";
 import { decodeConfigTags, encodeConfigTags } from "../recovery/configTags";
 import { tryPlacements } from "../recovery/placements";
 import { encodePolicy, originOf, policyFromTags, TAGS, userTags, type Placement } from "../recovery/policy";
-import type { AlicloudClient } from "./client";
+import type { AlicloudClient, AlicloudParam } from "./client";
 import { createImageOfInstance, deleteImageAndSnapshots, findImage, imageState, listImagesByTag, type Image } from "./images";
 import { disksOf, findInstance, findRamRole, findUserData, isRecycling, listInstances, listInstancesByTag, removeInstance, RUNNING, tagsOf, waitInstanceStatus, type Instance } from "./instances";
 import { findInvocationResult, FINISHED, stopInvocation } from "./invocations";
@@ -306,46 +306,54 @@ export class AlicloudRecovery implements RecoveryCloud<AlicloudInstanceConfig> {
       find: async () => (await listInstancesByTag(this.client, TOKEN_TAG, token)).map((i) => ({ id: i.InstanceId, createdAt: i.CreationTime })),
       discard: (id) => removeInstance(this.client, id, 10 * 60_000),
       create: async (clientToken) => {
-        const res = await this.client.call<{ InstanceIdSets?: { InstanceIdSet?: string[] } }>(
-          "ecs",
-          "RunInstances",
-          {
-            ImageId: image.ImageId,
-            ZoneId: p.zoneId,
-            VSwitchId: p.subnetId,
-            InstanceType: p.instanceTypeId ?? config.instanceType,
-            SecurityGroupIds: config.securityGroupIds,
-            InstanceName: config.instanceName,
-            HostName: config.hostName,
-            Description: config.description,
-            InstanceChargeType: "PostPaid",
-            SpotStrategy: config.spotStrategy,
-            SpotPriceLimit: config.spotStrategy === "SpotWithPriceLimit" ? config.spotPriceLimit : undefined,
-            SpotDuration: config.spotStrategy !== "NoSpot" ? config.spotDuration : undefined,
-            SpotInterruptionBehavior: config.spotStrategy !== "NoSpot" ? config.spotInterruptionBehavior : undefined,
-            // The login credential: the key pair, or the password kept in the image (PasswordInherit: "uses
-            // the password preset in the image"; without either the replacement has none).
-            KeyPairName: config.keyPairName,
-            PasswordInherit: config.keyPairName ? undefined : true,
-            RamRoleName: config.ramRoleName,
-            HttpTokens: config.httpTokens,
-            UserData: config.userData,
-            "SystemDisk.Category": system?.category,
-            "SystemDisk.Size": system ? Math.max(system.size, image.Size ?? 0) : undefined,
-            ...(system?.performanceLevel && system.category === "cloud_essd" ? { "SystemDisk.PerformanceLevel": system.performanceLevel } : {}),
-            ...dataParams,
-            Amount: 1,
-            ClientToken: clientToken,
-            ...tagParams(tags),
-          },
-          { safe: false },
-        );
-        const id = res.InstanceIdSets?.InstanceIdSet?.[0];
-        if (!id) throw new CloudError({ cloud: "alicloud", action: "RunInstances", code: "InvalidResponse", message: "no InstanceIdSets in the answer" });
-        return id;
+        const params: Record<string, AlicloudParam> = {
+          ImageId: image.ImageId,
+          ZoneId: p.zoneId,
+          VSwitchId: p.subnetId,
+          InstanceType: p.instanceTypeId ?? config.instanceType,
+          SecurityGroupIds: config.securityGroupIds,
+          InstanceName: config.instanceName,
+          HostName: config.hostName,
+          Description: config.description,
+          InstanceChargeType: "PostPaid",
+          SpotStrategy: config.spotStrategy,
+          SpotPriceLimit: config.spotStrategy === "SpotWithPriceLimit" ? config.spotPriceLimit : undefined,
+          SpotDuration: config.spotStrategy !== "NoSpot" ? config.spotDuration : undefined,
+          SpotInterruptionBehavior: config.spotStrategy !== "NoSpot" ? config.spotInterruptionBehavior : undefined,
+          // The login credential: the key pair, or the password kept in the image (PasswordInherit: "uses
+          // the password preset in the image"; without either the replacement has none).
+          KeyPairName: config.keyPairName,
+          PasswordInherit: config.keyPairName ? undefined : true,
+          RamRoleName: config.ramRoleName,
+          HttpTokens: config.httpTokens,
+          UserData: config.userData,
+          "SystemDisk.Category": system?.category,
+          "SystemDisk.Size": system ? Math.max(system.size, image.Size ?? 0) : undefined,
+          ...(system?.performanceLevel && system.category === "cloud_essd" ? { "SystemDisk.PerformanceLevel": system.performanceLevel } : {}),
+          ...dataParams,
+          Amount: 1,
+          ClientToken: clientToken,
+          ...tagParams(tags),
+        };
+        try {
+          return await this.runInstance(params);
+        } catch (err) {
+          // The image has no password to keep: the instance had none (keys in user data, a session manager…).
+          // RunInstances refuses PasswordInherit then ("the image you use must have a password configured"); the
+          // replacement is launched without it, like the instance it replaces. The code is not documented.
+          if (!params.PasswordInherit || !(err instanceof CloudError) || !/PasswordInherit/i.test(`${err.code} ${err.cloudMessage}`)) throw err;
+          return this.runInstance({ ...params, PasswordInherit: undefined, ClientToken: attemptToken(token) });
+        }
       },
     });
     return value;
+  }
+
+  private async runInstance(params: Record<string, AlicloudParam>): Promise<string> {
+    const res = await this.client.call<{ InstanceIdSets?: { InstanceIdSet?: string[] } }>("ecs", "RunInstances", params, { safe: false });
+    const id = res.InstanceIdSets?.InstanceIdSet?.[0];
+    if (!id) throw new CloudError({ cloud: "alicloud", action: "RunInstances", code: "InvalidResponse", message: "no InstanceIdSets in the answer" });
+    return id;
   }
 
   async instanceStatus(instanceId: string): Promise<string | undefined> {

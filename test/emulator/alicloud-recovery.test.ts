@@ -226,6 +226,19 @@ describe("spot recovery on Alibaba Cloud", () => {
     expect(rep).toMatchObject({ ZoneId: "cn-hangzhou-j", VSwitchId: "vsw-emu-cn-hangzhou-j" });
   });
 
+  it("relaunches an instance that had neither password nor key pair (keys in user data) without PasswordInherit, and one with a key pair with it", async () => {
+    const bare = await protectedInstance("bare", { extra: { Password: undefined } as any });
+    const keyed = await protectedInstance("keyed", { extra: { Password: undefined, KeyPairName: "ops" } as any });
+    for (const id of [bare, keyed]) await ctx.emu.admin.alicloud.preemption({ instanceId: id });
+    const pass = await controller(journalPath()).c.runOnce();
+    expect(pass.recoveries.map((r) => r.state)).toEqual(["done", "done"]);
+    const [bareRep] = await replacementsOf(bare);
+    const [keyedRep] = await replacementsOf(keyed);
+    expect(bareRep).toMatchObject({ credential: "none", UserData: USER_DATA });
+    expect(keyedRep).toMatchObject({ credential: "keypair", KeyPairName: "ops" });
+    expect((await ctx.emu.admin.calls({ action: "RunInstances" })).filter((c) => c.code).map((c) => c.code)).toEqual(["InvalidParameter.PasswordInherit"]);
+  });
+
   it("a pushed CloudMonitor event names the instance; the push's time is the notice's start, and the poll after it recovers nothing twice", async () => {
     const id = await protectedInstance("pushed");
     const { lockedAt } = await ctx.emu.admin.alicloud.preemption({ instanceId: id });
