@@ -1,15 +1,18 @@
-// `pulumi-recovery drill` (and `npm run demo`): a whole spot recovery on the local emulator, through the
-// real SDK and the same provider objects Pulumi runs. Starts the emulator at a fast time scale, declares a
-// protected spot instance and a baseline RecoveryImage, writes a data marker on the instance's disk,
-// injects a spot interruption, runs the recovery controller, checks the replacement holds the marker,
-// shows the timeline against the deadline, and deletes everything again.
+// `pulumi-recovery drill` (and `npm run demo`): a whole spot recovery on the local emulator, on each cloud,
+// through the real SDKs and the same provider objects Pulumi runs. Starts the emulator at a fast time
+// scale; on Volcengine declares a protected spot instance and a baseline RecoveryImage, on Alibaba Cloud
+// attaches a SpotRecoveryPolicy to a preemptible instance "another provider" launched; writes a data marker
+// on every disk, injects the interruption, runs the recovery controller, checks the replacement holds the
+// markers, shows the timeline against the deadline, and deletes everything again.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { envFor, startEmulator } from "../emulator";
-import { alicloudAutoSnapshotPolicyProvider, consistentSnapshotGroupProvider, consistentSnapshotPolicyProvider, recoveryImageProvider, serverBackupPolicyProvider, serverRecoveryPolicyProvider, serverSuspendScheduleProvider, snapshotRoleProvider, spotInstanceProvider } from "../provider";
+import { alicloudAutoSnapshotPolicyProvider, consistentSnapshotGroupProvider, consistentSnapshotPolicyProvider, recoveryImageProvider, serverBackupPolicyProvider, serverRecoveryPolicyProvider, serverSuspendScheduleProvider, snapshotRoleProvider, spotInstanceProvider, spotRecoveryPolicyProvider } from "../provider";
 import { AlicloudClient } from "../provider/alicloud/client";
+import { removeInstance } from "../provider/alicloud/instances";
 import { AlicloudPolicyRunner } from "../provider/alicloud/policyRunner";
+import { AlicloudRecovery } from "../provider/alicloud/recovery";
 import { alicloudConnection, openstackConnection, volcengineConnection } from "../provider/config";
 import { externalClock } from "../provider/core/clock";
 import { RecoveryController, type RecoveryEvent } from "../provider/recovery/controller";
@@ -142,7 +145,10 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     const empty = finalState.instances.length === 0 && finalState.images.length === 0 && finalState.snapshotGroups.length === 0 && finalState.snapshots.length === 0;
     say(`deleted everything; emulator empty: ${empty ? "yes" : "NO"}`);
 
-    // 9. Alibaba Cloud: an application-consistent snapshot group of a database instance.
+    // 9. Alibaba Cloud: a preemptible instance another provider manages, protected by a SpotRecoveryPolicy.
+    const ali = await alicloudDrill(emu, { say, dir, timeScale, events });
+
+    // 10. Alibaba Cloud: an application-consistent snapshot group of a database instance.
     const snap = await snapshotDrill(emu, say);
     // 10. Alibaba Cloud: the same group on a schedule, pruned by the controller; ECS's own automatic snapshots.
     const policy = await policyDrill(emu, say, timeScale);
@@ -174,13 +180,15 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
       apiCalls: calls.length,
       unknownParams,
       emulatorEmptyAfterCleanup: empty,
+      alicloud: ali,
       snapshotGroup: snap,
       openstack: os,
       snapshotPolicy: policy,
     };
     const osPassed = os.backupsMade === 3 && os.backupsKept === 2 && os.rescued && os.secondDisk && os.repaired && os.suspendedAndResumed && os.cleanedUp;
-    const passed = recovered && dataIntact && configKept && summary.deadlineMet && empty && snap.consistency === "application" && policy.ok && osPassed;
-    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: recovered=${recovered} dataIntact=${dataIntact} configKept=${configKept} deadlineMet=${summary.deadlineMet} snapshotGroup=${snap.consistency} snapshotPolicy=${policy.ok ? "pruned to keepLast" : "WRONG"} openstack=${osPassed}`);
+    const aliPassed = ali.recovered && ali.dataIntact && Object.values(ali.configKept).every(Boolean) && ali.deadlineMet && ali.policyFollowed && ali.cleanedUp;
+    const passed = recovered && dataIntact && configKept && summary.deadlineMet && empty && aliPassed && snap.consistency === "application" && policy.ok && osPassed;
+    say(`\n${passed ? "DRILL PASSED" : "DRILL FAILED"}: volcengine recovered=${recovered} dataIntact=${dataIntact} configKept=${configKept} deadlineMet=${summary.deadlineMet}; alicloud recovered=${ali.recovered} dataIntact=${ali.dataIntact} deadlineMet=${ali.deadlineMet}; snapshotGroup=${snap.consistency} snapshotPolicy=${policy.ok ? "pruned to keepLast" : "WRONG"} openstack=${osPassed}`);
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     return passed ? 0 : 1;
   } finally {
@@ -188,6 +196,94 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
     await emu.close();
   }
+}
+
+/**
+ * Alibaba Cloud: RunInstances of a preemptible instance (standing in for an alicloud.ecs.Instance), a
+ * SpotRecoveryPolicy on it, markers on both disks, a preemption (the Recycling lock, 5 minutes), the
+ * controller, the markers on the replacement, the policy following it on refresh, and cleanup.
+ */
+async function alicloudDrill(emu: Awaited<ReturnType<typeof startEmulator>>, o: { say: (line: string) => void; dir: string; timeScale: number; events: RecoveryEvent[] }) {
+  const { say } = o;
+  say("\nAlibaba Cloud: a preemptible instance managed elsewhere, protected by a SpotRecoveryPolicy");
+  const client = AlicloudClient.for(alicloudConnection(undefined));
+  const launched = await client.call<{ InstanceIdSets: { InstanceIdSet: string[] } }>("ecs", "RunInstances", {
+    ImageId: "aliyun_3_x64_20G_alibase_20240819.vhd",
+    InstanceType: "ecs.g7.large",
+    VSwitchId: "vsw-emu-cn-hangzhou-h",
+    SecurityGroupIds: ["sg-emu-default"],
+    InstanceName: "drill-ali-web",
+    HostName: "drill-ali-web-01",
+    Password: "Drill-Passw0rd!",
+    SpotStrategy: "SpotWithPriceLimit",
+    SpotPriceLimit: 0.3,
+    "SystemDisk.Category": "cloud_essd",
+    "SystemDisk.Size": 40,
+    "DataDisk.1.Category": "cloud_auto",
+    "DataDisk.1.Size": 60,
+    "Tag.1.Key": "app",
+    "Tag.1.Value": "drill",
+  });
+  const id = launched.InstanceIdSets.InstanceIdSet[0];
+  while ((await emu.admin.alicloud.state()).instances.find((i) => i.InstanceId === id)?.Status !== "Running") await new Promise((r) => setTimeout(r, 50));
+  const policyInputs = (await spotRecoveryPolicyProvider.check!({}, { cloud: "alicloud", instanceId: id, onInterruption: "image-and-relaunch", keepImages: 2, __identity: "drill/dev/ali-web" })).inputs!;
+  const policy = await spotRecoveryPolicyProvider.create(policyInputs);
+  say(`launched ${id} (SpotWithPriceLimit ≤ 0.3, a 40 GiB cloud_essd system disk and a 60 GiB cloud_auto data disk) and attached SpotRecoveryPolicy: ${policy.outs.recordedPolicy}`);
+  const marker = `ali-${Date.now().toString(36)}`;
+  await emu.admin.alicloud.writeFile({ instanceId: id, path: MARKER_PATH, content: marker });
+  await emu.admin.alicloud.writeFile({ instanceId: id, path: DATA_MARKER_PATH, content: `${marker}-data`, disk: 1 });
+  const { releaseAt } = await emu.admin.alicloud.preemption({ instanceId: id });
+  say(`preemptible interruption of ${id}: OperationLocks Recycling, release at ${releaseAt}`);
+  const meta = await fetch(`${emu.url}/latest/meta-data/instance/spot/termination-time`, { headers: { "x-emulator-instance-id": id } });
+  say(`the guest reads instance/spot/termination-time: ${meta.status} ${await meta.text()}`);
+
+  const clock = externalClock(() => emu.clock.now(), 1 / o.timeScale);
+  const cloud = new AlicloudRecovery(client, clock);
+  const journal = new FileJournal(path.join(o.dir, "journal-alicloud.json"));
+  const controller = new RecoveryController({ cloud, journal, clock, onEvent: (e) => (o.events.push(e), say(recoveryLine(e))) });
+  const rec = (await controller.runOnce()).recoveries.find((r) => r.instanceId === id);
+  await journal.close();
+  if (!rec) throw new Error("the controller did not pick up the Alibaba Cloud interruption");
+  const waitReal = Math.max(0, (Date.parse(releaseAt) - emu.clock.now()) / o.timeScale);
+  if (waitReal > 0) await new Promise((r) => setTimeout(r, waitReal + 100));
+
+  const state = await emu.admin.alicloud.state();
+  const rep = state.instances.find((i) => i.InstanceId === rec.replacementId);
+  const sys = rec.replacementId ? await emu.admin.alicloud.files(rec.replacementId, 0) : {};
+  const data = rec.replacementId ? await emu.admin.alicloud.files(rec.replacementId, 1) : {};
+  const dataIntact = sys[MARKER_PATH] === marker && data[DATA_MARKER_PATH] === `${marker}-data`;
+  const configKept = {
+    zoneAndVSwitch: rep?.ZoneId === "cn-hangzhou-h" && rep?.VSwitchId === "vsw-emu-cn-hangzhou-h",
+    spot: rep?.SpotStrategy === "SpotWithPriceLimit" && rep?.SpotPriceLimit === 0.3,
+    disks: JSON.stringify(rep?.disks.map((d: any) => [d.Category, d.Size])) === JSON.stringify([["cloud_essd", 40], ["cloud_auto", 60]]),
+    password: rep?.credential === "password",
+    hostname: rep?.HostName === "drill-ali-web-01",
+  };
+  say(`released: ${state.instances.some((i) => i.InstanceId === id) ? "NO" : "yes"}; replacement ${rec.replacementId} holds the system-disk marker: ${sys[MARKER_PATH] === marker ? "yes" : "NO"}, the data-disk marker: ${data[DATA_MARKER_PATH] === `${marker}-data` ? "yes" : "NO"}`);
+  say(`the replacement kept: ${Object.entries(configKept).map(([k, v]) => `${k} ${v ? "yes" : "NO"}`).join(", ")}`);
+  const refreshed = await spotRecoveryPolicyProvider.read!(policy.id, policy.outs);
+  const policyFollowed = refreshed.id === rec.replacementId;
+  say(`pulumi refresh would read the SpotRecoveryPolicy as attached to ${refreshed.id} (recoveredFrom ${refreshed.props.recoveredFrom}); alicloud.ecs.Instance would find ${id} gone`);
+
+  await spotRecoveryPolicyProvider.delete!(refreshed.id || policy.id, refreshed.id ? refreshed.props : policy.outs);
+  if (rec.replacementId) await removeInstance(client, rec.replacementId, 10 * 60_000, clock);
+  for (const p of await cloud.points()) await cloud.deletePoint(p.id);
+  const after = await emu.admin.alicloud.state();
+  const cleanedUp = after.images.length === 0 && after.imageSnapshots.length === 0 && !after.instances.some((i) => [id, rec.replacementId].includes(i.InstanceId));
+  say(`deleted the policy, the replacement and the recovery points; nothing left: ${cleanedUp ? "yes" : "NO"}`);
+  return {
+    recovered: rec.state === "done" && Boolean(rec.replacementId),
+    dataIntact,
+    configKept,
+    deadlineMet: Boolean(rec.deadlineMet),
+    originalInstanceId: id,
+    replacementInstanceId: rec.replacementId ?? null,
+    recoveryPointId: rec.pointId ?? null,
+    releaseAt,
+    steps: Object.fromEntries(Object.entries(rec.steps).map(([k, v]) => [k, { ms: v?.ms ?? null, marginMs: v?.marginMs ?? null }])),
+    policyFollowed,
+    cleanedUp,
+  };
 }
 
 /** SnapshotRole → freeze/thaw scripts on the instance → ConsistentSnapshotGroup → delete both. */

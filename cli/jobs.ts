@@ -1,13 +1,14 @@
 // What the controller runs for each cloud, in one shape, so that `watch` (a command or a scheduled job)
 // and `serve` (the service) run the same work the same way:
-//   volcengine  spot recovery (RecoveryController + VolcengineRecovery)
-//   alicloud    ConsistentSnapshotPolicy pruning (AlicloudPolicyRunner)
+//   volcengine  spot recovery (RecoveryController + VolcengineRecovery), region copies, image schedules
+//   alicloud    spot recovery (RecoveryController + AlicloudRecovery), ConsistentSnapshotPolicy pruning
 //   openstack   backups, recovery and suspend schedules (OpenStackRunner)
 // A job makes one pass at a time; its events come out as one line each (human or JSON) from `watch`,
 // and as structured log records and metrics from `serve`.
 import path from "node:path";
 import { AlicloudClient } from "../provider/alicloud/client";
 import { AlicloudPolicyRunner, type PolicyEvent } from "../provider/alicloud/policyRunner";
+import { AlicloudRecovery } from "../provider/alicloud/recovery";
 import { alicloudConnection, openstackConnection, volcengineConnection, type ConfigSource } from "../provider/config";
 import type { Clock } from "../provider/core/clock";
 import type { RetryEvent } from "../provider/core/retry";
@@ -50,8 +51,8 @@ export interface Job {
   /** Where it journals, for messages (a path, or a URL without credentials). */
   readonly where?: string;
   pass(): Promise<JobPass>;
-  /** A spot interruption pushed by the cloud (a webhook): recover it now. */
-  push?(instanceId: string): Promise<string>;
+  /** A spot interruption pushed by the cloud (a webhook), with the event's time when it says: recover it now. */
+  push?(instanceId: string, hint?: { at?: string }): Promise<string>;
   /** Recoveries still in progress (journaled: the next controller continues them). */
   unfinished?(): Promise<string[]>;
   close(): Promise<void>;
@@ -91,23 +92,37 @@ export interface JobOptions {
 
 /** The jobs that protect one cloud's region. */
 export function jobsFor(cloud: Cloud, o: JobOptions): Job[] {
-  if (cloud === "volcengine") return [spotRecoveryJob(o)];
-  if (cloud === "alicloud") return [snapshotPolicyJob(o)];
+  if (cloud === "volcengine") return [spotRecoveryJob("volcengine", o)];
+  if (cloud === "alicloud") return [spotRecoveryJob("alicloud", o), snapshotPolicyJob(o)];
   return [serverPolicyJob(o)];
 }
 
 const levelOf = (kind: string): JobEvent["level"] => (kind === "failed" || kind === "unreadable" ? "error" : kind === "retry" || kind === "run-failed" || kind === "backup-deferred" ? "warn" : "info");
 
-function spotRecoveryJob(o: JobOptions): Job {
+/** The cloud side of spot recovery, with its client wired to the metrics. */
+function recoveryCloud(cloud: "volcengine" | "alicloud", o: JobOptions) {
+  if (cloud === "alicloud") {
+    const conn = alicloudConnection(o.config, o.region);
+    if (o.endpoint) conn.ecsEndpoint = o.endpoint;
+    const client = AlicloudClient.for(conn);
+    if (o.onCall) client.onCall((c) => o.onCall!("alicloud", c));
+    if (o.onRetry) client.retry.onRetry((r) => o.onRetry!("alicloud", r));
+    return { region: conn.region, recovery: new AlicloudRecovery(client, o.clock) };
+  }
   const conn = volcengineConnection(o.config, o.region);
   if (o.endpoint) conn.endpoint = o.endpoint;
   const client = VolcengineClient.for(conn);
   if (o.onCall) client.onCall((c) => o.onCall!("volcengine", c));
   if (o.onRetry) client.retry.onRetry((r) => o.onRetry!("volcengine", r));
-  const journal = openJournal({ store: o.store, journal: o.journal, cloud: "volcengine", region: conn.region });
+  return { region: conn.region, recovery: new VolcengineRecovery(client) };
+}
+
+function spotRecoveryJob(cloud: "volcengine" | "alicloud", o: JobOptions): Job {
+  const { region, recovery } = recoveryCloud(cloud, o);
+  const journal = openJournal({ store: o.store, journal: o.journal, cloud, region });
   const job: Job = {
-    cloud: "volcengine",
-    region: conn.region,
+    cloud,
+    region,
     name: "spot-recovery",
     where: journal.where,
     async pass() {
@@ -115,12 +130,12 @@ function spotRecoveryJob(o: JobOptions): Job {
       const summary = { protectedInstances: r.protectedInstances, interruptions: r.interruptions, recoveries: r.recoveries.length, failed: r.failed };
       return { failed: r.failed, summary, text: `${summary.protectedInstances} protected, ${summary.interruptions} interrupted, ${summary.recoveries} recoveries, ${summary.failed} failed` };
     },
-    push: (instanceId) => controller.handlePush(instanceId),
+    push: (instanceId, hint) => controller.handlePush(instanceId, hint),
     unfinished: async () => (await journal.unfinished()).map((r) => r.eventId),
     close: () => journal.close(),
   };
   const controller = new RecoveryController({
-    cloud: new VolcengineRecovery(client),
+    cloud: recovery,
     journal,
     owner: o.owner ?? defaultOwner(),
     leaseMs: o.leaseMs,
@@ -135,9 +150,8 @@ function spotRecoveryJob(o: JobOptions): Job {
 function snapshotPolicyJob(o: JobOptions): Job {
   const conn = alicloudConnection(o.config, o.region);
   if (o.endpoint) conn.ecsEndpoint = o.endpoint;
+  // The same client (one per connection) as the spot recovery job's: its listeners are counted there.
   const client = AlicloudClient.for(conn);
-  if (o.onCall) client.onCall((c) => o.onCall!("alicloud", c));
-  if (o.onRetry) client.retry.onRetry((r) => o.onRetry!("alicloud", r));
   const job: Job = {
     cloud: "alicloud",
     region: conn.region,

@@ -44,19 +44,21 @@ program
     process.once("SIGTERM", stop);
   });
 
+const CLOUD_HELP = "clouds, comma-separated, each optionally cloud:region: volcengine, alicloud, openstack (default: Volcengine and Alibaba Cloud where their region and keys are configured; OpenStack only when named)";
+
 program
   .command("watch")
-  .description("run the controller for one cloud's region: spot recovery (volcengine), snapshot policy pruning (alicloud), server backups, recovery and suspend schedules (openstack)")
-  .option("--cloud <name>", "volcengine, alicloud or openstack", "volcengine")
+  .description("run the controller: spot recovery (volcengine, alicloud), snapshot policy pruning (alicloud), server backups, recovery and suspend schedules (openstack)")
+  .option("--cloud <clouds>", CLOUD_HELP)
   .option("--os-cloud <name>", "OpenStack: the clouds.yaml entry (default: openstack:cloud or OS_CLOUD)")
-  .option("--region <r>", "region (default: the cloud's stack config <cloud>:region, or its environment variable)")
-  .option("--endpoint <url>", "API endpoint (Volcengine's, or Alibaba's ECS endpoint; default: stack config / environment, or the public one)")
+  .option("--region <r>", "region of the one cloud (--cloud; without it Volcengine) (default: stack config <cloud>:region, or the environment)")
+  .option("--endpoint <url>", "API endpoint of the one cloud (Volcengine's, or Alibaba's ECS endpoint; default: stack config / environment, or the public one)")
   .option("--stack <name>", "read connection settings from this stack's config (needs the Pulumi CLI)")
   .option("--cwd <dir>", "the Pulumi project directory of --stack", ".")
   .option("--once", "one pass that carries every recovery it finds to its end, then exit (for scheduled jobs)")
   .option("--json", "one JSON object per line")
   .option("--interval <seconds>", "seconds between passes", "30")
-  .option("--journal <path>", "the file journal, for one controller (default .pulumi-recovery/journal-<cloud>-<region>.json)")
+  .option("--journal <path>", "the file journal (default .pulumi-recovery/journal-<cloud>-<region>.json; with several clouds, one file each named after it)")
   .option("--store <url>", "a postgres://… journal that replicas share (default: $PULUMI_RECOVERY_STORE, else the file journal)")
   .option("--owner <name>", "this replica's name in claims (default: hostname-pid)")
   .option("--lease <seconds>", "how long a claim holds without renewal; a dead replica's recoveries are taken over after it", "30")
@@ -92,12 +94,12 @@ for (const [action, description] of [
 
 program
   .command("serve")
-  .description("run the controller as a service: every target's jobs on a poll, Cloud Monitor webhooks for spot recovery, /healthz /readyz /metrics, JSON logs")
+  .description("run the controller as a service: every target's jobs on a poll, Cloud Monitor webhooks for spot recovery (/webhooks/volcengine/…, /webhooks/alicloud/…), /healthz /readyz /metrics, JSON logs")
   .option("--config <file>", "YAML or JSON configuration (see the README: listen, webhookSecret(File), pollInterval, store, targets, stack, log)")
   .option("--listen <host:port>", "the HTTP endpoint (default 127.0.0.1:9464)")
-  .option("--cloud <name>", "with --region: protect this cloud's region (volcengine, alicloud, openstack; default volcengine) instead of targets in the file")
-  .option("--region <r>", "protect this region (instead of targets in the file)")
-  .option("--endpoint <url>", "API endpoint for --region (default: the public one)")
+  .option("--cloud <clouds>", "targets instead of those in the file: " + CLOUD_HELP)
+  .option("--region <r>", "region of the one cloud (--cloud; without it Volcengine), instead of targets in the file")
+  .option("--endpoint <url>", "API endpoint of the one cloud (default: the public one)")
   .option("--poll-interval <duration>", 'the safety-net poll (default "60s")')
   .option("--store <path|postgres://…>", "the journal (default .pulumi-recovery/journal-<cloud>-<region>.json)")
   .option("--owner <name>", "this replica's name in a shared store (default hostname-pid)")
@@ -114,7 +116,7 @@ program
 
 program
   .command("drill")
-  .description("a whole spot recovery on the local emulator (interruption, image, relaunch, data check, cleanup), then an OpenStack rescue and backup rotation")
+  .description("the drill on the local emulator: a whole spot recovery on each cloud (interruption, recovery point, relaunch, data check, cleanup), snapshot policies, then an OpenStack rescue and backup rotation")
   .option("--json", "print one JSON summary as the last line")
   .option("--time-scale <x>", "emulated seconds per real second", "60")
   .action(async (o: { json?: boolean; timeScale: string }) => {

@@ -1,10 +1,10 @@
 // `pulumi-recovery serve`: the controller as a long-running service. Each target (a cloud and region)
 // runs its cloud's jobs (cli/jobs.ts: spot recovery, snapshot policies, OpenStack server policies) on
 // every poll; spot recovery also takes pushed events:
-//  - Events pushed by the cloud: Cloud Monitor event-rule webhooks at POST /webhooks/volcengine/<secret>
-//    (or the secret as a Bearer token), answered at once; the recovery starts in the background. A
-//    request without the secret is refused.
-//  - The safety net: a poll (DescribeSystemEvents for spot recovery) every `pollInterval` (a lost webhook is found there;
+//  - Events pushed by the cloud: Cloud Monitor event-rule webhooks at POST /webhooks/volcengine/<secret>,
+//    Alibaba CloudMonitor's at POST /webhooks/alicloud/<secret> (or the secret as a Bearer token), answered
+//    at once; the recovery starts in the background. A request without the secret is refused.
+//  - The safety net: a poll (Volcengine DescribeSystemEvents, Alibaba's Recycling locks) every `pollInterval` (a lost webhook is found there;
 //    push and poll journal one interruption under the cloud's event id, so it is recovered once).
 //  - /healthz (the process answers), /readyz (the last pass succeeded recently and the journal works),
 //    /metrics (Prometheus).
@@ -24,6 +24,31 @@ import { defaultOwner, openJournal } from "./store";
 
 /** The Cloud Monitor event types that mean "spot instance interruption scheduled" (API-NOTES). */
 const SPOT_EVENT_TYPES = new Set(["ecs:Instance:SpotInstanceInterruption.Delete.Scheduled"]);
+/** Alibaba CloudMonitor's preemptible interruption (API notes; the notification body of doc 143663). */
+const PREEMPTION_EVENT = "Instance:PreemptibleInstanceInterruption";
+const PUSH_CLOUDS = ["volcengine", "alicloud"] as const;
+type PushCloud = (typeof PUSH_CLOUDS)[number];
+
+/** `20190409T121826.922+0800` (an ECS event notification's eventTime) → ISO 8601; undefined when it is not that. */
+export function notificationTime(text: unknown): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\.\d+)?([+-]\d{2})(\d{2})$/.exec(String(text ?? ""));
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ""}${m[8]}:${m[9]}`);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+/** What a pushed body says: the interrupted instance, its region, and when (undefined fields when it says nothing). */
+function pushedEvent(cloud: PushCloud, body: any): { spot: boolean; instanceId?: string; region?: string; at?: string; type?: string } {
+  if (cloud === "alicloud") {
+    // The notification itself (doc 143663), or an EventBridge event carrying it in `data`.
+    const n = body?.content ? body : body?.data?.content ? body.data : body;
+    const type = n?.name ?? body?.type;
+    const fromArn = typeof n?.resourceId === "string" ? /instance\/(i-[\w-]+)$/.exec(n.resourceId)?.[1] : undefined;
+    return { spot: typeof type === "string" && type.endsWith(PREEMPTION_EVENT), type, instanceId: n?.content?.instanceId ?? fromArn, region: n?.regionId ?? body?.regionId, at: notificationTime(n?.eventTime) };
+  }
+  const type = body?.EventType ?? body?.Details?.type;
+  return { spot: SPOT_EVENT_TYPES.has(type), type, instanceId: body?.Details?.data?.InstanceId ?? body?.Details?.subject ?? body?.Details?.volcresourcename, region: body?.Region };
+}
 const MAX_BODY = 256 * 1024;
 
 interface Target {
@@ -121,12 +146,12 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
       res.writeHead(200, { "content-type": metrics.registry.contentType });
       return void res.end(await metrics.registry.metrics());
     }
-    const m = /^\/webhooks\/(volcengine)(?:\/([^/]+))?$/.exec(url.pathname);
-    if (req.method === "POST" && m) return webhook(m[1] as "volcengine", m[2], req, res);
+    const m = /^\/webhooks\/(volcengine|alicloud)(?:\/([^/]+))?$/.exec(url.pathname);
+    if (req.method === "POST" && m) return webhook(m[1] as PushCloud, m[2], req, res);
     return answer(res, 404, { error: "not found" });
   }
 
-  async function webhook(cloud: "volcengine", pathSecret: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function webhook(cloud: PushCloud, pathSecret: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!cfg.secret) {
       metrics.webhooks.inc({ cloud, result: "disabled" });
       return answer(res, 404, { error: "webhooks are off: set webhookSecret (or PULUMI_RECOVERY_WEBHOOK_SECRET)" });
@@ -144,19 +169,18 @@ export async function startService(flags: ServeFlags, opts: { logDestination?: N
       metrics.webhooks.inc({ cloud, result: "bad-request" });
       return answer(res, 400, { error: "the body must be JSON" });
     }
-    const type = body?.EventType ?? body?.Details?.type;
-    const instanceId = body?.Details?.data?.InstanceId ?? body?.Details?.subject ?? body?.Details?.volcresourcename;
-    const target = targets.find((t) => t.job.push && t.job.cloud === cloud && (!body?.Region || t.job.region === body.Region));
-    if (!SPOT_EVENT_TYPES.has(type) || typeof instanceId !== "string" || !target) {
+    const { spot, type, instanceId, region, at } = pushedEvent(cloud, body);
+    const target = targets.find((t) => t.job.push && t.job.cloud === cloud && (!region || t.job.region === region));
+    if (!spot || typeof instanceId !== "string" || !target) {
       metrics.webhooks.inc({ cloud, result: "ignored" });
-      return answer(res, 202, { ignored: true, why: !target ? `region ${body?.Region} is not protected here` : `not a spot interruption with an instance id (${type})` });
+      return answer(res, 202, { ignored: true, why: !target ? `${cloud} region ${region} is not protected here` : `not a spot interruption with an instance id (${type})` });
     }
     metrics.webhooks.inc({ cloud, result: "accepted" });
     log.info({ cloud, region: target.job.region, instanceId, eventType: type }, `webhook: spot interruption of ${instanceId}`);
     // Answer now (Cloud Monitor should not wait); the recovery runs in the background.
     answer(res, 202, { accepted: true, instanceId });
     void track(
-      target.job.push!(instanceId).then(
+      target.job.push!(instanceId, at ? { at } : {}).then(
         (outcome) => log.info({ cloud, instanceId, outcome }, `webhook for ${instanceId}: ${outcome}`),
         (e) => !abort.signal.aborted && log.error({ cloud, instanceId, err: (e as Error).message }, `webhook for ${instanceId} failed: ${(e as Error).message}; the next poll retries it`),
       ),

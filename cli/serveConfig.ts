@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { assertValid, checkInputs, duration } from "../provider/core/check";
 import { parseDuration } from "../provider/core/waiter";
+import { parseClouds } from "./clouds";
 import { CLOUDS } from "./jobs";
 
 const HOST_PORT = /^(\[[0-9a-f:]+\]|[\w.-]+):(\d{1,5})$/i;
@@ -99,10 +100,22 @@ export function loadServeConfig(flags: ServeFlags, env = process.env): ServeConf
   if (flags.webhookSecretFile) merged.webhookSecretFile = flags.webhookSecretFile;
   if (flags.stack) merged.stack = { name: flags.stack, cwd: flags.cwd ?? "." };
   if (flags.logFormat) merged.log = { ...(merged.log ?? {}), format: flags.logFormat };
-  // --cloud/--region/--endpoint stand for one target instead of the file's list; a bare Volcengine
-  // region in the environment is the default target.
-  if (flags.cloud || flags.region) merged.targets = [{ cloud: flags.cloud ?? "volcengine", ...(flags.region ? { region: flags.region } : {}), ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }];
-  if (!merged.targets && env.VOLCENGINE_REGION) merged.targets = [{ cloud: "volcengine", region: env.VOLCENGINE_REGION, ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }];
+  // Flags name the targets as `watch` does (cli/clouds.ts): --cloud, and --region/--endpoint for one cloud
+  // (Volcengine without --cloud); without any, Volcengine and Alibaba Cloud where the environment names
+  // their region (OpenStack only when named).
+  if (flags.cloud || flags.region) {
+    const specs = flags.cloud ? parseClouds(flags.cloud) : [{ cloud: "volcengine" as const }];
+    if ((flags.region || flags.endpoint) && specs.length !== 1) throw new Error("serve: --region and --endpoint apply to one cloud: with several, write cloud:region in --cloud");
+    const regionOf = (c: string, r?: string) => r ?? flags.region ?? (c === "alicloud" ? (env.ALIBABA_CLOUD_REGION ?? env.ALICLOUD_REGION) : c === "volcengine" ? env.VOLCENGINE_REGION : undefined);
+    merged.targets = specs.map((t) => ({ cloud: t.cloud, ...(regionOf(t.cloud, t.region) ? { region: regionOf(t.cloud, t.region) } : {}), ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) }));
+  }
+  if (!merged.targets) {
+    const fromEnv = [
+      ...(env.VOLCENGINE_REGION ? [{ cloud: "volcengine", region: env.VOLCENGINE_REGION }] : []),
+      ...(env.ALIBABA_CLOUD_REGION || env.ALICLOUD_REGION ? [{ cloud: "alicloud", region: env.ALIBABA_CLOUD_REGION ?? env.ALICLOUD_REGION }] : []),
+    ];
+    if (fromEnv.length) merged.targets = fromEnv;
+  }
   const { inputs, failures } = checkInputs(serveConfigSchema, merged);
   assertValid(`serve${flags.config ? ` (${flags.config})` : ""}`, failures);
   const cfg = serveConfigSchema.parse(inputs);

@@ -1,13 +1,15 @@
-// `pulumi-recovery watch`: one cloud's controller jobs (cli/jobs.ts) as a command — passes every
-// `--interval` seconds until SIGINT/SIGTERM, or one pass with `--once` for a scheduled GitOps job.
+// `pulumi-recovery watch`: the controller's jobs (cli/jobs.ts) for the clouds given (cli/clouds.ts) as a
+// command — passes every `--interval` seconds until SIGINT/SIGTERM, or one pass with `--once` for a
+// scheduled GitOps job. Every JSON line names its cloud and region.
 import path from "node:path";
 import type { ConfigSource } from "../provider/config";
 import { cloudClock, stackConfig } from "./context";
-import { CLOUDS, jobsFor, type Cloud, type Job, type JobEvent } from "./jobs";
+import { targetsFrom } from "./clouds";
+import { jobsFor, type Job, type JobEvent } from "./jobs";
 import { leaseMs } from "./store";
 
 export interface WatchOptions {
-  /** volcengine (default: spot recovery), alicloud (snapshot policy pruning), openstack (server policies). */
+  /** `volcengine,alicloud:cn-hangzhou,openstack` (default: Volcengine and Alibaba Cloud where configured). */
   cloud?: string;
   /** OpenStack: the clouds.yaml entry (else openstack:cloud / OS_CLOUD). */
   osCloud?: string;
@@ -27,42 +29,47 @@ export interface WatchOptions {
   lease?: string;
 }
 
-/** One line per event: for people, or the event as one JSON object per line with --json. */
-export function eventPrinter(json: boolean, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {
-  return (_job: Job, e: JobEvent) => out(json ? JSON.stringify(e.data) : e.human);
+/** One line per event: for people (prefixed with its cloud and region when there are several), or the event as one JSON object per line with --json. */
+export function eventPrinter(json: boolean, several: boolean, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {
+  return (job: Job, e: JobEvent) => out(json ? JSON.stringify({ ...e.data, cloud: job.cloud, region: job.region }) : several ? `${job.cloud}/${job.region} ${e.human}` : e.human);
 }
 
 export async function watch(opts: WatchOptions): Promise<number> {
-  const cloud = (opts.cloud ?? "volcengine") as Cloud;
-  if (!CLOUDS.includes(cloud)) throw new Error(`--cloud must be one of ${CLOUDS.join(", ")}`);
   const config: ConfigSource | undefined = opts.stack ? await stackConfig(opts.stack, path.resolve(opts.cwd ?? ".")) : undefined;
-  const jobs = jobsFor(cloud, {
-    config,
-    region: opts.region,
-    endpoint: opts.endpoint,
-    osCloud: opts.osCloud,
-    journal: opts.journal,
-    store: opts.store,
-    owner: opts.owner,
-    leaseMs: leaseMs(opts.lease),
-    clock: await cloudClock(),
-    waitForRetries: Boolean(opts.once),
-    onEvent: eventPrinter(Boolean(opts.json)),
-  });
+  const targets = targetsFrom(opts, config);
+  const clock = await cloudClock();
+  const several = targets.length > 1;
+  const jobs = targets.flatMap((t) =>
+    jobsFor(t.cloud, {
+      config,
+      region: t.region,
+      endpoint: t.endpoint,
+      osCloud: opts.osCloud,
+      // One journal per cloud: with several, --journal names the first part of each file's name.
+      journal: opts.journal && several ? opts.journal.replace(/(\.json)?$/, `-${t.cloud}${t.region ? `-${t.region}` : ""}.json`) : opts.journal,
+      store: opts.store,
+      owner: opts.owner,
+      leaseMs: leaseMs(opts.lease),
+      clock,
+      waitForRetries: Boolean(opts.once),
+      onEvent: eventPrinter(Boolean(opts.json), several),
+    }),
+  );
   const write = (l: string) => process.stdout.write(`${l}\n`);
-  /** One pass of every job; the number of failures (a job whose pass threw counts as one). */
+  /** One pass of every job, side by side (one cloud's slow pass must not hold another's deadline); the number of failures (a job whose pass threw counts as one). */
   const passAll = async (): Promise<number> => {
+    const results = await Promise.all(jobs.map((job) => job.pass().catch((e: Error) => e)));
     let failed = 0;
-    for (const job of jobs) {
-      try {
-        const r = await job.pass();
-        failed += r.failed;
-        write(opts.json ? JSON.stringify({ kind: "summary", job: job.name, ...r.summary }) : `pass done (${job.name}): ${r.text}`);
-      } catch (e) {
+    results.forEach((r, i) => {
+      const job = jobs[i];
+      if (r instanceof Error) {
         failed++;
-        process.stderr.write(`watch: ${job.name} pass failed: ${(e as Error).message}\n`);
+        process.stderr.write(`watch: ${job.cloud}/${job.region} ${job.name} pass failed: ${r.message}\n`);
+        return;
       }
-    }
+      failed += r.failed;
+      write(opts.json ? JSON.stringify({ kind: "summary", job: job.name, cloud: job.cloud, region: job.region, ...r.summary }) : `pass done (${job.cloud}/${job.region} ${job.name}): ${r.text}`);
+    });
     return failed;
   };
   try {

@@ -32,6 +32,23 @@ export class AdminClient {
     /** A region's settings (default: the home region), changed first by `patch` when given. */
     settings(patch?: Record<string, unknown>, region?: string): Promise<Record<string, unknown>>;
   };
+  /** Alibaba Cloud's spot recovery side (alicloud/spotAdmin.ts); other routes through `request("alicloud/…")`. */
+  readonly alicloud: {
+    state(): Promise<{ instances: any[]; images: any[]; imageSnapshots: any[]; looseDisks: any[]; snapshotGroups: any[]; invocations: any[] }>;
+    /** A preemptible instance gets its notice: locked (Recycling), released after `noticeSeconds` (default 300), CloudMonitor posts the event. */
+    preemption(req: { instanceId: string; noticeSeconds?: number }): Promise<{ instanceId: string; lockedAt: string; releaseAt: string }>;
+    release(req: { instanceId: string }): Promise<unknown>;
+    /** `disk`: 0 the system disk (default), 1.. the data disks in attach order. */
+    writeFile(req: { instanceId: string; path: string; content: string; disk?: number }): Promise<{ data: Record<string, string> }>;
+    files(instanceId: string, disk?: number): Promise<Record<string, string>>;
+    imageFiles(imageId: string, disk?: number): Promise<Record<string, string>>;
+    changeRate(req: { instanceId: string; changeGiBPerHour: number }): Promise<unknown>;
+    /** Registers a CloudMonitor webhook: interruptions are POSTed to `url` (after `delayMs`, lost at `lossRate`). */
+    cloudMonitor(req: { url: string; delayMs?: number; lossRate?: number }): Promise<{ ruleId: string }>;
+    cloudMonitorDeliveries(): Promise<{ rules: unknown[]; deliveries: { ruleId: string; instanceId: string; outcome: string; status?: number }[] }>;
+    securityGroup(req: { securityGroupId: string }): Promise<unknown>;
+    settings(patch?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  };
   readonly openstack: {
     state(): Promise<{ settings: Record<string, unknown>; servers: any[]; images: any[]; networks: any[] }>;
     /** A server's disk as the guest sees it (while rescued, disk 1 is the server's own). */
@@ -61,6 +78,20 @@ export class AdminClient {
       eventRules: () => v("event-rules"),
       imageFiles: async (imageId, region) => (await v(`image-disk?imageId=${encodeURIComponent(imageId)}${region ? `&region=${encodeURIComponent(region)}` : ""}`)).files,
       settings: (patch, region) => (patch ? v("settings", "POST", region ? { ...patch, region } : patch) : v(region ? `settings?region=${encodeURIComponent(region)}` : "settings")),
+    };
+    const a = (path: string, method = "GET", body?: unknown) => this.request(`alicloud/${path}`, method, body);
+    this.alicloud = {
+      state: () => a("state"),
+      preemption: (req) => a("preemption", "POST", req),
+      release: (req) => a("release", "POST", req),
+      writeFile: (req) => a("disk", "POST", req),
+      files: async (instanceId, disk = 0) => (await a(`disk?instanceId=${encodeURIComponent(instanceId)}&disk=${disk}`)).data,
+      imageFiles: async (imageId, disk = 0) => (await a(`image-disk?imageId=${encodeURIComponent(imageId)}&disk=${disk}`)).data,
+      changeRate: (req) => a("change-rate", "POST", req),
+      cloudMonitor: (req) => a("cloud-monitor", "POST", req),
+      cloudMonitorDeliveries: () => a("cloud-monitor"),
+      securityGroup: (req) => a("security-groups", "POST", req),
+      settings: (patch) => (patch ? a("settings", "POST", patch) : a("settings")),
     };
     const o = (path: string, method = "GET", body?: unknown) => this.request(`openstack/${path}`, method, body);
     this.openstack = {

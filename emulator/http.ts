@@ -49,6 +49,11 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
 /** Writes a JSON answer; a no-op when the client is already gone. */
 export function writeAnswer(res: ServerResponse, answer: EmulatorResponse, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed || res.socket?.destroyed) return;
+  if (answer.text !== undefined) {
+    res.writeHead(answer.status, { "content-type": "text/plain; charset=utf-8", "content-length": String(Buffer.byteLength(answer.text)), ...(answer.headers ?? {}), ...extraHeaders });
+    res.end(answer.text);
+    return;
+  }
   // No body: 204 No Content (OpenStack deletes, revocations), or an answer without one (Nova's 202 actions).
   if (answer.status === 204 || answer.status === 304 || answer.body === undefined) {
     res.writeHead(answer.status, { ...(answer.status === 204 || answer.status === 304 ? {} : { "content-length": "0" }), ...(answer.headers ?? {}), ...extraHeaders });

@@ -77,6 +77,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   return { url, port, clock, credentials: creds[0], adminToken, admin: new AdminClient(url, adminToken), services, volcengine, alicloud, openstack, close: async () => {
     volcengine.eventRules.reset(); // no webhook delivery outlives the emulator
+    alicloud.model.monitor.reset();
     await front.close();
   } };
 }

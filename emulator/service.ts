@@ -21,7 +21,9 @@ export interface EmulatorRequest {
 export interface EmulatorResponse {
   status: number;
   headers?: Record<string, string>;
-  body: unknown; // serialised as JSON
+  body?: unknown; // serialised as JSON
+  /** A plain-text answer instead of JSON (the instance metadata service answers text). */
+  text?: string;
 }
 
 /** One line of the call log (GET /_admin/calls). */

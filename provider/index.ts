@@ -14,6 +14,9 @@ export { PostgresJournal, ClaimLostError } from "./recovery/journalPg";
 export type { PostgresJournalOptions } from "./recovery/journalPg";
 export type { RecoveryCloud } from "./recovery/cloud";
 export { VolcengineRecovery } from "./volcengine/recovery";
+export { AlicloudRecovery } from "./alicloud/recovery";
+export { SpotRecoveryPolicy, spotRecoveryPolicyProvider } from "./recovery/resources";
+export type { SpotRecoveryPolicyArgs, SpotRecoveryPolicyOutputs } from "./recovery/resources";
 export { SnapshotRole, snapshotRoleProvider, ConsistentSnapshotGroup, consistentSnapshotGroupProvider } from "./alicloud/resources";
 export type { SnapshotRoleArgs, SnapshotRoleOutputs, ConsistentSnapshotGroupArgs, ConsistentSnapshotGroupOutputs, Consistency } from "./alicloud/resources";
 export {

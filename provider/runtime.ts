@@ -20,6 +20,7 @@ const HANDLERS: Record<string, () => ResourceHandler> = {
   "openstack:ServerSuspendSchedule": () => require("./openstack/handlers").serverSuspendScheduleHandler,
   "alicloud:ConsistentSnapshotPolicy": () => require("./alicloud/consistentSnapshotPolicy/handler").consistentSnapshotPolicyHandler,
   "alicloud:AutoSnapshotPolicy": () => require("./alicloud/autoSnapshotPolicy").autoSnapshotPolicyHandler,
+  "recovery:SpotRecoveryPolicy": () => require("./recovery/spotRecoveryPolicy/handler").spotRecoveryPolicyHandler,
 };
 
 export function configure(provider: object, req: pulumi.dynamic.ConfigureRequest): void {

@@ -13,6 +13,7 @@ import type { EmulatorResponse } from "../service";
 import { AcsError } from "./errors";
 import { INSTANCE_STATUSES } from "./ecs/model";
 import { validateOptions, type AlicloudModel } from "./models";
+import { spotAdminRoute, spotState } from "./spotAdmin";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -38,7 +39,24 @@ function state(m: AlicloudModel) {
       hangInvocations: Boolean(i.hangInvocations),
       disks: i.disks.map((d) => ({ ...d })),
       files: Object.fromEntries(Object.entries(i.files).map(([path, f]) => [path, { ...f }])),
+      // Spot recovery (issue 15): how it was launched, and its preemption.
+      ZoneId: i.ZoneId,
+      InstanceType: i.InstanceType,
+      ImageId: i.ImageId,
+      VSwitchId: i.VSwitchId,
+      SecurityGroupIds: [...i.SecurityGroupIds],
+      HostName: i.HostName,
+      KeyPairName: i.KeyPairName,
+      credential: i.credential,
+      UserData: i.UserData,
+      SpotStrategy: i.SpotStrategy,
+      SpotPriceLimit: i.SpotPriceLimit,
+      SpotInterruptionBehavior: i.SpotInterruptionBehavior,
+      HttpTokens: i.HttpTokens,
+      tags: i.tags.map((t) => ({ ...t })),
+      recycling: i.recycling && { lockedAt: iso(i.recycling.lockedAt), releaseAt: iso(i.recycling.releaseAt) },
     })),
+    ...spotState(m),
     roles: [...m.ram.roles.values()].map((r) => ({
       RoleName: r.RoleName,
       RoleId: r.RoleId,
@@ -141,7 +159,7 @@ export function adminRoute(m: AlicloudModel, subpath: string, method: string, bo
         Object.assign(m.opts, validateOptions(body ?? {}));
         return ok({ ...m.opts });
       default:
-        return undefined;
+        return spotAdminRoute(m, subpath, method, body);
     }
   } catch (e) {
     if (e instanceof AcsError) return { status: e.status, body: { error: e.code, message: e.message } };

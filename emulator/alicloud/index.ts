@@ -7,10 +7,13 @@ import { randomUUID } from "node:crypto";
 import { internalErrorMessage, reportInternalError } from "../http";
 import type { CloudService, EmulatorContext, EmulatorRequest, EmulatorResponse } from "../service";
 import { adminRoute } from "./admin";
+import { COMMAND_ACTIONS } from "./assistant/commands";
 import { ASSISTANT_ACTIONS } from "./assistant/responses";
 import { AUTO_SNAPSHOT_ACTIONS } from "./ecs/autoSnapshotPolicies";
+import { LAUNCH_ACTIONS } from "./ecs/launchResponses";
 import { ECS_ACTIONS } from "./ecs/responses";
 import { TAG_ACTIONS } from "./ecs/tags";
+import { isMetadataRequest } from "./metadata";
 import { AcsError } from "./errors";
 import { AlicloudModel, type AlicloudOptions } from "./models";
 import type { Handler, Query } from "./params";
@@ -21,7 +24,7 @@ import { refuseInvalid, verdictFor } from "./validation";
 export type { AlicloudOptions } from "./models";
 
 const APIS: Record<string, { service: "ecs" | "ram"; product: string; host: string; actions: Record<string, Handler> }> = {
-  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...ASSISTANT_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS } },
+  "2014-05-26": { service: "ecs", product: "Ecs", host: "ecs.aliyuncs.com", actions: { ...ECS_ACTIONS, ...LAUNCH_ACTIONS, ...ASSISTANT_ACTIONS, ...COMMAND_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS } },
   "2015-05-01": { service: "ram", product: "Ram", host: "ram.aliyuncs.com", actions: RAM_ACTIONS },
 };
 
@@ -75,9 +78,12 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
     model,
     matches(req) {
       if (String(req.headers.authorization ?? "").startsWith("ACS3-")) return true;
+      // The instance metadata service (metadata.ts): no signature, its own paths.
+      if (isMetadataRequest(req)) return true;
       return apiFor(versionOf(req)) !== undefined;
     },
     describe(req) {
+      if (isMetadataRequest(req)) return { service: "metadata", action: `${req.method} ${req.path}`, params: {} };
       try {
         const t = target(req, requestParams(req));
         if (!t.action) return undefined;
@@ -85,12 +91,17 @@ export function createAlicloudService(ctx: EmulatorContext, options: Partial<Ali
         const unknownParams = verdictFor(service, t.action, t.query)?.unknown ?? [];
         // The call log is for tests and drills: long scripts are cut, and no signing parameter is kept.
         if (t.query.CommandContent && t.query.CommandContent.length > 2000) t.query.CommandContent = `${t.query.CommandContent.slice(0, 2000)}…`;
+        for (const k of ["Password", "UserData"]) if (t.query[k] !== undefined) t.query[k] = "***"; // never a secret in the log
         return { service, action: t.action, params: t.query, unknownParams };
       } catch {
         return undefined;
       }
     },
     handle(req) {
+      if (isMetadataRequest(req)) {
+        model.settle();
+        return model.metadata.answer(req);
+      }
       let version = "";
       try {
         const params = requestParams(req);

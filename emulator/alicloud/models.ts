@@ -3,9 +3,14 @@
 // ClientToken idempotency; the seed instances.
 import type { Clock } from "../clock";
 import { ClientTokens } from "../idempotency";
+import type { SavedCommand } from "./assistant/commands";
 import { AssistantModel } from "./assistant/model";
 import { AutoSnapshotModel } from "./ecs/autoSnapshotPolicies";
+import { ImageModel } from "./ecs/images";
+import { defaultInstanceOptions, INSTANCE_SETTINGS, InstanceLifecycle, type InstanceOptions } from "./ecs/instances";
 import { EcsModel } from "./ecs/model";
+import { CloudMonitor } from "./cloudMonitor";
+import { MetadataService } from "./metadata";
 import { AcsError } from "./errors";
 import { runOnInstance } from "./guest";
 import { RamModel } from "./ram/model";
@@ -13,7 +18,7 @@ import { is, TEN_YEARS_SECONDS, validateSettings, type Schema } from "../setting
 
 export { AcsError } from "./errors";
 
-export interface AlicloudOptions {
+export interface AlicloudOptions extends InstanceOptions {
   /** The region the seed instances live in (requests for other regions find nothing). */
   region: string;
   /** Emulated seconds from RunCommand until the command starts on the instance. */
@@ -51,6 +56,7 @@ export function defaultAlicloudOptions(): AlicloudOptions {
     maxCatchUpRuns: 1000,
     autoSnapshotSeconds: 60,
     autoSnapshotPoliciesPerDisk: 10,
+    ...defaultInstanceOptions(),
   };
 }
 
@@ -66,6 +72,7 @@ const SETTINGS: Schema<AlicloudOptions> = {
   maxCatchUpRuns: is.number({ integer: true, min: 1, max: 100_000 }),
   autoSnapshotSeconds: is.number({ max: TEN_YEARS_SECONDS }),
   autoSnapshotPoliciesPerDisk: is.number({ integer: true, min: 1, max: 10 }),
+  ...INSTANCE_SETTINGS,
 };
 
 /** Checks a settings patch (admin, or startEmulator's options): known keys, right types, sane ranges. */
@@ -80,6 +87,13 @@ export class AlicloudModel {
   readonly ram: RamModel;
   readonly assistant: AssistantModel;
   readonly autoSnapshots: AutoSnapshotModel;
+  // Spot recovery (issue 15): images, launches and releases, CloudMonitor webhooks, instance metadata.
+  readonly images: ImageModel;
+  readonly lifecycle: InstanceLifecycle;
+  readonly monitor = new CloudMonitor();
+  readonly metadata: MetadataService;
+  /** Saved Cloud Assistant commands (assistant/commands.ts): the recovery policy's guest hook. */
+  readonly commands = new Map<string, SavedCommand>();
   readonly tokens = new ClientTokens((kind) =>
     kind === "malformed"
       ? new AcsError("InvalidClientToken.Malformed", 400, "The specified parameter ClientToken is not valid.")
@@ -95,6 +109,9 @@ export class AlicloudModel {
     this.ram = new RamModel(clock, this.opts);
     this.assistant = new AssistantModel(clock, this.opts, (instanceId, inv, at) => runOnInstance(this, instanceId, inv, at));
     this.autoSnapshots = new AutoSnapshotModel(clock, this.opts, this.ecs);
+    this.images = new ImageModel(clock, this.ecs, this.opts);
+    this.lifecycle = new InstanceLifecycle(clock, this.ecs, this.images, this.opts, (inst, at) => this.images.instanceReleased(inst, at));
+    this.metadata = new MetadataService(clock, this.ecs);
     this.seed();
   }
 
@@ -103,6 +120,7 @@ export class AlicloudModel {
     const now = this.clock.now();
     this.assistant.settle(now);
     this.autoSnapshots.settle(now);
+    this.lifecycle.settle(now);
   }
 
   reset(): void {
@@ -111,6 +129,11 @@ export class AlicloudModel {
     this.ram.reset();
     this.assistant.reset();
     this.autoSnapshots.reset();
+    this.images.reset();
+    this.lifecycle.reset();
+    this.monitor.reset();
+    this.metadata.reset();
+    this.commands.clear();
     this.tokens.clear();
     this.seed();
   }

@@ -102,7 +102,8 @@ export class AlicloudClient {
       reqBodyType: "formData",
       bodyType: "json",
     });
-    // RAM is global: its request models have no RegionId (@alicloud/ram20150501), so none is sent.
+    // RAM is global: its request models have no RegionId (@alicloud/ram20150501), so none is sent; nor for
+    // the few ECS actions whose models have none (`regionParam: null`: DeleteSnapshot).
     const request = new core.$OpenApiUtil.OpenApiRequest({ query: service === "ecs" && regionParam ? { [regionParam]: this.region, ...query } : query });
     try {
       const res = await (service === "ecs" ? this.ecs : this.ram).callApi(params, request, new RuntimeOptions({ readTimeout: TIMEOUT_MS, connectTimeout: TIMEOUT_MS }));
@@ -110,7 +111,7 @@ export class AlicloudClient {
       return res.body as T;
     } catch (err) {
       const e = toCloudError(action, err);
-      for (const l of this.callListeners) l({ service, action, ok: false, code: (e as { code?: string }).code });
+      for (const l of this.callListeners) l({ service, action, ok: false, code: (e as { code?: string }).code ?? "NetworkError" });
       throw e;
     }
   }

@@ -66,8 +66,11 @@ export interface RecoveryCloud<C = unknown> {
   fleet(): Promise<FleetMember[]>;
   /** One instance as a fleet member (a pushed event names it), undefined when it is gone or unprotected. */
   member(instanceId: string): Promise<FleetMember | undefined>;
-  /** Scheduled interruptions of these instances (batched). */
-  interruptions(instanceIds: string[], opts?: { statuses?: "scheduled" | "any" }): Promise<Interruption[]>;
+  /**
+   * Scheduled interruptions of these instances (batched). `pushedAt`: when a pushed event says the notice
+   * came (a cloud whose API does not say, Alibaba's, takes it as the notice's start).
+   */
+  interruptions(instanceIds: string[], opts?: { statuses?: "scheduled" | "any"; pushedAt?: string }): Promise<Interruption[]>;
   /** What a relaunch needs of a live instance. */
   describe(instanceId: string): Promise<C>;
   /** Starts a recovery point of every disk, once per token. */

@@ -151,10 +151,10 @@ export class RecoveryController {
    * A pushed event named an instance: ask the cloud for its interruption (the cloud's own event record,
    * so push and poll journal it under one key and it is recovered once), journal it, and carry it.
    */
-  async handlePush(instanceId: string): Promise<"recovering" | "not-protected" | "no-interruption"> {
+  async handlePush(instanceId: string, hint: { at?: string } = {}): Promise<"recovering" | "not-protected" | "no-interruption"> {
     const member = await this.o.cloud.member(instanceId);
     if (!member || member.policy.onInterruption === "none") return "not-protected";
-    const [intr] = await this.o.cloud.interruptions([instanceId]);
+    const [intr] = await this.o.cloud.interruptions([instanceId], hint.at ? { pushedAt: hint.at } : {});
     if (!intr) return "no-interruption";
     await this.notice(intr, member, "push");
     await this.carry(intr.eventId);

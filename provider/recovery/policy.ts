@@ -25,10 +25,17 @@ export const TAGS = {
   copyOf: "pulumi-recovery:copy-of",
   /** A scheduled RecoveryImage: `<id> every=6h keep=3` on its images, `<id>` on its recovery points. */
   schedule: "pulumi-recovery:schedule",
+  /**
+   * On an instance managed elsewhere: the SpotRecoveryPolicy that wrote its policy tag (that resource's
+   * create token), so a retried create adopts its own tag and a delete removes only what it wrote.
+   */
+  policyOwner: "pulumi-recovery:policy-by",
 } as const;
 
 /** Tags a SpotInstance keeps for itself: policy, origin, create token. */
 export const RESERVED_INSTANCE_TAGS = 3;
+/** Tags a SpotRecoveryPolicy writes on an instance it does not manage: policy, owner (its replacements add origin and token). */
+export const POLICY_ONLY_TAGS = 2;
 /** Tags a RecoveryImage keeps for itself: create token, source. */
 export const RESERVED_IMAGE_TAGS = 2;
 /** Every tag key we write starts with this; users may not. */
@@ -88,7 +95,7 @@ export const recoverySchema = z
       })
       .strict()
       .optional(),
-    /** Placements a relaunch tries, in order, when the instance's own zone (or type) has no stock. */
+    /** Placements a relaunch tries, in order, when the instance's own zone (or type) has no stock (on Alibaba Cloud `subnetId` is a vSwitch). */
     fallbacks: z
       .array(
         z

@@ -4,6 +4,7 @@
 import { orUndefined } from "../core/errors";
 import { CloudError } from "../core/errors";
 import { HomeRegionCannot, type CallContext, type CopyState, type CopyStep, type FleetMember, type ImageSchedule, type Interruption, type RecoveryCloud, type RecoveryPointInfo, type RelaunchOptions, type ScheduledPoint } from "../recovery/cloud";
+import { tryPlacements } from "../recovery/placements";
 import type { Placement, RegionCopyPolicy } from "../recovery/policy";
 import { invokeCommand, stopInvocation, waitInvocation } from "./assistant";
 import { LEGACY_TAGS, originOf, policyFromTags, TAGS } from "../recovery/policy";
@@ -136,23 +137,8 @@ export class VolcengineRecovery implements RecoveryCloud<InstanceConfig> {
     const image = await findImage(this.client, imageId);
     const volumes = launchFromPoint(group, config, imageId, image.Size);
     const home: Placement = { zoneId: config.zoneId, subnetId: config.subnetId, instanceTypeId: config.instanceTypeId };
-    const candidates = [home, ...o.fallbacks.map((f) => ({ ...f, instanceTypeId: f.instanceTypeId ?? config.instanceTypeId }))];
-    // Placements known to have no stock go last (the knowledge may be stale: still tried before giving up).
-    const order = [...candidates.filter((p) => !o.exhausted(p)), ...candidates.filter((p) => o.exhausted(p))];
-    const notes: string[] = [];
-    for (const placement of order) {
-      try {
-        const { instanceId } = await this.launchAt(config, volumes, placement, o.token);
-        const moved = placement !== home;
-        return { replacementId: instanceId, imageId, ...(moved || notes.length ? { placement, note: [...notes, moved ? `relaunched in ${placement.zoneId} (${placement.instanceTypeId})` : "relaunched in its own zone"].join("; ") } : {}) };
-      } catch (err) {
-        if (!isStockOut(err)) throw err;
-        const why = (err as CloudError).code;
-        notes.push(`${placement.zoneId} (${placement.instanceTypeId}) had no stock: ${why}`);
-        o.markExhausted(placement, why);
-      }
-    }
-    throw new HomeRegionCannot(`no placement had stock: ${notes.join("; ")}; declare recovery.fallbacks in other zones or instance types`);
+    const { result, placement, note } = await tryPlacements(home, o, (p) => this.launchAt(config, volumes, p, o.token), (err) => (isStockOut(err) ? (err as CloudError).code : undefined));
+    return { replacementId: result.instanceId, imageId, ...(placement ? { placement, note } : {}) };
   }
 
   private async launchAt(config: InstanceConfig, volumes: ReturnType<typeof launchFromPoint>, placement: Placement, token: string): Promise<{ instanceId: string }> {

@@ -10,9 +10,9 @@
 // Each point also records, in tags on its group, the configuration a relaunch needs (compressed, in
 // chunks of 256 characters): a controller that lost its journal can still recover an instance that is
 // gone, from its newest point.
-import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Clock } from "../core/clock";
 import { createToken, findOrCreate, TOKEN_TAG } from "../core/tokens";
+import { decodeConfigTags, encodeConfigTags } from "../recovery/configTags";
 import { encodePolicy, originOf, policyFromTags, TAGS, userTags } from "../recovery/policy";
 import type { VolcengineClient } from "./client";
 import { countCustomImages, createImage, CUSTOM_IMAGE_QUOTA, deleteImage, findImage, ImageQuotaError, listImagesByTag, waitImageAvailable, waitImageGone, waitImageSettled } from "./images";
@@ -54,31 +54,15 @@ export function volumesConfig(volumes: Volume[]): InstanceConfig["volumes"] {
   return volumes.map((v) => ({ volumeId: v.VolumeId, kind: v.Kind, volumeType: v.VolumeType, size: sizeOf(v), deleteWithInstance: v.Kind === "system" ? true : v.DeleteWithInstance !== false }));
 }
 
-const CFG_PREFIX = "pulumi-recovery:cfg.";
 const CHUNK = 256; // tag values take up to 256 characters
 
 /** The config as tags `cfg.1…cfg.N` within `budget` tags; user data is dropped first when it does not fit. */
 export function configTags(cfg: InstanceConfig, budget: number): { tags: Record<string, string>; droppedUserData: boolean } {
-  for (const candidate of [cfg, { ...cfg, userData: undefined }]) {
-    const text = deflateRawSync(Buffer.from(JSON.stringify(candidate))).toString("base64url");
-    const chunks = Math.ceil(text.length / CHUNK);
-    if (chunks <= budget) {
-      const tags = Object.fromEntries(Array.from({ length: chunks }, (_, i) => [`${CFG_PREFIX}${i + 1}`, text.slice(i * CHUNK, (i + 1) * CHUNK)]));
-      return { tags, droppedUserData: candidate !== cfg && cfg.userData !== undefined };
-    }
-  }
-  throw new Error(`the instance configuration of ${cfg.instanceId} does not fit in ${budget} tags: fewer user tags would make room`);
+  return encodeConfigTags(cfg, budget, CHUNK);
 }
 
 export function configFromTags(tags: Record<string, string>): InstanceConfig | undefined {
-  const parts: string[] = [];
-  for (let i = 1; tags[`${CFG_PREFIX}${i}`] !== undefined; i++) parts.push(tags[`${CFG_PREFIX}${i}`]);
-  if (!parts.length) return undefined;
-  try {
-    return JSON.parse(inflateRawSync(Buffer.from(parts.join(""), "base64url")).toString("utf8")) as InstanceConfig;
-  } catch {
-    return undefined;
-  }
+  return decodeConfigTags<InstanceConfig>(tags);
 }
 
 /** `kind=rolling event=…` (spaces: `;` is not a tag character) */

@@ -4,8 +4,10 @@
 // walked against the SDK's model classes. RAM has no Python SDK installed: the script makes its role
 // through the same core's generic call_api, and the Node suites check RAM's shapes.
 import { describe, expect, it } from "vitest";
+import { COMMAND_ACTIONS } from "../../emulator/alicloud/assistant/commands";
 import { ASSISTANT_ACTIONS } from "../../emulator/alicloud/assistant/responses";
 import { AUTO_SNAPSHOT_ACTIONS } from "../../emulator/alicloud/ecs/autoSnapshotPolicies";
+import { LAUNCH_ACTIONS } from "../../emulator/alicloud/ecs/launchResponses";
 import { ECS_ACTIONS } from "../../emulator/alicloud/ecs/responses";
 import { TAG_ACTIONS } from "../../emulator/alicloud/ecs/tags";
 import { useEmulator } from "../support/emulator";
@@ -31,7 +33,7 @@ describe("the Alibaba Cloud Python SDK against the emulator", () => {
     expect(result.fatal, stderr).toBeUndefined();
     expect(code).toBe(0);
     expect(result.calls.filter((c: any) => !c.ok)).toEqual([]);
-    expect([...new Set(result.calls.map((c: any) => c.action.replace(/ \(.*\)$/, "")))].sort()).toEqual(Object.keys({ ...ECS_ACTIONS, ...ASSISTANT_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS }).sort());
+    expect([...new Set(result.calls.map((c: any) => c.action.replace(/ \(.*\)$/, "")))].sort()).toEqual(Object.keys({ ...ECS_ACTIONS, ...LAUNCH_ACTIONS, ...ASSISTANT_ACTIONS, ...COMMAND_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS }).sort());
     expect(result.instances).toEqual(["i-emu-db-linux"]);
     // The plugin ran through RunCommand and its group is listed with the one made directly.
     expect(result.calls.find((c: any) => c.action === "DescribeInvocationResults")).toMatchObject({ status: "Success", exitCode: 0 });
@@ -44,6 +46,11 @@ describe("the Alibaba Cloud Python SDK against the emulator", () => {
     // 00:00 and 12:00 UTC+8 within 13 hours: one snapshot per disk for one of them, at least.
     expect(result.auto).toMatchObject({ timePoints: '["0","12"]', retentionDays: 5, diskNums: 2, status: "Normal" });
     expect(result.auto.snapshots).toBeGreaterThanOrEqual(2);
+    // Spot recovery's actions: a preemptible instance locked for recycling, an image of every disk (not listed
+    // by default while Creating), a relaunch from it, tags, a saved command run on the replacement.
+    expect(result.spot).toMatchObject({ listedByDefaultWhileCreating: 0, image: { status: "Available", disks: [["system", "40"], ["data", "50"]] }, hook: "Success" });
+    expect(result.spot.tagged).toHaveLength(1);
+    expect(result.spot.locked).toEqual([[result.spot.tagged[0], ["Recycling"]]]);
 
     const calls = await ctx.emu.admin.calls({ cloud: "alicloud" });
     expect(calls.filter((c) => c.code && /Signature|AccessKey|TimeStamp|Nonce/.test(c.code))).toEqual([]);

@@ -6,8 +6,10 @@ import Ecs, * as $Ecs from "@alicloud/ecs20140526";
 import { $OpenApiUtil } from "@alicloud/openapi-core";
 import Ram, * as $Ram from "@alicloud/ram20150501";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMAND_ACTIONS } from "../../emulator/alicloud/assistant/commands";
 import { ASSISTANT_ACTIONS } from "../../emulator/alicloud/assistant/responses";
 import { AUTO_SNAPSHOT_ACTIONS } from "../../emulator/alicloud/ecs/autoSnapshotPolicies";
+import { LAUNCH_ACTIONS } from "../../emulator/alicloud/ecs/launchResponses";
 import { ECS_ACTIONS } from "../../emulator/alicloud/ecs/responses";
 import { TAG_ACTIONS } from "../../emulator/alicloud/ecs/tags";
 import { RAM_ACTIONS } from "../../emulator/alicloud/ram/responses";
@@ -97,6 +99,23 @@ const DOCUMENTED: RequiredOutputs = {
   DetachPolicyFromRole: ["RequestId"],
   ListPoliciesForRole: ["Policies.Policy[].PolicyName", "Policies.Policy[].PolicyType"],
   ListTagResources: ["TagResources[].ResourceName", "TagResources[].TagKey", "TagResources[].TagValue"],
+  // Spot recovery (API notes, "Spot (preemptible) instances"; the SDK models' documentation).
+  RunInstances: ["InstanceIdSets.InstanceIdSet[]"],
+  DescribeUserData: ["UserData"],
+  DeleteInstances: ["RequestId"],
+  DeleteInstance: ["RequestId"],
+  CreateImage: ["ImageId"],
+  DescribeImages: ["Images.Image[].ImageId", "Images.Image[].Status", "Images.Image[].DiskDeviceMappings.DiskDeviceMapping[].SnapshotId", "Images.Image[].DiskDeviceMappings.DiskDeviceMapping[].Type", "Images.Image[].Tags.Tag[].TagKey"],
+  DeleteImage: ["RequestId"],
+  DeleteSnapshot: ["RequestId"],
+  TagResources: ["RequestId"],
+  UntagResources: ["RequestId"],
+  "ecs:ListTagResources": ["TagResources.TagResource[].ResourceId", "TagResources.TagResource[].TagKey", "TagResources.TagResource[].TagValue"],
+  CreateCommand: ["CommandId"],
+  DescribeCommands: ["Commands.Command[].CommandId", "Commands.Command[].Tags.Tag[].TagKey"],
+  ModifyCommand: ["RequestId"],
+  DeleteCommand: ["RequestId"],
+  InvokeCommand: ["InvokeId"],
 };
 
 const called = new Set<string>();
@@ -110,7 +129,7 @@ function checked<T extends object>(client: T, service: "ecs" | "ram"): T {
   c.callApi = async (params: any, req: any, runtime: any) => {
     const res = await callApi(params, req, runtime);
     expect(res.statusCode, params.action).toBe(200);
-    expectModelShape("alicloud", service, params.action, res.body, DOCUMENTED[params.action]);
+    expectModelShape("alicloud", service, params.action, res.body, DOCUMENTED[`${service}:${params.action}`] ?? DOCUMENTED[params.action]);
     called.add(params.action);
     return res;
   };
@@ -198,6 +217,46 @@ describe("Alibaba Cloud responses against the @alicloud SDK models", () => {
     await ecs.deleteAutoSnapshotPolicy(new $Ecs.DeleteAutoSnapshotPolicyRequest({ regionId: REGION, autoSnapshotPolicyId: id }));
   });
 
+  it("Spot recovery: RunInstances, DescribeUserData, the Recycling lock in DescribeInstances, CreateImage, DescribeImages, tags, saved commands, DeleteInstances, DeleteImage, DeleteSnapshot", async () => {
+    const run = await ecs.runInstances(
+      new $Ecs.RunInstancesRequest({
+        regionId: REGION,
+        imageId: "aliyun_3_x64_20G_alibase_20240819.vhd",
+        instanceType: "ecs.g7.large",
+        vSwitchId: "vsw-emu-cn-hangzhou-h",
+        securityGroupIds: ["sg-emu-default"],
+        spotStrategy: "SpotAsPriceGo",
+        userData: Buffer.from("echo").toString("base64"),
+        systemDisk: new $Ecs.RunInstancesRequestSystemDisk({ category: "cloud_essd" }),
+        dataDisk: [new $Ecs.RunInstancesRequestDataDisk({ category: "cloud_essd", size: 20 })],
+        tag: [new $Ecs.RunInstancesRequestTag({ key: "k", value: "v" })],
+      }),
+    );
+    const id = run.body!.instanceIdSets!.instanceIdSet![0];
+    advance(60);
+    await ecs.describeUserData(new $Ecs.DescribeUserDataRequest({ regionId: REGION, instanceId: id }));
+    await ctx.emu.admin.alicloud.preemption({ instanceId: id });
+    const locked = await ecs.describeInstances(new $Ecs.DescribeInstancesRequest({ regionId: REGION, instanceIds: JSON.stringify([id]) }));
+    expect(locked.body!.instances!.instance![0].operationLocks!.lockReason).toEqual([expect.objectContaining({ lockReason: "Recycling" })]);
+    await ecs.tagResources(new $Ecs.TagResourcesRequest({ regionId: REGION, resourceType: "instance", resourceId: [id], tag: [new $Ecs.TagResourcesRequestTag({ key: "p", value: "q" })] }));
+    await ecs.listTagResources(new $Ecs.ListTagResourcesRequest({ regionId: REGION, resourceType: "instance", resourceId: [id] }));
+    await ecs.untagResources(new $Ecs.UntagResourcesRequest({ regionId: REGION, resourceType: "instance", resourceId: [id], tagKey: ["p"] }));
+    const image = await ecs.createImage(new $Ecs.CreateImageRequest({ regionId: REGION, instanceId: id, imageName: "shapes", tag: [new $Ecs.CreateImageRequestTag({ key: "k", value: "v" })] }));
+    advance(120);
+    const images = await ecs.describeImages(new $Ecs.DescribeImagesRequest({ regionId: REGION, imageId: image.body!.imageId }));
+    const cmd = await ecs.createCommand(new $Ecs.CreateCommandRequest({ regionId: REGION, name: "shapes", type: "RunShellScript", commandContent: Buffer.from("sync").toString("base64"), tag: [new $Ecs.CreateCommandRequestTag({ key: "k", value: "v" })] }));
+    await ecs.describeCommands(new $Ecs.DescribeCommandsRequest({ regionId: REGION, commandId: cmd.body!.commandId }));
+    await ecs.modifyCommand(new $Ecs.ModifyCommandRequest({ regionId: REGION, commandId: cmd.body!.commandId, timeout: 30 }));
+    await ecs.invokeCommand(new $Ecs.InvokeCommandRequest({ regionId: REGION, commandId: cmd.body!.commandId, instanceId: [id] }));
+    await ecs.deleteCommand(new $Ecs.DeleteCommandRequest({ regionId: REGION, commandId: cmd.body!.commandId }));
+    const other = await ecs.runInstances(new $Ecs.RunInstancesRequest({ regionId: REGION, imageId: "aliyun_3_x64_20G_alibase_20240819.vhd", instanceType: "ecs.g7.large", vSwitchId: "vsw-emu-cn-hangzhou-h", securityGroupId: "sg-emu-default" }));
+    advance(60);
+    await ecs.deleteInstance(new $Ecs.DeleteInstanceRequest({ instanceId: other.body!.instanceIdSets!.instanceIdSet![0], force: true }));
+    await ecs.deleteInstances(new $Ecs.DeleteInstancesRequest({ regionId: REGION, instanceId: [id], force: true }));
+    await ecs.deleteImage(new $Ecs.DeleteImageRequest({ regionId: REGION, imageId: image.body!.imageId, force: true }));
+    for (const d of images.body!.images!.image![0].diskDeviceMappings!.diskDeviceMapping!) await ecs.deleteSnapshot(new $Ecs.DeleteSnapshotRequest({ snapshotId: d.snapshotId, force: true }));
+  });
+
   it("Cleanup: DetachInstanceRamRole, DetachPolicyFromRole, DeletePolicy, DeleteRole", async () => {
     await ecs.detachInstanceRamRole(new $Ecs.DetachInstanceRamRoleRequest({ regionId: REGION, ramRoleName: "shapes", instanceIds: JSON.stringify([DB]) }));
     await ram.detachPolicyFromRole(new $Ram.DetachPolicyFromRoleRequest({ policyType: "Custom", policyName: "shapes-policy", roleName: "shapes" }));
@@ -207,8 +266,8 @@ describe("Alibaba Cloud responses against the @alicloud SDK models", () => {
   });
 
   afterAll(() => {
-    const served = Object.keys({ ...ECS_ACTIONS, ...ASSISTANT_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS, ...RAM_ACTIONS });
+    const served = Object.keys({ ...ECS_ACTIONS, ...LAUNCH_ACTIONS, ...ASSISTANT_ACTIONS, ...COMMAND_ACTIONS, ...AUTO_SNAPSHOT_ACTIONS, ...TAG_ACTIONS, ...RAM_ACTIONS });
     expect(served.filter((a) => !called.has(a))).toEqual([]);
-    expect(Object.keys(DOCUMENTED).sort()).toEqual([...served].sort());
+    expect([...new Set(Object.keys(DOCUMENTED).map((k) => k.replace(/^ecs:/, "")))].sort()).toEqual([...served].sort());
   });
 });

@@ -189,7 +189,7 @@ describe("ConsistentSnapshotPolicy", () => {
     }
     expect(code).toBe(0);
     const lines = out.join("").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines.at(-1)).toEqual({ kind: "summary", job: "snapshot-policies", policies: 1, groups: 1, adopted: 2, pruned: 1, failed: 0 });
+    expect(lines.find((l) => l.kind === "summary" && l.job === "snapshot-policies")).toEqual({ kind: "summary", job: "snapshot-policies", cloud: "alicloud", region: "cn-hangzhou", policies: 1, groups: 1, adopted: 2, pruned: 1, failed: 0 });
     expect(await groups()).toHaveLength(1);
 
     // serve: one more run, pruned by the service's poll.

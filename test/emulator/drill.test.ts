@@ -11,7 +11,7 @@ import { KNOWN_PROVIDER_MISSPELLINGS } from "../support/knownProviderMisspelling
 const root = path.resolve(__dirname, "../..");
 
 describe("the drill", () => {
-  it("recovers a spot instance before the release with its data, rescues and rotates on OpenStack, and cleans up", async () => {
+  it("recovers a spot instance on each cloud before the release with its data, rescues and rotates on OpenStack, and cleans up", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, "dist/cli/main.js"), "drill", "--json"], { cwd: root, timeout: 120_000 });
     const last = stdout.trim().split("\n").pop()!;
     const summary = JSON.parse(last);
@@ -27,6 +27,11 @@ describe("the drill", () => {
     expect(summary.snapshotPolicy).toMatchObject({ cycles: 4, groupsMade: 4, kept: 2, pruned: 2, autoSnapshots: 1, cleanedUp: true, ok: true });
     expect(Object.keys(summary.steps)).toEqual(["point", "wait-point", "relaunch", "wait-running", "prune"]);
     for (const step of Object.values<any>(summary.steps)) expect(step.marginMs).toBeGreaterThan(0);
+    // Alibaba Cloud: a preemptible instance protected by a SpotRecoveryPolicy, recovered from an image of every disk.
+    expect(summary.alicloud).toMatchObject({ recovered: true, dataIntact: true, deadlineMet: true, policyFollowed: true, cleanedUp: true });
+    expect(summary.alicloud.configKept).toEqual({ zoneAndVSwitch: true, spot: true, disks: true, password: true, hostname: true });
+    expect(summary.alicloud.recoveryPointId).toMatch(/^m-/);
+    for (const step of Object.values<any>(summary.alicloud.steps)) expect(step.marginMs).toBeGreaterThan(0);
     // The drill starts its own emulator (no useEmulator here): its summary lists what the API models did not know.
     expect(unknownParamReport(summary.unknownParams as CallRecord[], KNOWN_PROVIDER_MISSPELLINGS)).toBe("");
   });

@@ -53,7 +53,7 @@ describe("pulumi-recovery watch --once --cloud openstack", () => {
     const lines = stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.find((l) => l.kind === "backup")).toMatchObject({ serverId: id, serverName: "watched", imageId: expect.any(String), at: expect.stringMatching(/^2031-/) });
     expect(lines.find((l) => l.kind === "recovered")).toMatchObject({ serverId: other, message: expect.stringMatching(/in RESCUE.*second disk/) });
-    expect(lines.at(-1)).toEqual({ kind: "summary", job: "server-policies", protectedServers: 2, backupsStarted: 1, backupsFound: 0, backupsDeferred: 0, recoveries: 1, suspended: 0, resumed: 0, failed: 0 });
+    expect(lines.at(-1)).toEqual({ kind: "summary", job: "server-policies", cloud: "openstack", region: expect.any(String), protectedServers: 2, backupsStarted: 1, backupsFound: 0, backupsDeferred: 0, recoveries: 1, suspended: 0, resumed: 0, failed: 0 });
     expect(Object.keys(JSON.parse(readFileSync(journal, "utf8")).records).sort()).toEqual([expect.stringMatching(new RegExp(`^backup:${id}:daily:`)), `recovery:${other}`]);
     // Again: the slot is done, the server is rescued: nothing to do.
     const again = await cli(["watch", "--once", "--json", "--cloud", "openstack", "--journal", journal]);

@@ -130,12 +130,13 @@ describe("pulumi-recovery serve", () => {
     expect(() => loadServeConfig({}, {})).toThrow(/targets: targets is required|targets needs at least one/);
     expect(() => loadServeConfig({ region: "cn-beijing", pollInterval: "1s" }, {})).toThrow(/pollInterval must be a duration .*at least "5s"/);
     expect(() => loadServeConfig({ region: "cn-beijing" }, { PULUMI_RECOVERY_WEBHOOK_SECRET: "short" })).toThrow(/at least 16 characters/);
-    expect(() => loadServeConfig({ cloud: "aws", region: "us-east-1" }, {})).toThrow(/targets\[0\]\.cloud: targets\[\]\.cloud must be one of volcengine, alicloud, openstack/);
+    expect(() => loadServeConfig({ cloud: "aws", region: "us-east-1" }, {})).toThrow(/--cloud: "aws" is not a cloud this controller works on; use volcengine, alicloud, openstack/);
+    expect(() => loadServeConfig({ config: "/dev/null" }, {})).toThrow(/targets/);
   });
 
   it("the shipped deploy/serve.yaml is a valid configuration", () => {
     const cfg = loadServeConfig({ config: path.resolve(__dirname, "../../deploy/serve.yaml") }, {});
-    expect(cfg.targets).toEqual([{ cloud: "volcengine", region: "cn-beijing" }]);
+    expect(cfg.targets).toEqual([{ cloud: "volcengine", region: "cn-beijing" }, { cloud: "alicloud", region: "cn-hangzhou" }]);
     expect(cfg).toMatchObject({ listen: "0.0.0.0:9464", pollIntervalMs: 60_000, leaseSeconds: 30, drainSeconds: 30 });
   });
 });

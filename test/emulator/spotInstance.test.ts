@@ -133,8 +133,8 @@ describe("SpotInstance lifecycle", () => {
   });
 
   it("deletes the instance again when it never reaches RUNNING: nothing left behind", async () => {
-    await ctx.emu.admin.volcengine.settings({ instanceCreateSeconds: 120 });
-    // 120 s of emulated time takes 12 requests; the 1 s timeout allows at most 9 polls (their sleeps grow from 20 ms).
+    await ctx.emu.admin.volcengine.settings({ instanceCreateSeconds: 3600 });
+    // An hour of emulated time takes 360 requests; the 1 s timeout allows at most 50 polls (20 ms pauses at least).
     await expect(spotInstanceProvider.create(await checked({ ...inputs, timeouts: { create: "1s" } }))).rejects.toThrow(/timed out .*deleted again: nothing is left behind/s);
     expect(await live()).toEqual([]);
     expect(await calls("DeleteInstance")).toHaveLength(1);

@@ -21,7 +21,7 @@ function watchOnce(): Promise<{ code: number; lines: any[] }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(root, "dist/cli/main.js"), "watch", "--once", "--json", "--journal", journal],
+      [path.join(root, "dist/cli/main.js"), "watch", "--once", "--json", "--cloud", "volcengine", "--journal", journal],
       { cwd: root, env: { ...process.env, ...envFor(emu), PULUMI_RECOVERY_POLL_MS: "20" }, timeout: 60_000 },
       (err, stdout) => resolve({ code: err ? Number((err as any).code) : 0, lines: stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) }),
     );
@@ -58,7 +58,7 @@ describe("pulumi-recovery watch --once", () => {
       expect(l.marginMs).toBeLessThanOrEqual(300_000);
       expect(l.at.startsWith("2030-")).toBe(true);
     }
-    expect(lines.at(-1)).toEqual({ kind: "summary", job: "spot-recovery", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 0 });
+    expect(lines.at(-1)).toEqual({ kind: "summary", job: "spot-recovery", cloud: "volcengine", region: "cn-beijing", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 0 });
   });
 
   it("exits 1 when a recovery fails (the point cannot finish before the release, and there is no rolling point)", async () => {
@@ -68,6 +68,6 @@ describe("pulumi-recovery watch --once", () => {
     const { code, lines } = await watchOnce();
     expect(code).toBe(1);
     expect(lines.find((l) => l.kind === "failed")?.message).toMatch(/no earlier recovery point.*is lost/);
-    expect(lines.at(-1)).toEqual({ kind: "summary", job: "spot-recovery", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 1 });
+    expect(lines.at(-1)).toEqual({ kind: "summary", job: "spot-recovery", cloud: "volcengine", region: "cn-beijing", protectedInstances: 1, interruptions: 1, recoveries: 1, failed: 1 });
   });
 });

@@ -37,6 +37,17 @@ export interface Disk {
   Size: number;
   Type: "system" | "data";
   Device: string;
+  // ---- spot recovery (issue 15): what RunInstances and DescribeDisks carry --------------------------
+  /** Released with the instance (RunInstances DataDisk.N.DeleteWithInstance, default true). */
+  DeleteWithInstance: boolean;
+  PerformanceLevel?: string;
+  /** The snapshot the disk was created from (an image's, on a relaunch). */
+  SourceSnapshotId?: string;
+  /** What is written on the disk (path → content): images and snapshots copy it, drills check it. */
+  data: Record<string, string>;
+  /** When its previous snapshot was taken (snapshots are incremental), and its own change rate (GiB/h). */
+  lastSnapshotAt?: number;
+  changeGiBPerHour?: number;
 }
 
 export interface FileEntry {
@@ -68,6 +79,33 @@ export interface Instance {
   pluginManagerExitCode?: number;
   /** Drills: commands hang until their Timeout (a freeze that never returns). */
   hangInvocations?: boolean;
+  // ---- spot recovery (issue 15): launch configuration, lifecycle and preemption (ecs/instances.ts) ---
+  InstanceType: string;
+  ImageId: string;
+  VSwitchId: string;
+  VpcId: string;
+  PrivateIpAddress: string;
+  SecurityGroupIds: string[];
+  HostName: string;
+  Description: string;
+  KeyPairName?: string;
+  /** The login credential it was launched with (what an image of it carries for PasswordInherit). */
+  credential: "password" | "keypair" | "none";
+  /** Base64, as RunInstances takes it and DescribeUserData answers it. */
+  UserData?: string;
+  SpotStrategy: string;
+  SpotPriceLimit: number;
+  SpotDuration?: number;
+  SpotInterruptionBehavior: string;
+  tags: Tag[];
+  /** Pending until then (RunInstances). */
+  readyAt?: number;
+  /** DeleteInstances: Stopping until then, then gone. */
+  goneAt?: number;
+  /** A preemptible interruption: OperationLocks Recycling from `lockedAt`, released at `releaseAt` (preemption.ts). */
+  recycling?: { lockedAt: number; releaseAt: number };
+  /** Metadata access mode (RunInstances HttpTokens): `required` is hardened mode only. */
+  HttpTokens: "optional" | "required";
 }
 
 export interface Tag {
@@ -104,6 +142,27 @@ export type GroupStatus = "progressing" | "accomplished" | "failed";
 
 export const newId = (prefix: string) => `${prefix}-${randomBytes(10).toString("hex")}`;
 
+/** Spot recovery (issue 15): the launch configuration of an instance added by admin or seed (not RunInstances). */
+function seedLaunch(region: string, spec: InstanceSpec, n: number): Omit<Instance, "InstanceId" | "InstanceName" | "RegionId" | "ZoneId" | "OSType" | "Status" | "CreationTime" | "agentInstalled" | "disks" | "files"> {
+  const zone = `${region}-h`;
+  return {
+    InstanceType: "ecs.g7.large",
+    ImageId: spec.OSType === "windows" ? "win2022_21H2_x64_dtc_en-us_40G_alibase_20240315.vhd" : "aliyun_3_x64_20G_alibase_20240819.vhd",
+    VSwitchId: `vsw-emu-${zone}`,
+    VpcId: "vpc-emu-default",
+    PrivateIpAddress: `172.16.0.${10 + (n % 240)}`,
+    SecurityGroupIds: ["sg-emu-default"],
+    HostName: spec.InstanceName ?? "host",
+    Description: "",
+    credential: "password",
+    SpotStrategy: spec.SpotStrategy ?? "NoSpot",
+    SpotPriceLimit: 0,
+    SpotInterruptionBehavior: "Terminate",
+    tags: [...(spec.tags ?? [])],
+    HttpTokens: "optional",
+  };
+}
+
 export interface InstanceSpec {
   InstanceId?: string;
   InstanceName?: string;
@@ -112,6 +171,9 @@ export interface InstanceSpec {
   RegionId?: string;
   agentInstalled?: boolean;
   disks?: { DiskId?: string; Category?: string; FileSystem?: string; Size?: number }[];
+  /** Spot recovery (issue 15): a preemptible instance for drills (SpotAsPriceGo); default a pay-as-you-go one. */
+  SpotStrategy?: string;
+  tags?: Tag[];
 }
 
 /** DiskId.N / ExcludeDiskId.N take 1-128: a group holds at most 128 disks (CreateSnapshotGroupRequest). */
@@ -122,6 +184,8 @@ const badText = (s: string) => /^https?:\/\//i.test(s);
 export class EcsModel {
   readonly instances = new Map<string, Instance>();
   readonly groups = new Map<string, SnapshotGroup>();
+  /** Spot recovery (issue 15): disks kept after their instance went (DeleteWithInstance false). */
+  readonly looseDisks = new Map<string, Disk>();
 
   constructor(
     private readonly clock: Clock,
@@ -131,6 +195,7 @@ export class EcsModel {
   reset(): void {
     this.instances.clear();
     this.groups.clear();
+    this.looseDisks.clear();
   }
 
   /** Adds an instance (admin, seed); every field is checked so a drill cannot build an impossible one. */
@@ -153,7 +218,7 @@ export class EcsModel {
       if (!FILE_SYSTEMS.includes(fs)) throw bad(`File system is one of ${FILE_SYSTEMS.join(", ")}, not ${fs}.`);
       const diskId = d.DiskId ?? newId("d");
       if (this.findDisk(diskId)) throw new AcsError("InvalidParameter", 409, `Disk ${diskId} already exists.`);
-      return { DiskId: diskId, InstanceId: id, Category: category, FileSystem: fs, Size: d.Size ?? 40, Type: i === 0 ? "system" : "data", Device: `/dev/xvd${String.fromCharCode(97 + i)}` };
+      return { DiskId: diskId, InstanceId: id, Category: category, FileSystem: fs, Size: d.Size ?? 40, Type: i === 0 ? "system" : "data", Device: `/dev/xvd${String.fromCharCode(97 + i)}`, DeleteWithInstance: true, PerformanceLevel: category === "cloud_essd" ? "PL1" : undefined, data: {} };
     });
     if (new Set(disks.map((d) => d.DiskId)).size < disks.length) throw bad("Disk ids must be unique.");
     const inst: Instance = {
@@ -167,6 +232,7 @@ export class EcsModel {
       agentInstalled: spec.agentInstalled ?? true,
       disks,
       files: {},
+      ...seedLaunch(region, spec, this.instances.size),
     };
     this.instances.set(id, inst);
     return inst;
@@ -180,7 +246,7 @@ export class EcsModel {
 
   findDisk(id: string): Disk | undefined {
     for (const inst of this.instances.values()) for (const d of inst.disks) if (d.DiskId === id) return d;
-    return undefined;
+    return this.looseDisks.get(id);
   }
 
   /** Places a file on the instance's simulated file system (scripts for the app-snapshot plugin). */

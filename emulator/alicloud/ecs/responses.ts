@@ -13,26 +13,7 @@ import type { Disk, Instance, Snapshot, SnapshotGroup, Tag } from "./model";
 const malformedIds = (name: string) => new AcsError(`Invalid${name}.Malformed`, 400, `The specified ${name} is not valid: a JSON array of strings is expected, e.g. ["id-1"].`);
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-function renderInstance(i: Instance) {
-  return {
-    InstanceId: i.InstanceId,
-    InstanceName: i.InstanceName,
-    HostName: i.InstanceName,
-    RegionId: i.RegionId,
-    ZoneId: i.ZoneId,
-    OSType: i.OSType,
-    OSName: i.OSType === "windows" ? "Windows Server 2022 Datacenter 64-bit" : "Alibaba Cloud Linux 3.2104 LTS 64-bit",
-    Status: i.Status,
-    InstanceType: "ecs.g7.large",
-    Cpu: 2,
-    Memory: 8192,
-    InstanceChargeType: "PostPaid",
-    CreationTime: i.CreationTime,
-    Tags: { Tag: [] },
-  };
-}
-
-function renderDisk(m: AlicloudModel, i: Instance, d: Disk) {
+function renderDisk(m: AlicloudModel, i: Pick<Instance, "RegionId" | "ZoneId" | "CreationTime">, d: Disk) {
   const policies = m.autoSnapshots.policiesOf(d.DiskId);
   return {
     // The automatic snapshot policy applied (the first, when several are: autoSnapshotPolicies.ts).
@@ -46,12 +27,14 @@ function renderDisk(m: AlicloudModel, i: Instance, d: Disk) {
     ZoneId: i.ZoneId,
     Type: d.Type,
     Category: d.Category,
-    PerformanceLevel: d.Category === "cloud_essd" ? "PL1" : "",
-    Status: "In_use",
+    PerformanceLevel: d.PerformanceLevel ?? "",
+    // A disk kept after its instance went is Available (DeleteInstance: "converted to a pay-as-you-go disk and retained").
+    Status: d.InstanceId ? "In_use" : "Available",
     Size: d.Size,
-    Device: d.Device,
+    Device: d.InstanceId ? d.Device : "",
     Portable: d.Type === "data",
-    DeleteWithInstance: true,
+    DeleteWithInstance: d.DeleteWithInstance,
+    SourceSnapshotId: d.SourceSnapshotId ?? "",
     Encrypted: false,
     CreationTime: i.CreationTime,
     Tags: { Tag: [] },
@@ -146,30 +129,20 @@ function instanceIdsParam(q: Query): string[] {
 }
 
 export const ECS_ACTIONS: Record<string, Handler> = {
-  DescribeInstances(q, m) {
-    const region = q.RegionId; // required by the model (spec.json)
-    const ids = jsonList(q, "InstanceIds", malformedIds("InstanceIds"));
-    if (ids.length > 100) throw malformedIds("InstanceIds");
-    const items = [...m.ecs.instances.values()].filter(
-      (i) => i.RegionId === region && (ids.length === 0 || ids.includes(i.InstanceId)) && (!q.Status || i.Status === q.Status) && (!q.InstanceName || i.InstanceName === q.InstanceName),
-    );
-    const page = paginate(q, items, { maxPageSize: 100 });
-    return { Instances: { Instance: page.items.map(renderInstance) }, TotalCount: page.TotalCount, PageNumber: page.PageNumber, PageSize: page.PageSize, NextToken: page.NextToken };
-  },
-
   DescribeDisks(q, m) {
     const region = q.RegionId; // required by the model (spec.json)
     const ids = jsonList(q, "DiskIds", malformedIds("DiskIds"));
     if (ids.length > 100) throw malformedIds("DiskIds");
     if (q.DiskType && !["all", "system", "data"].includes(q.DiskType)) throw new AcsError("InvalidDiskType.ValueNotSupported", 400, "The specified DiskType is not supported.");
-    const rows = [...m.ecs.instances.values()].filter((i) => i.RegionId === region).flatMap((i) => i.disks.map((d) => ({ i, d })));
+    const loose = [...m.ecs.looseDisks.values()].map((d) => ({ i: { RegionId: region, ZoneId: "", CreationTime: "" }, d }));
+    const rows = [...[...m.ecs.instances.values()].filter((i) => i.RegionId === region).flatMap((i) => i.disks.map((d) => ({ i, d }))), ...loose];
     const items = rows.filter(
       ({ d }) =>
         (ids.length === 0 || ids.includes(d.DiskId)) &&
         (!q.InstanceId || d.InstanceId === q.InstanceId) &&
         (!q.Category || q.Category === "all" || d.Category === q.Category) &&
         (!q.DiskType || q.DiskType === "all" || d.Type === q.DiskType) &&
-        (!q.Status || q.Status === "All" || q.Status === "In_use") &&
+        (!q.Status || q.Status === "All" || q.Status === (d.InstanceId ? "In_use" : "Available")) &&
         (!q.AutoSnapshotPolicyId || m.autoSnapshots.policiesOf(d.DiskId).some((p) => p.AutoSnapshotPolicyId === q.AutoSnapshotPolicyId)),
     );
     const page = paginate(q, items, { maxPageSize: 100 });
@@ -320,15 +293,18 @@ export const ECS_ACTIONS: Record<string, Handler> = {
   },
 
   /**
-   * DeleteSnapshot (no RegionId in its model: ids are global). An automatic snapshot goes at once; a snapshot
-   * of a snapshot group leaves its group (which goes with its last snapshot); one a custom image was made
-   * from is refused with SnapshotCreatedImage (DeleteSnapshot's documented code; Force covers disks only).
+   * DeleteSnapshot (no RegionId in its model: ids are global). "If the specified snapshot ID does not exist,
+   * the request is ignored." An automatic snapshot goes at once; an image's snapshot (images.ts) only once
+   * no image uses it (SnapshotCreatedImage) and, without Force, no disk was made from it
+   * (SnapshotCreatedDisk); a snapshot of a snapshot group leaves its group (which goes with its last
+   * snapshot), refused while an image was made from it (DeleteSnapshot's documented codes).
    */
   DeleteSnapshot(q, m) {
     const id = q.SnapshotId; // required by the model (spec.json)
     if (m.autoSnapshots.snapshots.delete(id)) return {};
+    if (m.images.deleteSnapshot(id, bool(q, "Force", false))) return {};
     const found = m.ecs.snapshots().find(({ s }) => s.SnapshotId === id);
-    if (!found) throw new AcsError("InvalidSnapshotId.NotFound", 404, "The specified snapshot does not exist.");
+    if (!found) return {};
     if (found.s.usedByImage) throw new AcsError("SnapshotCreatedImage", 403, "The snapshot has been used to create user defined image(s).");
     found.g.snapshots = found.g.snapshots.filter((s) => s !== found.s);
     if (found.g.snapshots.length === 0) m.ecs.groups.delete(found.g.SnapshotGroupId);

@@ -1,58 +1,105 @@
-// ECS TagResources / UntagResources (2014-05-26) for the resources the emulator holds: snapshots (of
-// snapshot groups and automatic ones), Cloud Assistant invocations and automatic snapshot policies —
-// ResourceType `snapshot`, `invocation`, `snapshotpolicy` in TagResourcesRequest.resourceType. Limits from
-// the request models: ResourceId.N 1-50, Tag.N 1-20 with unique keys (TagResources); UntagResources takes
-// TagKey.N or All. A resource type the emulator does not hold is refused as such (an emulator limit).
-import { AcsError, missing } from "../errors";
+// ECS TagResources / UntagResources / ListTagResources (2014-05-26), one implementation for every resource
+// the emulator holds: instances and custom images (spot recovery), snapshots (of snapshot groups, images
+// and automatic ones), Cloud Assistant invocations and automatic snapshot policies — ResourceType
+// `instance`, `image`, `snapshot`, `invocation`, `snapshotpolicy` in TagResourcesRequest.resourceType.
+// Limits from the request models and the TagResources error codes: ResourceId.N 1-50
+// (NumberExceed.ResourceIds), Tag.N 1-20 (NumberExceed.Tags), 20 tags a resource
+// (OperationDenied.QuotaExceed); UntagResources takes TagKey.N or All ("All: takes effect only when TagKey.N
+// is not specified"). A resource type the emulator does not hold is refused as such (an emulator limit).
+import { AcsError } from "../errors";
 import type { AlicloudModel } from "../models";
 import { bool, list, tags, type Handler, type Query } from "../params";
 import type { Tag } from "./model";
 
-const TYPES = ["snapshot", "invocation", "snapshotpolicy"];
+const TYPES = ["instance", "image", "snapshot", "invocation", "snapshotpolicy"] as const;
+type TagType = (typeof TYPES)[number];
 
-/** The tag list of each resource named, or the cloud's not-found error for the first one missing. */
-function tagLists(q: Query, m: AlicloudModel): Tag[][] {
-  const region = q.RegionId; // required by the model (spec.json)
-  const type = q.ResourceType; // required by the model
-  if (!TYPES.includes(type)) throw new AcsError("InvalidResourceType.NotSupported", 400, `The emulator tags only ${TYPES.join(", ")} resources, not ${type}.`);
-  const ids = list(q, "ResourceId");
-  if (ids.length === 0) throw missing("ResourceId.1");
-  if (ids.length > 50) throw new AcsError("InvalidResourceId.Malformed", 400, "ResourceId.N takes 1 to 50 ids.");
-  return ids.map((id) => {
-    if (type === "snapshot") {
-      const group = m.ecs.snapshots().find(({ g, s }) => s.SnapshotId === id && g.RegionId === region);
-      const auto = m.autoSnapshots.snapshots.get(id);
-      const found = group?.s.tags ?? (auto?.RegionId === region ? auto.tags : undefined);
-      if (!found) throw new AcsError("InvalidResourceId.NotFound", 404, "The specified ResourceIds are not found in our records.");
-      return found;
-    }
-    if (type === "invocation") return m.assistant.invocation(id, region).tags;
-    return m.autoSnapshots.policy(id, region).tags;
-  });
+function typeOf(q: Query): TagType {
+  const type = q.ResourceType; // required by the model (spec.json)
+  if (!(TYPES as readonly string[]).includes(type)) throw new AcsError("InvalidResourceType.NotFound", 404, `The ResourceType provided does not exist in our records (the emulator tags ${TYPES.join(", ")}, not ${type}).`);
+  return type as TagType;
 }
+
+/** Every resource of a type in a region, with its tag list (the lists are the models' own: edits stick). */
+function resourcesOf(m: AlicloudModel, type: TagType, region: string): { id: string; tags: Tag[] }[] {
+  switch (type) {
+    case "instance":
+      return [...m.ecs.instances.values()].filter((i) => i.RegionId === region).map((i) => ({ id: i.InstanceId, tags: i.tags }));
+    case "image":
+      return m.images.custom(region).map((i) => ({ id: i.ImageId, tags: i.tags }));
+    case "snapshot":
+      return [
+        ...m.ecs.snapshots().filter(({ g }) => g.RegionId === region).map(({ s }) => ({ id: s.SnapshotId, tags: s.tags })),
+        ...[...m.autoSnapshots.snapshots.values()].filter((s) => s.RegionId === region).map((s) => ({ id: s.SnapshotId, tags: s.tags })),
+      ];
+    case "invocation":
+      return [...m.assistant.invocations.values()].filter((i) => i.RegionId === region).map((i) => ({ id: i.InvokeId, tags: i.tags }));
+    case "snapshotpolicy":
+      return [...m.autoSnapshots.policies.values()].filter((p) => p.RegionId === region).map((p) => ({ id: p.AutoSnapshotPolicyId, tags: p.tags }));
+  }
+}
+
+function resourceIds(q: Query): string[] {
+  const ids = list(q, "ResourceId");
+  if (ids.length === 0) throw new AcsError("MissingParameter", 400, 'The input parameter "ResourceId" that is mandatory for processing this request is not supplied.');
+  if (ids.length > 50) throw new AcsError("NumberExceed.ResourceIds", 400, "The ResourceIds parameter's number is exceed , Valid : 50");
+  return ids;
+}
+
+/** Tag.N filters: every key must be there; a value, when given, must match ("Tag.N.Key only: every resource with the key"). */
+const hasTags = (have: Tag[], want: Tag[]) => want.every((w) => have.some((h) => h.Key === w.Key && (w.Value === "" || h.Value === w.Value)));
 
 export const TAG_ACTIONS: Record<string, Handler> = {
   TagResources(q, m) {
+    const type = typeOf(q);
+    const ids = resourceIds(q);
     const add = tags(q);
-    if (add.length === 0) throw missing("Tag.1.Key");
-    if (add.length > 20) throw new AcsError("InvalidTags.Malformed", 400, "Tag.N takes 1 to 20 tags.");
-    for (const list of tagLists(q, m)) {
-      for (const t of add) {
-        const existing = list.find((x) => x.Key === t.Key);
-        if (existing) existing.Value = t.Value;
-        else list.push({ ...t });
+    if (add.length === 0) throw new AcsError("MissingParameter.Tags", 404, "The parameter - Tags should not be null");
+    if (add.length > 20) throw new AcsError("NumberExceed.Tags", 400, "The Tags parameter's number is exceed , Valid : 20");
+    for (const t of add) if (t.Value.length > 128 || /https?:\/\//i.test(t.Value) || /^acs:/i.test(t.Value)) throw new AcsError("InvalidTagValue.Malformed", 400, "The specified Tag.n.Value is not valid.");
+    const all = resourcesOf(m, type, q.RegionId);
+    const targets = ids.map((id) => all.find((r) => r.id === id));
+    if (targets.some((t) => !t)) throw new AcsError("InvalidResourceId.NotFound", 404, "The specified ResourceIds are not found in our records.");
+    for (const t of targets) if (new Set([...t!.tags.map((x) => x.Key), ...add.map((x) => x.Key)]).size > 20) throw new AcsError("OperationDenied.QuotaExceed", 400, "The quota of tags on resource is beyond permitted range.");
+    for (const t of targets) {
+      for (const tag of add) {
+        const existing = t!.tags.find((x) => x.Key === tag.Key);
+        if (existing) existing.Value = tag.Value;
+        else t!.tags.push({ ...tag });
       }
     }
     return {};
   },
 
   UntagResources(q, m) {
+    const type = typeOf(q);
+    const ids = resourceIds(q);
     const keys = list(q, "TagKey");
-    const all = bool(q, "All", false);
-    for (const l of tagLists(q, m)) {
-      const keep = all ? [] : l.filter((t) => !keys.includes(t.Key));
-      l.splice(0, l.length, ...keep);
+    if (keys.length > 20) throw new AcsError("NumberExceed.Tags", 400, "The Tags parameter's number is exceed , Valid : 20");
+    const everything = keys.length === 0 && bool(q, "All", false);
+    const all = resourcesOf(m, type, q.RegionId);
+    for (const id of ids) {
+      const t = all.find((r) => r.id === id);
+      if (!t) continue; // untagging what is gone has nothing to do
+      t.tags.splice(0, t.tags.length, ...t.tags.filter((x) => !everything && !keys.includes(x.Key)));
     }
     return {};
+  },
+
+  ListTagResources(q, m) {
+    const type = typeOf(q);
+    const ids = list(q, "ResourceId");
+    if (ids.length > 50) throw new AcsError("NumberExceed.ResourceIds", 400, "The ResourceIds parameter's number is exceed , Valid : 50");
+    const want = tags(q);
+    // "Specify at least one of ResourceId.N, Tag.N, TagFilter.N"; TagFilter is "in invitational preview" (not served here).
+    if (ids.length === 0 && want.length === 0) throw new AcsError("MissingParameter", 400, "Specify ResourceId.N or Tag.N.");
+    const rows = resourcesOf(m, type, q.RegionId)
+      .filter((r) => (ids.length === 0 || ids.includes(r.id)) && hasTags(r.tags, want))
+      .flatMap((r) => r.tags.map((t) => ({ ResourceId: r.id, ResourceType: type, TagKey: t.Key, TagValue: t.Value })));
+    // The page size is not documented (no MaxResults parameter): 50 rows a page here (README "What is missing").
+    const start = q.NextToken ? Number.parseInt(Buffer.from(q.NextToken, "base64url").toString("utf8"), 10) : 0;
+    if (!Number.isInteger(start) || start < 0) throw new AcsError("InvalidParameter.NextToken", 400, "The specified NextToken is not valid.");
+    const end = start + 50;
+    return { TagResources: { TagResource: rows.slice(start, end) }, NextToken: end < rows.length ? Buffer.from(String(end)).toString("base64url") : "" };
   },
 };

@@ -269,7 +269,64 @@ def main() -> None:
     except Exception as e:
         v2_result = {"ok": False, "error": f"{type(e).__name__}: {getattr(e, 'code', '')} {getattr(e, 'message', e)}"}
 
-    print(json.dumps({"sdk": versions(), "calls": results, "plugin": {"groupId": group_id}, "auto": auto, "instances": [i.instance_id for i in described.instances.instance] if described else None, "refused": refused, "v2": v2_result}))
+    spot_result = spot(ecs)
+    print(json.dumps({"sdk": versions(), "calls": results, "plugin": {"groupId": group_id}, "auto": auto, "instances": [i.instance_id for i in described.instances.instance] if described else None, "refused": refused, "v2": v2_result, "spot": spot_result}))
+
+
+def spot(ecs: Captured) -> dict:
+    """Spot recovery's actions: a preemptible instance, its Recycling lock, an image of every disk, a relaunch
+    from it, tags, a saved command invoked on it, and everything deleted again."""
+    out: dict = {}
+    run = call(ecs, "run_instances", M.RunInstancesRequest(
+        region_id=REGION, image_id="aliyun_3_x64_20G_alibase_20240819.vhd", instance_type="ecs.g7.large", v_switch_id="vsw-emu-cn-hangzhou-h",
+        security_group_ids=["sg-emu-default"], instance_name="py-spot", password="Py-Spot-Passw0rd", spot_strategy="SpotWithPriceLimit", spot_price_limit=0.5,
+        user_data=base64.b64encode(b"#!/bin/sh\necho py\n").decode(), system_disk=M.RunInstancesRequestSystemDisk(category="cloud_essd", size=40),
+        data_disk=[M.RunInstancesRequestDataDisk(category="cloud_essd", size=50, delete_with_instance=False)], tag=[M.RunInstancesRequestTag(key="app", value="py")]))
+    if run is None:
+        return out
+    iid = run.instance_id_sets.instance_id_set[0]
+    admin("clock", {"advanceSeconds": 60})
+    call(ecs, "describe_user_data", M.DescribeUserDataRequest(region_id=REGION, instance_id=iid))
+    call(ecs, "tag_resources", M.TagResourcesRequest(region_id=REGION, resource_type="instance", resource_id=[iid], tag=[M.TagResourcesRequestTag(key="pulumi-recovery:policy", value="on=image-and-relaunch keep=2")]))
+    listed = call(ecs, "list_tag_resources", M.ListTagResourcesRequest(region_id=REGION, resource_type="instance", tag=[M.ListTagResourcesRequestTag(key="pulumi-recovery:policy")]))
+    out["tagged"] = sorted({t.resource_id for t in listed.tag_resources.tag_resource}) if listed else None
+    admin("alicloud/preemption", {"instanceId": iid})
+    locked = call(ecs, "describe_instances", M.DescribeInstancesRequest(region_id=REGION, lock_reason="Recycling", max_results=10))
+    out["locked"] = [[i.instance_id, [l.lock_reason for l in i.operation_locks.lock_reason]] for i in locked.instances.instance] if locked else None
+    image = call(ecs, "create_image", M.CreateImageRequest(region_id=REGION, instance_id=iid, image_name="py-point", client_token="py-point-1", tag=[M.CreateImageRequestTag(key="pulumi-recovery:source", value=iid)]))
+    if image is None:
+        return out
+    default = call(ecs, "describe_images", M.DescribeImagesRequest(region_id=REGION, image_id=image.image_id))
+    out["listedByDefaultWhileCreating"] = len(default.images.image) if default else None
+    admin("clock", {"advanceSeconds": 200})
+    images = call(ecs, "describe_images", M.DescribeImagesRequest(region_id=REGION, image_owner_alias="self", status="Creating,Available", tag=[M.DescribeImagesRequestTag(key="pulumi-recovery:source", value=iid)]))
+    img = images.images.image[0] if images and images.images.image else None
+    out["image"] = {"status": img.status, "disks": [[d.type, d.size] for d in img.disk_device_mappings.disk_device_mapping]} if img else None
+    again = call(ecs, "run_instances", M.RunInstancesRequest(
+        region_id=REGION, image_id=image.image_id, instance_type="ecs.g7.large", v_switch_id="vsw-emu-cn-hangzhou-h", security_group_ids=["sg-emu-default"],
+        password_inherit=True, spot_strategy="SpotAsPriceGo", client_token="py-relaunch-1", data_disk=[M.RunInstancesRequestDataDisk(device="/dev/xvdb", category="cloud_auto", size=60)]))
+    rid = again.instance_id_sets.instance_id_set[0] if again else None
+    admin("clock", {"advanceSeconds": 60})
+    cmd = call(ecs, "create_command", M.CreateCommandRequest(region_id=REGION, name="py-hook", type="RunShellScript", command_content=base64.b64encode(b"sync").decode(), timeout=30, tag=[M.CreateCommandRequestTag(key="k", value="v")]))
+    if cmd is not None:
+        call(ecs, "describe_commands", M.DescribeCommandsRequest(region_id=REGION, tag=[M.DescribeCommandsRequestTag(key="k", value="v")]))
+        call(ecs, "modify_command", M.ModifyCommandRequest(region_id=REGION, command_id=cmd.command_id, command_content=base64.b64encode(b"sync; sync").decode()))
+        if rid:
+            inv = call(ecs, "invoke_command", M.InvokeCommandRequest(region_id=REGION, command_id=cmd.command_id, instance_id=[rid], timeout=30))
+            admin("clock", {"advanceSeconds": 30})
+            if inv is not None:
+                res = call(ecs, "describe_invocation_results", M.DescribeInvocationResultsRequest(region_id=REGION, invoke_id=inv.invoke_id))
+                out["hook"] = res.invocation.invocation_results.invocation_result[0].invocation_status if res else None
+        call(ecs, "delete_command", M.DeleteCommandRequest(region_id=REGION, command_id=cmd.command_id))
+    call(ecs, "untag_resources", M.UntagResourcesRequest(region_id=REGION, resource_type="instance", resource_id=[iid], tag_key=["pulumi-recovery:policy"]))
+    if rid:
+        call(ecs, "delete_instances", M.DeleteInstancesRequest(region_id=REGION, instance_id=[rid], force=True))
+    call(ecs, "delete_instance", M.DeleteInstanceRequest(instance_id=iid, force=True))
+    call(ecs, "delete_image", M.DeleteImageRequest(region_id=REGION, image_id=image.image_id, force=True))
+    for d in (img.disk_device_mappings.disk_device_mapping if img else []):
+        call(ecs, "delete_snapshot", M.DeleteSnapshotRequest(snapshot_id=d.snapshot_id, force=True))
+    admin("clock", {"advanceSeconds": 30})
+    return out
 
 
 def versions() -> dict:
