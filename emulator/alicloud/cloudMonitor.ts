@@ -4,27 +4,12 @@
 // "acs:ecs:<region>:<uid>:instance/<id>", level, name, userId, eventTime "20190409T121826.922+0800",
 // regionId, content) for the event the API notes name: `Instance:PreemptibleInstanceInterruption`, level
 // WARN, content {instanceId, action: "delete"}. How CloudMonitor wraps it for a webhook channel is not
-// documented: the emulator posts the notification itself. Delivery is a side effect toward the outside, so
-// it takes real time: `delayMs` before the POST, and a seeded `lossRate` of deliveries that never arrive.
+// documented: the emulator posts the notification itself.
 import { randomUUID } from "node:crypto";
-import { prng } from "../faults";
+import { Webhooks } from "../webhooks";
 
 export const PREEMPTION_EVENT_NAME = "Instance:PreemptibleInstanceInterruption";
 export const EMULATED_UID = "1690700000000030";
-
-export interface MonitorRule {
-  ruleId: string;
-  url: string;
-  delayMs: number;
-  lossRate: number;
-}
-
-export interface MonitorDelivery {
-  ruleId: string;
-  instanceId: string;
-  outcome: "delivered" | "lost" | "failed";
-  status?: number;
-}
 
 /** `20190409T121826.922+0800`: the notification's eventTime, in China Standard Time as the doc shows it. */
 export function eventTime(ms: number): string {
@@ -32,28 +17,10 @@ export function eventTime(ms: number): string {
   return `${d.slice(0, 10).replace(/-/g, "")}T${d.slice(11, 19).replace(/:/g, "")}${d.slice(19, 23)}+0800`;
 }
 
-export class CloudMonitor {
-  rules: MonitorRule[] = [];
-  deliveries: MonitorDelivery[] = [];
-  private random: () => number;
-  private readonly pending = new Set<NodeJS.Timeout>();
-
-  constructor(private readonly seed = 11) {
-    this.random = prng(seed);
-  }
-
-  add(rule: Omit<MonitorRule, "ruleId">): MonitorRule {
-    const r = { ...rule, ruleId: `cms-rule-${this.rules.length + 1}` };
-    this.rules.push(r);
-    return r;
-  }
-
-  reset(): void {
-    for (const t of this.pending) clearTimeout(t);
-    this.pending.clear();
-    this.rules = [];
-    this.deliveries = [];
-    this.random = prng(this.seed);
+/** The account's CloudMonitor event subscriptions with webhook channels (delivery: ../webhooks.ts). */
+export class CloudMonitor extends Webhooks {
+  constructor() {
+    super("cms-rule", 11);
   }
 
   /** The notification body for a preemptible instance interruption noticed at `at`. */
@@ -71,28 +38,8 @@ export class CloudMonitor {
     };
   }
 
-  /** POSTs the notification to every rule's webhook (after its delay; lost at its rate). */
-  emit(ev: { instanceId: string; regionId: string; at: number }): void {
-    for (const rule of this.rules) {
-      if (this.random() < rule.lossRate) {
-        this.deliveries.push({ ruleId: rule.ruleId, instanceId: ev.instanceId, outcome: "lost" });
-        continue;
-      }
-      const body = CloudMonitor.body(ev);
-      const t = setTimeout(() => {
-        this.pending.delete(t);
-        void this.post(rule, ev.instanceId, body);
-      }, rule.delayMs);
-      this.pending.add(t);
-    }
-  }
-
-  private async post(rule: MonitorRule, instanceId: string, body: unknown): Promise<void> {
-    try {
-      const res = await fetch(rule.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      this.deliveries.push({ ruleId: rule.ruleId, instanceId, outcome: res.ok ? "delivered" : "failed", status: res.status });
-    } catch {
-      this.deliveries.push({ ruleId: rule.ruleId, instanceId, outcome: "failed" });
-    }
+  /** POSTs the notification to every rule's webhook. */
+  emitPreemption(ev: { instanceId: string; regionId: string; at: number }): void {
+    this.emit(ev.instanceId, () => ({ body: CloudMonitor.body(ev) }));
   }
 }

@@ -39,7 +39,7 @@ export function spotAdminRoute(m: AlicloudModel, subpath: string, method: string
     case "POST preemption": {
       const { instanceId, noticeSeconds = m.opts.preemptionNoticeSeconds } = body(BODIES.preemption);
       const intr = interrupt(m.clock, m.ecs, instanceId, noticeSeconds);
-      m.monitor.emit({ instanceId, regionId: intr.regionId, at: intr.lockedAt });
+      m.monitor.emitPreemption({ instanceId, regionId: intr.regionId, at: intr.lockedAt });
       return ok({ instanceId, lockReason: "Recycling", lockedAt: iso(intr.lockedAt), releaseAt: iso(intr.releaseAt) });
     }
     case "POST release": {

@@ -191,7 +191,7 @@ function adminRoute(model: VolcengineModel, eventRules: EventRules, subpath: str
     case "POST spot-interruption": {
       const { instanceId, noticeSeconds = 300 } = body(BODIES.spotInterruption);
       const ev = model.scheduleInterruption(instanceId, noticeSeconds);
-      eventRules.emit(ev, model.opts.region);
+      eventRules.emitSpot(ev, model.opts.region);
       return ok({ eventId: ev.Id, releaseAt: new Date(ev.releaseAt).toISOString().replace(/\.\d{3}Z$/, "Z"), type: ev.Type });
     }
     case "POST release": {
