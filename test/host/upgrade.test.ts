@@ -55,7 +55,15 @@ describe.each(fixtures)("state written by %s", (file) => {
     const iurn = urnOf("RecoveryImage", "baseline");
     const currentImage = await serializeProvider("dist/provider/index.js", "recoveryImageProvider");
     const img = await host.create(iurn, (await host.check(iurn, {}, { ...stripOutputs(fixture.recoveryImage), instanceId: live.id, __provider: currentImage })).inputs);
-    const oldImg = JSON.parse(JSON.stringify(fixture.recoveryImage).split("{{IMAGE_ID}}").join(img.id).split("{{INSTANCE_ID}}").join(live.id));
+    const oldImg = JSON.parse(
+      JSON.stringify(fixture.recoveryImage)
+        .split("{{IMAGE_ID}}")
+        .join(img.id)
+        .split("{{INSTANCE_ID}}")
+        .join(live.id)
+        .split("{{POINT_ID}}")
+        .join(String(img.properties.snapshotGroupId)),
+    );
     expect((await host.read(img.id, iurn, oldImg)).id).toBe(img.id);
 
     await host.delete(img.id, iurn, oldImg);
@@ -100,7 +108,7 @@ function pick(o: Record<string, any>, keys: string[]): Record<string, any> {
 function stripOutputs(props: Record<string, any>): Record<string, any> {
   const image = "imageName" in props;
   const outputs = image
-    ? ["imageId", "status", "size", "osType", "platform", "createdAt", "__provider"]
-    : ["instanceId", "status", "vpcId", "privateIpAddress", "createdAt", "interruptionScheduled", "interruptionEventId", "releaseAt", "clientToken", "recoveredFrom", "launchedFromImageId", "__provider"];
+    ? ["imageId", "status", "size", "osType", "platform", "createdAt", "snapshotGroupId", "dataSnapshots", "lineOrigin", "sourceInstanceId", "latestImageId", "imageIds", "count", "__provider"]
+    : ["instanceId", "status", "vpcId", "privateIpAddress", "createdAt", "interruptionScheduled", "interruptionEventId", "releaseAt", "clientToken", "recoveredFrom", "launchedFromImageId", "origin", "hookCommandId", "placement", "__provider"];
   return Object.fromEntries(Object.entries(props).filter(([k]) => !outputs.includes(k)));
 }
