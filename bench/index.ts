@@ -470,7 +470,8 @@ export async function recoveryTime(sizeGiB: number, rolling: boolean) {
 
 // ---- 7. serialized providers and the dynamic-provider host ------------------------------------------------
 
-const PROVIDER_EXPORTS = ["spotInstanceProvider", "recoveryImageProvider", "snapshotRoleProvider", "consistentSnapshotGroupProvider", "serverBackupPolicyProvider", "serverRecoveryPolicyProvider", "serverSuspendScheduleProvider"];
+/** Every resource's provider the package exports (`…Provider`). */
+const PROVIDER_EXPORTS = Object.keys(require("../provider")).filter((k) => k.endsWith("Provider"));
 
 /**
  * The harness tests drive the engine's dynamic-provider host with (test/host/harness.ts), loaded from its
