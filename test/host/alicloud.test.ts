@@ -2,7 +2,7 @@
 // credentials only in Configure (as secret stack config).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { secret, serializeProvider, startHost, urnOf, type Host } from "./harness";
+import { type Host, serializeProvider, startEmulatorHost, urnOf } from "./harness";
 
 let emu: RunningEmulator;
 let host: Host;
@@ -25,16 +25,7 @@ beforeAll(async () => {
     serializeProvider("dist/provider/index.js", "consistentSnapshotPolicyProvider"),
     serializeProvider("dist/provider/index.js", "alicloudAutoSnapshotPolicyProvider"),
   ]);
-  host = await startHost({
-    env: { ALIBABA_CLOUD_ACCESS_KEY_ID: undefined, ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined, ALIBABA_CLOUD_ECS_ENDPOINT: undefined, ALIBABA_CLOUD_RAM_ENDPOINT: undefined, ALIBABA_CLOUD_REGION: undefined, PULUMI_RECOVERY_POLL_MS: "20" },
-  });
-  await host.configure({
-    "alicloud:region": "cn-hangzhou",
-    "alicloud:ecsEndpoint": emu.url,
-    "alicloud:ramEndpoint": emu.url,
-    "alicloud:accessKey": secret(emu.credentials.accessKeyId),
-    "alicloud:secretKey": secret(emu.credentials.secretKey),
-  });
+  host = await startEmulatorHost(emu, ["alicloud"]);
 });
 afterAll(async () => {
   await host?.close();

@@ -187,3 +187,32 @@ function hostError(err: any): HostError {
   }
   return e;
 }
+
+/** The clouds' credential variables, unset in a host so that only stack config (Configure) can supply them. */
+export const NO_CLOUD_ENV: Record<string, undefined> = Object.fromEntries(
+  [
+    "VOLCENGINE_ACCESS_KEY",
+    "VOLCENGINE_SECRET_KEY",
+    "VOLCENGINE_ENDPOINT",
+    "VOLCENGINE_REGION",
+    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_ECS_ENDPOINT",
+    "ALIBABA_CLOUD_RAM_ENDPOINT",
+    "ALIBABA_CLOUD_REGION",
+  ].map((k) => [k, undefined]),
+);
+
+/**
+ * A dynamic-provider host whose credentials come only from stack config pointing at the emulator, as
+ * `pulumi up` hands them to Configure (secrets as secrets), for the clouds named.
+ */
+export async function startEmulatorHost(emu: { url: string; credentials: { accessKeyId: string; secretKey: string } }, clouds: ("volcengine" | "alicloud")[]): Promise<Host> {
+  const host = await startHost({ env: { ...NO_CLOUD_ENV, PULUMI_RECOVERY_POLL_MS: "20" } });
+  const keys = { accessKey: secret(emu.credentials.accessKeyId), secretKey: secret(emu.credentials.secretKey) };
+  await host.configure({
+    ...(clouds.includes("volcengine") ? { "volcengine:region": "cn-beijing", "volcengine:endpoint": emu.url, "volcengine:accessKey": keys.accessKey, "volcengine:secretKey": keys.secretKey } : {}),
+    ...(clouds.includes("alicloud") ? { "alicloud:region": "cn-hangzhou", "alicloud:ecsEndpoint": emu.url, "alicloud:ramEndpoint": emu.url, "alicloud:accessKey": keys.accessKey, "alicloud:secretKey": keys.secretKey } : {}),
+  });
+  return host;
+}

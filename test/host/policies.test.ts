@@ -3,7 +3,7 @@
 // Delete), the providers serialized from the compiled package as `new dynamic.Resource` does.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { secret, serializeProvider, startHost, urnOf, type Host } from "./harness";
+import { type Host, serializeProvider, startEmulatorHost, urnOf } from "./harness";
 
 let emu: RunningEmulator;
 let host: Host;
@@ -29,15 +29,7 @@ beforeAll(async () => {
     serializeProvider("dist/provider/index.js", "autoSnapshotPolicyProvider"),
     serializeProvider("dist/provider/index.js", "recoveryImageProvider"),
   ]);
-  host = await startHost({
-    env: { VOLCENGINE_ACCESS_KEY: undefined, VOLCENGINE_SECRET_KEY: undefined, VOLCENGINE_ENDPOINT: undefined, VOLCENGINE_REGION: undefined, PULUMI_RECOVERY_POLL_MS: "20" },
-  });
-  await host.configure({
-    "volcengine:region": "cn-beijing",
-    "volcengine:endpoint": emu.url,
-    "volcengine:accessKey": secret(emu.credentials.accessKeyId),
-    "volcengine:secretKey": secret(emu.credentials.secretKey),
-  });
+  host = await startEmulatorHost(emu, ["volcengine"]);
 });
 afterAll(async () => {
   await host?.close();

@@ -12,7 +12,7 @@ import { externalClock } from "../../provider/core/clock";
 import { RecoveryController } from "../../provider/recovery/controller";
 import { FileJournal } from "../../provider/recovery/journal";
 import { TAGS } from "../../provider/recovery/policy";
-import { secret, serializeProvider, startHost, UNKNOWN, urnOf, type Host } from "./harness";
+import { type Host, serializeProvider, startEmulatorHost, UNKNOWN, urnOf } from "./harness";
 
 let emu: RunningEmulator;
 let host: Host;
@@ -23,19 +23,7 @@ const client = () => new AlicloudClient({ region: "cn-hangzhou", ecsEndpoint: em
 beforeAll(async () => {
   emu = await startEmulator({ timeScale: 100 });
   provider = await serializeProvider("dist/provider/index.js", "spotRecoveryPolicyProvider");
-  host = await startHost({
-    env: { ALIBABA_CLOUD_ACCESS_KEY_ID: undefined, ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined, ALIBABA_CLOUD_ECS_ENDPOINT: undefined, ALIBABA_CLOUD_REGION: undefined, VOLCENGINE_ACCESS_KEY: undefined, VOLCENGINE_SECRET_KEY: undefined, VOLCENGINE_ENDPOINT: undefined, VOLCENGINE_REGION: undefined, PULUMI_RECOVERY_POLL_MS: "20" },
-  });
-  await host.configure({
-    "alicloud:region": "cn-hangzhou",
-    "alicloud:ecsEndpoint": emu.url,
-    "alicloud:accessKey": secret(emu.credentials.accessKeyId),
-    "alicloud:secretKey": secret(emu.credentials.secretKey),
-    "volcengine:region": "cn-beijing",
-    "volcengine:endpoint": emu.url,
-    "volcengine:accessKey": secret(emu.credentials.accessKeyId),
-    "volcengine:secretKey": secret(emu.credentials.secretKey),
-  });
+  host = await startEmulatorHost(emu, ["volcengine", "alicloud"]);
 });
 afterAll(async () => {
   await host?.close();

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { secret, serializeProvider, startHost, urnOf, type Host } from "./harness";
+import { type Host, serializeProvider, startEmulatorHost, urnOf } from "./harness";
 
 const dir = path.join(__dirname, "fixtures");
 const fixtures = readdirSync(dir).filter((f) => /^state-v[\d.]+\.json$/.test(f));
@@ -15,18 +15,7 @@ let host: Host;
 
 beforeAll(async () => {
   emu = await startEmulator({ timeScale: 200 });
-  host = await startHost({ env: { PULUMI_RECOVERY_POLL_MS: "20" } });
-  await host.configure({
-    "volcengine:region": "cn-beijing",
-    "volcengine:endpoint": emu.url,
-    "volcengine:accessKey": secret(emu.credentials.accessKeyId),
-    "volcengine:secretKey": secret(emu.credentials.secretKey),
-    "alicloud:region": "cn-hangzhou",
-    "alicloud:ecsEndpoint": emu.url,
-    "alicloud:ramEndpoint": emu.url,
-    "alicloud:accessKey": secret(emu.credentials.accessKeyId),
-    "alicloud:secretKey": secret(emu.credentials.secretKey),
-  });
+  host = await startEmulatorHost(emu, ["volcengine", "alicloud"]);
 });
 afterAll(async () => {
   await host?.close();

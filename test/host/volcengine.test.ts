@@ -3,7 +3,7 @@
 // gets no credentials in its environment: they arrive only through Configure, as secret config.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { secret, serializeProvider, startHost, urnOf, type Host, type HostError } from "./harness";
+import { type Host, type HostError, serializeProvider, startEmulatorHost, urnOf } from "./harness";
 
 let emu: RunningEmulator;
 let host: Host;
@@ -34,15 +34,7 @@ beforeAll(async () => {
     serializeProvider("dist/provider/index.js", "spotInstanceProvider"),
     serializeProvider("dist/provider/index.js", "recoveryImageProvider"),
   ]);
-  host = await startHost({
-    env: { VOLCENGINE_ACCESS_KEY: undefined, VOLCENGINE_SECRET_KEY: undefined, VOLCENGINE_ENDPOINT: undefined, VOLCENGINE_REGION: undefined, PULUMI_RECOVERY_POLL_MS: "20" },
-  });
-  await host.configure({
-    "volcengine:region": "cn-beijing",
-    "volcengine:endpoint": emu.url,
-    "volcengine:accessKey": secret(emu.credentials.accessKeyId),
-    "volcengine:secretKey": secret(emu.credentials.secretKey),
-  });
+  host = await startEmulatorHost(emu, ["volcengine"]);
 });
 afterAll(async () => {
   await host?.close();
