@@ -26,6 +26,7 @@ import { OpenStackClient } from "../provider/openstack/client";
 import { findServer } from "../provider/openstack/servers";
 import type { Clock } from "../provider/core/clock";
 import { DEFAULT_RETRY } from "../provider/core/retry";
+import * as providerExports from "../provider";
 import { DEFAULT_POLL, waitUntil } from "../provider/core/waiter";
 import { RecoveryController, type ControllerOptions, type RecoveryEvent } from "../provider/recovery/controller";
 import { FileJournal, type JournalStore } from "../provider/recovery/journal";
@@ -471,7 +472,7 @@ export async function recoveryTime(sizeGiB: number, rolling: boolean) {
 // ---- 7. serialized providers and the dynamic-provider host ------------------------------------------------
 
 /** Every resource's provider the package exports (`…Provider`). */
-const PROVIDER_EXPORTS = Object.keys(require("../provider")).filter((k) => k.endsWith("Provider"));
+const PROVIDER_EXPORTS = Object.keys(providerExports).filter((k) => k.endsWith("Provider"));
 
 /**
  * The harness tests drive the engine's dynamic-provider host with (test/host/harness.ts), loaded from its

@@ -14,7 +14,7 @@ import { removeInstance } from "../provider/alicloud/instances";
 import { AlicloudPolicyRunner } from "../provider/alicloud/policyRunner";
 import { AlicloudRecovery } from "../provider/alicloud/recovery";
 import { alicloudConnection, openstackConnection, volcengineConnection } from "../provider/config";
-import { externalClock } from "../provider/core/clock";
+import { externalClock, type Clock } from "../provider/core/clock";
 import { RecoveryController, type RecoveryEvent } from "../provider/recovery/controller";
 import { FileJournal } from "../provider/recovery/journal";
 import { formatMs } from "../provider/recovery/planner";
@@ -31,6 +31,11 @@ export interface DrillOptions {
   json?: boolean;
   timeScale?: number;
   noticeSeconds?: number;
+  /**
+   * A frozen emulator clock moved a second per request (and over the waits), instead of the scaled one:
+   * whether the deadline is met is decided by the requests made, not by how busy the machine is (tests).
+   */
+  stepped?: boolean;
 }
 
 const MARKER_PATH = "/var/lib/app/marker.txt";
@@ -40,7 +45,11 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
   const timeScale = opts.timeScale ?? 60;
   const noticeSeconds = opts.noticeSeconds ?? 300;
   const say = opts.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
-  const emu = await startEmulator({ timeScale });
+  const emu = await startEmulator(opts.stepped ? { timeScale, clock: { frozen: true, stepPerRequestMs: 1000 } } : { timeScale });
+  /** Lets `ms` of emulated time pass: advanced on a stepped clock, waited out on a scaled one. */
+  const letPass = (ms: number) => (opts.stepped ? Promise.resolve(emu.clock.advance(Math.max(0, ms))) : new Promise<void>((r) => setTimeout(r, Math.max(0, ms) / timeScale)));
+  /** The controllers' clock: the emulator's, sleeping in real time only when it runs by itself. */
+  const cloudClockOf = () => externalClock(() => emu.clock.now(), opts.stepped ? 0 : 1 / timeScale);
   const savedEnv = { ...process.env };
   Object.assign(process.env, envFor(emu), { PULUMI_RECOVERY_POLL_MS: process.env.PULUMI_RECOVERY_POLL_MS ?? "50" });
   const dir = mkdtempSync(path.join(tmpdir(), "pulumi-recovery-drill-"));
@@ -95,7 +104,7 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     const controller = new RecoveryController({
       cloud,
       journal,
-      clock: externalClock(() => emu.clock.now(), 1 / timeScale),
+      clock: cloudClockOf(),
       onEvent: (e) => {
         events.push(e);
         say(recoveryLine(e));
@@ -107,8 +116,7 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     if (!rec) throw new Error("the controller did not pick up the interruption");
 
     // 5. Did everything survive? Wait for the release, then look at the replacement.
-    const waitReal = Math.max(0, (Date.parse(releaseAt) - emu.clock.now()) / timeScale);
-    if (waitReal > 0) await new Promise((r) => setTimeout(r, waitReal + 100));
+    await letPass(Date.parse(releaseAt) - emu.clock.now() + 100 * timeScale);
     const stateAfter = await emu.admin.volcengine.state();
     const originalGone = !stateAfter.instances.some((i) => i.InstanceId === inst.id);
     const replacement = stateAfter.instances.find((i) => i.InstanceId === rec.replacementId);
@@ -146,12 +154,12 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
     say(`deleted everything; emulator empty: ${empty ? "yes" : "NO"}`);
 
     // 9. Alibaba Cloud: a preemptible instance another provider manages, protected by a SpotRecoveryPolicy.
-    const ali = await alicloudDrill(emu, { say, dir, timeScale, events });
+    const ali = await alicloudDrill(emu, { say, dir, timeScale, events, letPass, clock: cloudClockOf() });
 
     // 10. Alibaba Cloud: an application-consistent snapshot group of a database instance.
     const snap = await snapshotDrill(emu, say);
     // 10. Alibaba Cloud: the same group on a schedule, pruned by the controller; ECS's own automatic snapshots.
-    const policy = await policyDrill(emu, say, timeScale);
+    const policy = await policyDrill(emu, say, cloudClockOf());
 
     // 10. OpenStack: backups that rotate, a failed server rescued and repaired, a night's suspend.
     const os = await openstackDrill(emu, dir, say);
@@ -203,7 +211,10 @@ export async function drill(opts: DrillOptions = {}): Promise<number> {
  * SpotRecoveryPolicy on it, markers on both disks, a preemption (the Recycling lock, 5 minutes), the
  * controller, the markers on the replacement, the policy following it on refresh, and cleanup.
  */
-async function alicloudDrill(emu: Awaited<ReturnType<typeof startEmulator>>, o: { say: (line: string) => void; dir: string; timeScale: number; events: RecoveryEvent[] }) {
+async function alicloudDrill(
+  emu: Awaited<ReturnType<typeof startEmulator>>,
+  o: { say: (line: string) => void; dir: string; timeScale: number; events: RecoveryEvent[]; letPass: (ms: number) => Promise<void>; clock: Clock },
+) {
   const { say } = o;
   say("\nAlibaba Cloud: a preemptible instance managed elsewhere, protected by a SpotRecoveryPolicy");
   const client = AlicloudClient.for(alicloudConnection(undefined));
@@ -225,7 +236,7 @@ async function alicloudDrill(emu: Awaited<ReturnType<typeof startEmulator>>, o: 
     "Tag.1.Value": "drill",
   });
   const id = launched.InstanceIdSets.InstanceIdSet[0];
-  while ((await emu.admin.alicloud.state()).instances.find((i) => i.InstanceId === id)?.Status !== "Running") await new Promise((r) => setTimeout(r, 50));
+  while ((await emu.admin.alicloud.state()).instances.find((i) => i.InstanceId === id)?.Status !== "Running") await o.letPass(50 * o.timeScale);
   const policyInputs = (await spotRecoveryPolicyProvider.check!({}, { cloud: "alicloud", instanceId: id, onInterruption: "image-and-relaunch", keepImages: 2, __identity: "drill/dev/ali-web" })).inputs!;
   const policy = await spotRecoveryPolicyProvider.create(policyInputs);
   say(`launched ${id} (SpotWithPriceLimit ≤ 0.3, a 40 GiB cloud_essd system disk and a 60 GiB cloud_auto data disk) and attached SpotRecoveryPolicy: ${policy.outs.recordedPolicy}`);
@@ -237,15 +248,14 @@ async function alicloudDrill(emu: Awaited<ReturnType<typeof startEmulator>>, o: 
   const meta = await fetch(`${emu.url}/latest/meta-data/instance/spot/termination-time`, { headers: { "x-emulator-instance-id": id } });
   say(`the guest reads instance/spot/termination-time: ${meta.status} ${await meta.text()}`);
 
-  const clock = externalClock(() => emu.clock.now(), 1 / o.timeScale);
+  const clock = o.clock;
   const cloud = new AlicloudRecovery(client, clock);
   const journal = new FileJournal(path.join(o.dir, "journal-alicloud.json"));
   const controller = new RecoveryController({ cloud, journal, clock, onEvent: (e) => (o.events.push(e), say(recoveryLine(e))) });
   const rec = (await controller.runOnce()).recoveries.find((r) => r.instanceId === id);
   await journal.close();
   if (!rec) throw new Error("the controller did not pick up the Alibaba Cloud interruption");
-  const waitReal = Math.max(0, (Date.parse(releaseAt) - emu.clock.now()) / o.timeScale);
-  if (waitReal > 0) await new Promise((r) => setTimeout(r, waitReal + 100));
+  await o.letPass(Date.parse(releaseAt) - emu.clock.now() + 100 * o.timeScale);
 
   const state = await emu.admin.alicloud.state();
   const rep = state.instances.find((i) => i.InstanceId === rec.replacementId);
@@ -409,7 +419,7 @@ function toNextHour(now: number, hour: number): number {
  * --once`) prunes after each: the groups grow to 2 and stay there, the oldest going each time. Then an
  * AlicloudAutoSnapshotPolicy takes a night's automatic snapshots. Both deleted, their snapshots with them.
  */
-async function policyDrill(emu: Awaited<ReturnType<typeof startEmulator>>, say: (line: string) => void, timeScale: number) {
+async function policyDrill(emu: Awaited<ReturnType<typeof startEmulator>>, say: (line: string) => void, clock: Clock) {
   const instanceId = "i-emu-db-linux";
   const keepLast = 2;
   const cycles = 4;
@@ -420,7 +430,7 @@ async function policyDrill(emu: Awaited<ReturnType<typeof startEmulator>>, say: 
   if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
   const policy = await consistentSnapshotPolicyProvider.create(checked.inputs!);
   say(`created ConsistentSnapshotPolicy drill-db-hourly: invocation ${policy.id} (${policy.outs.status}, rate(1h))`);
-  const runner = new AlicloudPolicyRunner({ client: AlicloudClient.for(alicloudConnection(undefined)), clock: externalClock(() => emu.clock.now(), 1 / timeScale) });
+  const runner = new AlicloudPolicyRunner({ client: AlicloudClient.for(alicloudConnection(undefined)), clock });
   const made: string[] = [];
   let pruned = 0;
   let kept = 0;

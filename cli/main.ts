@@ -119,9 +119,10 @@ program
   .description("the drill on the local emulator: a whole spot recovery on each cloud (interruption, recovery point, relaunch, data check, cleanup), snapshot policies, then an OpenStack rescue and backup rotation")
   .option("--json", "print one JSON summary as the last line")
   .option("--time-scale <x>", "emulated seconds per real second", "60")
-  .action(async (o: { json?: boolean; timeScale: string }) => {
+  .option("--stepped", "a frozen clock moved per request instead of the scaled one (what the tests use)")
+  .action(async (o: { json?: boolean; timeScale: string; stepped?: boolean }) => {
     const { drill } = await import("./drill");
-    process.exitCode = await drill({ json: o.json, timeScale: Number(o.timeScale) });
+    process.exitCode = await drill({ json: o.json, timeScale: Number(o.timeScale), stepped: o.stepped });
   });
 
 program
@@ -130,9 +131,10 @@ program
   .option("--json", "print one JSON summary as the last line")
   .option("--time-scale <x>", "emulated seconds per real second", "7200")
   .option("--hours <n>", "emulated hours to run", "36")
-  .action(async (o: { json?: boolean; timeScale: string; hours: string }) => {
+  .option("--stepped", "a frozen clock moved per request and per pass instead of the scaled one (what the tests use)")
+  .action(async (o: { json?: boolean; timeScale: string; hours: string; stepped?: boolean }) => {
     const { policiesDemo } = await import("./policiesDemo");
-    process.exitCode = await policiesDemo({ json: o.json, timeScale: Number(o.timeScale), hours: Number(o.hours) });
+    process.exitCode = await policiesDemo({ json: o.json, timeScale: Number(o.timeScale), hours: Number(o.hours), stepped: o.stepped });
   });
 
 program.parseAsync(process.argv).catch((e: Error) => {

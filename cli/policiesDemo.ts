@@ -25,6 +25,11 @@ export interface PoliciesDemoOptions {
   timeScale?: number;
   /** Emulated hours to run (default 36). */
   hours?: number;
+  /**
+   * Frozen emulator clock, moved a second per request and an hour per controller pass, instead of the
+   * scaled one: the same story, decided by the requests made and not by how busy the machine is (tests).
+   */
+  stepped?: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -36,14 +41,16 @@ export async function policiesDemo(opts: PoliciesDemoOptions = {}): Promise<numb
   const say = opts.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
   // Start at 00:30 in UTC+8, so the policy's time points fall on the hour a little later.
   const start = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR - 8 * HOUR + 24 * HOUR + 30 * 60_000;
-  const emu = await startEmulator({ timeScale, clock: { start } });
+  const emu = await startEmulator({ timeScale, clock: opts.stepped ? { start, frozen: true, stepPerRequestMs: 1000 } : { start } });
+  /** Lets `ms` of emulated time pass: advanced on a stepped clock, waited out on a scaled one. */
+  const pass = async (ms: number) => (opts.stepped ? emu.clock.advance(ms) : new Promise((r) => setTimeout(r, Math.max(10, ms / timeScale))));
   const savedEnv = { ...process.env };
   Object.assign(process.env, envFor(emu), { PULUMI_RECOVERY_POLL_MS: process.env.PULUMI_RECOVERY_POLL_MS ?? "20" });
   const dir = mkdtempSync(path.join(tmpdir(), "pulumi-recovery-policies-"));
   const local = (ms: number) => new Date(ms + 8 * HOUR).toISOString().slice(5, 16).replace("T", " ");
   const t = () => `[${local(emu.clock.now())} UTC+8]`;
   try {
-    say(`emulator at ${emu.url}, time scale ${timeScale}× (an emulated hour every ${(3600 / timeScale).toFixed(1)} s)`);
+    say(opts.stepped ? `emulator at ${emu.url}, its clock stepped: a second per request, an hour per controller pass` : `emulator at ${emu.url}, time scale ${timeScale}× (an emulated hour every ${(3600 / timeScale).toFixed(1)} s)`);
     const client = VolcengineClient.for(volcengineConnection(undefined));
 
     // 1. The stack, as `pulumi up` would create it.
@@ -72,7 +79,7 @@ export async function policiesDemo(opts: PoliciesDemoOptions = {}): Promise<numb
       NetworkInterfaces: [{ SubnetId: "subnet-emu-cn-beijing-b", SecurityGroupIds: ["sg-emu-default"] }],
     });
     const db = InstanceIds[0];
-    await new Promise((r) => setTimeout(r, Math.ceil((60 * 1000) / timeScale) + 20));
+    await pass(60 * 1000 + 20 * timeScale);
     const schedInputs = (await recoveryImageProvider.check!({}, { instanceId: db, imageName: "demo-db", imageEvery: "6h", keepImages: 2, __identity: "demo/dev/db-images" })).inputs!;
     const sched = await recoveryImageProvider.create(schedInputs);
     say(`${t()} RecoveryImage demo-db (on-demand ${db}): schedule ${sched.id}, an image every 6h, 2 kept; first image ${sched.outs.latestImageId}`);
@@ -82,7 +89,7 @@ export async function policiesDemo(opts: PoliciesDemoOptions = {}): Promise<numb
     const controller = new RecoveryController({
       cloud: new VolcengineRecovery(client),
       journal,
-      clock: externalClock(() => emu.clock.now(), 1 / timeScale),
+      clock: externalClock(() => emu.clock.now(), opts.stepped ? 0 : 1 / timeScale),
       onEvent: (e) => {
         if (["copy", "scheduled-image", "pruned", "rolling-point"].includes(e.kind)) say(`${t()} ${e.kind}: ${e.message}`);
       },
@@ -109,7 +116,7 @@ export async function policiesDemo(opts: PoliciesDemoOptions = {}): Promise<numb
       await controller.runOnce();
       const now = emu.clock.now();
       await account();
-      await new Promise((r) => setTimeout(r, Math.max(10, (HOUR / timeScale) - (emu.clock.now() - now) / timeScale)));
+      await pass(Math.max(0, HOUR - (emu.clock.now() - now)));
     }
     await account();
     await journal.close();

@@ -1,5 +1,6 @@
 // `pulumi-recovery drill --json` (what `npm run demo` runs), as a user runs it: the built CLI in a child
-// process. Its last line is the machine-readable verdict.
+// process, on a stepped frozen clock (`--stepped`: a second per request), so whether each deadline is
+// met is decided by the requests made, not by how busy the machine is. Its last line is the verdict.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -12,7 +13,7 @@ const root = path.resolve(__dirname, "../..");
 
 describe("the drill", () => {
   it("recovers a spot instance on each cloud before the release with its data, rescues and rotates on OpenStack, and cleans up", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, "dist/cli/main.js"), "drill", "--json"], { cwd: root, timeout: 120_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, "dist/cli/main.js"), "drill", "--json", "--stepped"], { cwd: root, timeout: 120_000 });
     const last = stdout.trim().split("\n").pop()!;
     const summary = JSON.parse(last);
     expect(summary).toMatchObject({ recovered: true, dataIntact: true, deadlineMet: true, emulatorEmptyAfterCleanup: true, pointSource: "final" });
