@@ -119,7 +119,9 @@ describe.skipIf("skip" in cli)("spot-recovery-policy example (an alicloud.ecs.In
         return journal.close();
       });
       const rec = pass.recoveries[0];
-      expect(rec).toMatchObject({ state: "done", deadlineMet: true });
+      // Deadlines are asserted on a frozen stepped clock (test/emulator/alicloud-recovery.test.ts); here the
+      // clock is scaled for the Pulumi CLI's sake, so only the outcome is.
+      expect(rec).toMatchObject({ state: "done" });
       emu.clock.advance(301_000);
 
       // Refresh follows the policy to the replacement; the program (still naming the old id) changes nothing.
