@@ -15,6 +15,8 @@ import { RecoveryController, type ControllerOptions, type RecoveryEvent } from "
 import { FileJournal, type StepName } from "../../provider/recovery/journal";
 import { encodePolicy, TAGS, type RecoveryPolicy } from "../../provider/recovery/policy";
 import { useEmulator } from "../support/emulator";
+import { killedAfter } from "../support/kill";
+import { steppedClock } from "../support/spot";
 
 const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 2_000 } });
 const SYSTEM_MARKER = "/var/lib/app/marker";
@@ -22,8 +24,7 @@ const DATA_MARKER = "/data/marker";
 const USER_DATA = Buffer.from("#!/bin/sh\necho recovered > /etc/motd\n").toString("base64");
 const POLICY: RecoveryPolicy = { onInterruption: "image-and-relaunch", keepImages: 2 };
 
-/** The cloud's clock as the controller sees it: a sleep passes that much emulated time. */
-const stepped = (): Clock => ({ now: () => ctx.emu.clock.now(), sleep: async (ms) => ctx.emu.clock.advance(ms) });
+const stepped = (): Clock => steppedClock(ctx.emu);
 const client = () => AlicloudClient.for(alicloudConnection(undefined));
 const cloud = () => new AlicloudRecovery(client(), stepped());
 
@@ -122,16 +123,7 @@ describe("spot recovery on Alibaba Cloud", () => {
       const id = await protectedInstance(`kill-${killAt}`);
       await ctx.emu.admin.alicloud.preemption({ instanceId: id });
       const file = journalPath();
-      const abort = new AbortController();
-      const first = controller(file, {
-        signal: abort.signal,
-        afterStep: (_r, step) => {
-          if (step === killAt) {
-            abort.abort(new Error(`killed after ${step}`));
-            throw abort.signal.reason;
-          }
-        },
-      });
+      const first = controller(file, killedAfter(killAt));
       await expect(first.c.runOnce()).rejects.toThrow(`killed after ${killAt}`);
       const second = controller(file);
       const pass = await second.c.runOnce();

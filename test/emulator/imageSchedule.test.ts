@@ -14,11 +14,12 @@ import { FileJournal } from "../../provider/recovery/journal";
 import { VolcengineClient } from "../../provider/volcengine/client";
 import { VolcengineRecovery } from "../../provider/volcengine/recovery";
 import { useEmulator } from "../support/emulator";
+import { steppedClock } from "../support/spot";
 
 const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 10_000 } });
 const HOUR = 3_600_000;
 const client = () => VolcengineClient.for(volcengineConnection(undefined));
-const stepped = (): Clock => ({ now: () => ctx.emu.clock.now(), sleep: async (ms) => ctx.emu.clock.advance(ms) });
+const stepped = (): Clock => steppedClock(ctx.emu);
 
 /** An on-demand (NoSpot) instance with a data volume: what a schedule is for. */
 async function onDemand(name: string): Promise<string> {

@@ -13,14 +13,15 @@ import { FileJournal, type StepName } from "../../provider/recovery/journal";
 import { VolcengineClient } from "../../provider/volcengine/client";
 import { VolcengineRecovery } from "../../provider/volcengine/recovery";
 import { useEmulator } from "../support/emulator";
+import { killedAfter } from "../support/kill";
+import { steppedClock } from "../support/spot";
 
 const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 2_000 } });
 const MARKER = "/var/lib/app/marker";
 const DATA_MARKER = "/data/marker";
 const USER_DATA = "#!/bin/sh\necho recovered > /etc/motd\n";
 
-/** The cloud's clock as the controller sees it: a sleep passes that much emulated time. */
-const stepped = (): Clock => ({ now: () => ctx.emu.clock.now(), sleep: async (ms) => ctx.emu.clock.advance(ms) });
+const stepped = (): Clock => steppedClock(ctx.emu);
 
 async function protectedInstance(name: string, extra: Record<string, unknown> = {}) {
   const news = {
@@ -128,16 +129,7 @@ describe("spot recovery", () => {
       const inst = await protectedInstance(`kill-${killAt}`);
       await ctx.emu.admin.volcengine.spotInterruption({ instanceId: inst.id, noticeSeconds: 300 });
       const file = journalPath();
-      const abort = new AbortController();
-      const first = controller(file, {
-        signal: abort.signal,
-        afterStep: (_r, step) => {
-          if (step === killAt) {
-            abort.abort(new Error(`killed after ${step}`));
-            throw abort.signal.reason;
-          }
-        },
-      });
+      const first = controller(file, killedAfter(killAt));
       await expect(first.c.runOnce()).rejects.toThrow(`killed after ${killAt}`);
       const second = controller(file);
       const pass = await second.c.runOnce();

@@ -14,13 +14,14 @@ import { FileJournal } from "../../provider/recovery/journal";
 import { VolcengineClient } from "../../provider/volcengine/client";
 import { VolcengineRecovery } from "../../provider/volcengine/recovery";
 import { useEmulator } from "../support/emulator";
+import { steppedClock } from "../support/spot";
 
 const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 2_000 } });
 const DATA = "/data/app/marker";
 const DEST = "cn-shanghai";
 const relaunchAt = { zoneId: "cn-shanghai-a", subnetId: "subnet-emu-cn-shanghai-a", securityGroupIds: ["sg-emu-default"] };
 
-const stepped = (): Clock => ({ now: () => ctx.emu.clock.now(), sleep: async (ms) => ctx.emu.clock.advance(ms) });
+const stepped = (): Clock => steppedClock(ctx.emu);
 const tagsOf = (i: any) => Object.fromEntries((i.Tags ?? []).map((t: any) => [t.Key, t.Value]));
 
 async function protectedInstance(name: string, copy: Record<string, unknown> = { region: DEST, keep: 2, relaunch: relaunchAt }) {

@@ -8,8 +8,8 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { startService, type RunningService } from "../../cli/serve";
 import { loadServeConfig } from "../../cli/serveConfig";
-import { spotInstanceProvider } from "../../provider";
 import { useEmulator } from "../support/emulator";
+import { protectedSpotInstance } from "../support/spot";
 
 const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 2_000 } });
 const SECRET = "s3cret-webhook-token-0123456789";
@@ -34,19 +34,7 @@ async function service(extra: Record<string, string> = {}) {
   return svc;
 }
 
-async function protectedInstance(name: string) {
-  const { inputs } = await spotInstanceProvider.check!({}, {
-    zoneId: "cn-beijing-a",
-    imageId: "image-ubuntu2204-emu",
-    instanceTypeId: "ecs.g3il.large",
-    subnetId: "subnet-emu-cn-beijing-a",
-    securityGroupIds: ["sg-emu-default"],
-    instanceName: name,
-    recovery: { onInterruption: "image-and-relaunch", keepImages: 2 },
-    __identity: `test/serve/${name}`,
-  });
-  return spotInstanceProvider.create(inputs!);
-}
+const protectedInstance = async (name: string) => protectedSpotInstance(name, { zone: "a", imageId: "image-ubuntu2204-emu", identity: `test/serve/${name}` });
 
 const metric = async (s: RunningService, name: string) => (await (await fetch(`${s.url}/metrics`)).text()).split("\n").filter((l) => l.startsWith(name));
 const doneFor = (id: string) => logs.find((l) => l.kind === "done" && l.instanceId === id);

@@ -18,9 +18,10 @@ import { TAGS } from "../../provider/recovery/policy";
 import { VolcengineClient } from "../../provider/volcengine/client";
 import { VolcengineRecovery } from "../../provider/volcengine/recovery";
 import { useEmulator } from "../support/emulator";
+import { steppedClock } from "../support/spot";
 
 const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 1_000 } });
-const stepped = (): Clock => ({ now: () => ctx.emu.clock.now(), sleep: async (ms) => ctx.emu.clock.advance(ms) });
+const stepped = (): Clock => steppedClock(ctx.emu);
 const ali = () => AlicloudClient.for(alicloudConnection(undefined));
 const tagsOf = (i: any) => Object.fromEntries((i.tags ?? i.Tags ?? []).map((t: any) => [t.Key, t.Value]));
 const journal = () => new FileJournal(path.join(mkdtempSync(path.join(tmpdir(), "policy-test-")), "journal.json"));

@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envFor, type RunningEmulator } from "../../emulator";
-import { spotInstanceProvider } from "../../provider";
 import { useEmulator } from "../support/emulator";
+import { protectedSpotInstance } from "../support/spot";
 
 const root = path.resolve(__dirname, "../..");
 // A frozen clock far from this machine's (in 2030), stepped per request: the controller must measure
@@ -28,18 +28,7 @@ function watchOnce(): Promise<{ code: number; lines: any[] }> {
   });
 }
 
-async function protectedInstance(name: string) {
-  const { inputs } = await spotInstanceProvider.check!({}, {
-    zoneId: "cn-beijing-c",
-    imageId: "image-ubuntu2204-emu",
-    instanceTypeId: "ecs.g3il.large",
-    subnetId: "subnet-emu-cn-beijing-c",
-    securityGroupIds: ["sg-emu-default"],
-    instanceName: name,
-    recovery: { onInterruption: "image-and-relaunch", keepImages: 2 },
-  });
-  return spotInstanceProvider.create(inputs!);
-}
+const protectedInstance = async (name: string) => protectedSpotInstance(name, { zone: "c", imageId: "image-ubuntu2204-emu" });
 
 beforeAll(() => {
   emu = fixture.emu;

@@ -5,7 +5,6 @@
 // progress. A lapse is made by moving the lease's expiry into the past, and charged to the cloud's clock
 // as a whole lease, so every deadline below is decided on the emulated clock alone.
 import { afterEach, describe, expect, it } from "vitest";
-import { spotInstanceProvider } from "../../provider";
 import { volcengineConnection } from "../../provider/config";
 import type { Clock } from "../../provider/core/clock";
 import { RecoveryController, type ControllerOptions, type RecoveryEvent } from "../../provider/recovery/controller";
@@ -15,6 +14,7 @@ import { VolcengineClient } from "../../provider/volcengine/client";
 import { VolcengineRecovery } from "../../provider/volcengine/recovery";
 import { useEmulator } from "../support/emulator";
 import { usePostgres } from "../support/postgres";
+import { protectedSpotInstance, steppedClock } from "../support/spot";
 
 const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 1_000 } });
 const pg = usePostgres("controllers");
@@ -27,22 +27,10 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((j) => j.close().catch(() => undefined)));
 });
 
-const stepped = (): Clock => ({ now: () => ctx.emu.clock.now(), sleep: async (ms) => ctx.emu.clock.advance(ms) });
+const stepped = (): Clock => steppedClock(ctx.emu);
 const tagsOf = (i: any) => Object.fromEntries(i.Tags.map((t: any) => [t.Key, t.Value]));
 
-async function protectedInstance(name: string) {
-  const { inputs } = await spotInstanceProvider.check!({}, {
-    zoneId: "cn-beijing-b",
-    imageId: "image-debian12-emu",
-    instanceTypeId: "ecs.g3il.large",
-    subnetId: "subnet-emu-cn-beijing-b",
-    securityGroupIds: ["sg-emu-default"],
-    instanceName: name,
-    recovery: { onInterruption: "image-and-relaunch", keepImages: 2 },
-    __identity: `test/dev/${name}`,
-  });
-  return spotInstanceProvider.create(inputs!);
-}
+const protectedInstance = async (name: string) => protectedSpotInstance(name, { identity: `test/dev/${name}` });
 
 /** A replica: its own PostgreSQL connection, its own name, one shared scope. */
 function replica(owner: string, extra: Partial<ControllerOptions> = {}) {

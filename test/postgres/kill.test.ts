@@ -15,11 +15,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { spotInstanceProvider } from "../../provider";
 import type { RecoveryRecord } from "../../provider/recovery/journal";
 import { nextStep } from "../../provider/recovery/planner";
 import { useEmulator } from "../support/emulator";
 import { usePostgres } from "../support/postgres";
+import { protectedSpotInstance } from "../support/spot";
 
 const root = path.resolve(__dirname, "../..");
 const ctx = useEmulator({ clock: { frozen: true, stepPerRequestMs: 1_000, start: Date.UTC(2030, 0, 1) } });
@@ -81,19 +81,7 @@ afterEach(async () => {
   await Promise.all([...running].map(kill));
 });
 
-async function protectedInstance(name: string) {
-  const { inputs } = await spotInstanceProvider.check!({}, {
-    zoneId: "cn-beijing-b",
-    imageId: "image-debian12-emu",
-    instanceTypeId: "ecs.g3il.large",
-    subnetId: "subnet-emu-cn-beijing-b",
-    securityGroupIds: ["sg-emu-default"],
-    instanceName: name,
-    recovery: { onInterruption: "image-and-relaunch", keepImages: 2 },
-    __identity: `test/kill/${name}`,
-  });
-  return (await spotInstanceProvider.create(inputs!)).id;
-}
+const protectedInstance = async (name: string) => (await protectedSpotInstance(name, { identity: `test/kill/${name}` })).id;
 
 /** The tags a create call sent (Tags.N.Key / Tags.N.Value). */
 function sentTags(params: Record<string, string>): Record<string, string> {
