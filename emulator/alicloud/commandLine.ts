@@ -1,5 +1,8 @@
 // Splitting a Cloud Assistant command line into words the way the instance's shell would, so the
-// simulated plugin sees exactly the arguments a real one would:
+// simulated plugin sees exactly the arguments a real one would. Sources: POSIX Shell Command Language
+// §2.2 "Quoting" (sh); Go's syscall.CommandLineToArgv / os.Args on Windows (the agent and plugin manager
+// are Go binaries: aliyun_assist_client); cmd.exe's batch parsing as `cmd /?` and Microsoft's "cmd"
+// reference describe it; PowerShell's about_Quoting_Rules.
 // - RunShellScript (sh): words split on unquoted whitespace; '…' is literal; "…" takes backslash escapes
 //   of " \ $ ` (other backslashes stay); a backslash outside quotes escapes the next character.
 // - RunBatScript: cmd.exe's batch-line processing (cmdLine), then the program's own splitting: the

@@ -1,5 +1,7 @@
 // Neutron state, as much as booting servers needs: networks, subnets, and the ports Nova creates for
-// servers (one per requested network, with a fixed IP from the network's first subnet).
+// servers (one per requested network, with a fixed IP from the network's first subnet). Shapes from the
+// Networking API v2.0 api-ref (neutron-lib api-ref: networks, subnets, ports); "networks: auto" as Nova's
+// api-ref for POST /servers (microversion 2.37) describes it.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Clock } from "../../clock";
 import { NeutronError } from "../errors";
